@@ -1,0 +1,1 @@
+"""Checks: one module per topic, each check one property, listed (never discovered)."""

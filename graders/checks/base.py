@@ -1,0 +1,306 @@
+"""What every check shares: calling the student through the worker, searching for a failing
+input (a fixed regression set first, then a derandomized Hypothesis search), and turning a
+disagreement into a :class:`~graders.errors.CheckFailed` a student can act on.
+
+A check is a plain function ``check(ctx) -> None`` that raises ``CheckFailed`` (the student's
+code is wrong) or ``StudentCallError`` (the student's code raised, hung or crashed). The runner in
+``graders.engine`` turns both into records; checks never write anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from graders.compare import (
+    Mismatch,
+    Tolerance,
+    as_plain_array,
+    compare,
+    render_mismatch,
+    render_value,
+)
+from graders.diagnose import Misconception, diagnose
+from graders.errors import CheckFailed, StudentCodeError
+from graders.sandbox.session import CallOutcome, WorkerSession
+from graders.spec import Assignment, CheckSpec, Question
+
+Args = tuple[Any, ...]
+
+
+class StudentCallError(StudentCodeError):
+    """The student's function raised, timed out or crashed the worker on a given input.
+
+    Attributes
+    ----------
+    status
+        ``"error"`` (it raised or crashed) or ``"timeout"``.
+    message
+        Student-facing text: the call, then the student's own traceback lines.
+    """
+
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """Everything a check needs, and nothing it could write to."""
+
+    session: WorkerSession
+    assignment: Assignment
+    question: Question
+    spec: CheckSpec
+
+    @property
+    def name(self) -> str:
+        """The student-facing name under test, e.g. ``"sigmoid"``."""
+        return self.question.name
+
+    @property
+    def tolerance(self) -> Tolerance:
+        """The check's tolerance, as declared in the assignment spec."""
+        return Tolerance(rtol=self.spec.rtol, atol=self.spec.atol)
+
+
+def render_call(name: str, args: Args, kwargs: dict[str, Any] | None = None) -> str:
+    """``sigmoid(array([0., 1.]))``: the call as a student would type it."""
+    parts = [render_value(a) for a in args]
+    parts += [f"{k}={render_value(v)}" for k, v in (kwargs or {}).items()]
+    return f"{name}({', '.join(parts)})"
+
+
+def call_student(ctx: CheckContext, *args: Any, **kwargs: Any) -> Any:
+    """Call the student's function in the worker and return its (decoded, untrusted) value.
+
+    Raises
+    ------
+    StudentCallError
+        When the call raised, timed out or crashed; the message names the call.
+    """
+    outcome = ctx.session.call(
+        ctx.name, *args, timeout=ctx.assignment.limits.call_timeout, **kwargs
+    )
+    return _unwrap(ctx, outcome, render_call(ctx.name, args, kwargs))
+
+
+def call_student_with_args(ctx: CheckContext, *args: Any, **kwargs: Any) -> CallOutcome:
+    """Like :func:`call_student` but returns the whole outcome (for mutation checks)."""
+    outcome = ctx.session.call(
+        ctx.name, *args, timeout=ctx.assignment.limits.call_timeout, **kwargs
+    )
+    _unwrap(ctx, outcome, render_call(ctx.name, args, kwargs))
+    return outcome
+
+
+def _unwrap(ctx: CheckContext, outcome: CallOutcome, call: str) -> Any:
+    if outcome.status == "ok":
+        return outcome.value
+    status = "timeout" if outcome.status == "timeout" else "error"
+    message = f"Calling {call} failed.\n{outcome.message}"
+    hint = error_hint(outcome.message)
+    if hint is not None:
+        message += f"\nHint: {hint}"
+    raise StudentCallError(status, message)
+
+
+# Error texts that nearly always have one cause in this section's code, and what to do about it.
+_ERROR_HINTS: tuple[tuple[str, str], ...] = (
+    (
+        "truth value of an array with more than one element is ambiguous",
+        "`x == None` compares every element of an array; write `if initial_weights is None:`.",
+    ),
+    (
+        "shapes",
+        "check the orientation of your matrix products: the gradient is X.T @ (y - p), with "
+        "X of shape (n, d) and y, p of shape (n,).",
+    ),
+    (
+        "unsupported operand type(s) for -: 'function'",
+        "a function name is used as a number; did you forget to call it with arguments?",
+    ),
+)
+
+
+def error_hint(message: str) -> str | None:
+    """A short, specific hint for a well-known error text, if one applies."""
+    for needle, hint in _ERROR_HINTS:
+        if needle in message:
+            return hint
+    return None
+
+
+def fail(
+    ctx: CheckContext,
+    headline: str,
+    *,
+    args: Args = (),
+    kwargs: dict[str, Any] | None = None,
+    mismatch: Mismatch | None = None,
+    diagnosis: str | None = None,
+) -> CheckFailed:
+    """Build the ``CheckFailed`` for a disagreement on one input (the caller raises it).
+
+    The message leads with the call, then the labelled comparison; the counterexample is the
+    call itself, so the shrunk input is what the student sees first.
+    """
+    call = render_call(ctx.name, args, kwargs) if args or kwargs else None
+    lines = [headline]
+    if call is not None:
+        lines.append(f"Input: {call}")
+    if mismatch is not None:
+        lines.append(render_mismatch(mismatch, what=f"`{ctx.name}`"))
+    return CheckFailed("\n".join(lines), counterexample=call, diagnosis=diagnosis)
+
+
+def settings_for(ctx: CheckContext) -> settings:
+    """Hypothesis settings for a check: reproducible, no database, no deadline, bounded."""
+    return settings(
+        derandomize=True,
+        database=None,
+        deadline=None,
+        max_examples=ctx.spec.max_examples,
+        suppress_health_check=list(HealthCheck),
+        phases=(Phase.explicit, Phase.generate, Phase.shrink),
+        report_multiple_bugs=False,
+        print_blob=False,
+    )
+
+
+def search(
+    ctx: CheckContext,
+    prop: Callable[[Args], None],
+    *,
+    regression: Iterable[Args] = (),
+    strategy: st.SearchStrategy[Args] | None = None,
+) -> None:
+    """Run ``prop`` on every fixed regression input, then on Hypothesis-generated ones.
+
+    ``prop`` raises ``CheckFailed`` or ``StudentCallError`` on a bad input; Hypothesis shrinks
+    towards the smallest such input and re-raises the failure for it. Once the student's code
+    has timed out or crashed, every later example fails the same way without calling it again,
+    so shrinking cannot cost a time budget per step.
+    """
+    for args in regression:
+        prop(args)
+    if strategy is None:
+        return
+    poisoned: list[StudentCallError] = []
+
+    def guarded(args: Args) -> None:
+        if poisoned:
+            raise poisoned[0]
+        try:
+            prop(args)
+        except StudentCallError as exc:
+            if exc.status == "timeout" or "crashed" in exc.message:
+                poisoned.append(exc)
+            raise
+
+    @settings_for(ctx)
+    @given(strategy)
+    def run(args: Args) -> None:
+        guarded(args)
+
+    run()
+
+
+def agree_with_reference(
+    ctx: CheckContext,
+    reference: Callable[..., Any],
+    *,
+    regression: Sequence[Args],
+    strategy: st.SearchStrategy[Args] | None,
+    normalise: Callable[[Any], Any] | None = None,
+    headline: str | None = None,
+    misconceptions: Sequence[Misconception] = (),
+    **compare_options: Any,
+) -> None:
+    """The workhorse: the student's function agrees with ``reference`` on every input tried.
+
+    Parameters
+    ----------
+    reference
+        Trusted implementation, called with the same positional arguments.
+    normalise
+        Applied to the student's value before comparing (accepted return conventions, e.g. the
+        first element of ``(weights, history)``); it receives the re-validated value.
+    misconceptions
+        Known mistaken variants; the first whose output matches the student's names the
+        diagnosis.
+    compare_options
+        Passed to :func:`graders.compare.compare` (``shape_strict``, ``require_integer`` ...).
+    """
+
+    def prop(args: Args) -> None:
+        expected = reference(*args)
+        raw = call_student(ctx, *args)
+        actual = normalise(raw) if normalise is not None else raw
+        checked = as_plain_array(actual, name=ctx.name)
+        mismatch = (
+            checked
+            if isinstance(checked, Mismatch)
+            else compare(expected, checked, ctx.tolerance, **compare_options)
+        )
+        if mismatch is not None:
+            raise fail(
+                ctx,
+                headline or f"`{ctx.name}` does not agree with the reference.",
+                args=args,
+                mismatch=mismatch,
+                diagnosis=diagnose(misconceptions, args, actual, ctx.tolerance, **compare_options),
+            )
+
+    search(ctx, prop, regression=regression, strategy=strategy)
+
+
+def fingerprint(*parts: object) -> str:
+    """A short stable hash of a failure's observable behaviour, for grouping a class's errors."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(repr(part).encode("utf-8", "replace"))
+        digest.update(b"\x00")
+    return digest.hexdigest()[:12]
+
+
+def assert_inputs_unchanged(ctx: CheckContext, args: Args, **kwargs: Any) -> None:
+    """Call the student with ``args`` and fail if any positional argument came back changed.
+
+    The worker sends the arguments back as they were after the call; they must equal, bit for
+    bit, what was sent (in-place updates such as ``w += step`` change the caller's array).
+    """
+    outcome = call_student_with_args(ctx, *args, **kwargs)
+    if outcome.args_after is None:
+        return
+    for position, (before, after) in enumerate(zip(args, outcome.args_after, strict=False)):
+        if not _identical(before, after):
+            raise fail(
+                ctx,
+                f"`{ctx.name}` changed its argument #{position + 1} in place. A function must not "
+                "modify the arrays it is given (the caller still uses them): work on a copy, "
+                "e.g. `w = w.copy()` or `w = w + step` instead of `w += step`.",
+                args=args,
+                kwargs=kwargs,
+            )
+
+
+def _identical(before: Any, after: Any) -> bool:
+    if isinstance(before, np.ndarray):
+        checked = as_plain_array(after, name="argument")
+        if isinstance(checked, Mismatch):
+            return False
+        return before.shape == checked.shape and bool(
+            np.array_equal(before, checked, equal_nan=True)
+        )
+    equals = getattr(before, "equals", None)  # pandas DataFrame / Series
+    if callable(equals):
+        return bool(equals(after))
+    return bool(before == after)

@@ -1,0 +1,57 @@
+"""``grader check PATH --assignment SLUG``: grade one submission and print its report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from graders.checks.registry import validate_assignment
+from graders.engine import grade_path, sandbox_config
+from graders.exitcodes import EPILOG, EXIT_FULL, EXIT_PARTIAL, EXIT_USAGE
+from graders.report import markdown, terminal
+from graders.spec import load_assignment
+
+
+def add_parser(sub: Any) -> None:
+    """Register ``check`` on the subparsers object ``sub``."""
+    check = sub.add_parser("check", help="grade one submission (.py or .ipynb)", epilog=EPILOG)
+    check.add_argument("path", type=Path)
+    check.add_argument("--assignment", required=True, help="assignment slug, e.g. mle")
+    check.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    check.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="folder with optional data files the instructor supplies",
+    )
+    check.add_argument(
+        "--python",
+        default=None,
+        help="interpreter that runs the student's code (default: this one)",
+    )
+    check.add_argument("--student", default=None, help="student id (default: the file stem)")
+    check.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Grade ``args.path`` and print it in ``args.format``; return the exit code."""
+    assignment = load_assignment(args.assignment)
+    validate_assignment(assignment)
+    config = sandbox_config(assignment, data_dir=args.data)
+    if args.python:
+        config = replace(config, python=args.python)
+    result = grade_path(args.path, assignment, student=args.student, config=config)
+    if args.format == "json":
+        sys.stdout.write(result.to_json())
+    elif args.format == "markdown":
+        sys.stdout.write(markdown.render(result))
+    else:
+        terminal.render(result, Console())
+    if result.status == "ungradable":
+        return EXIT_USAGE
+    return EXIT_FULL if result.score >= result.max_score else EXIT_PARTIAL

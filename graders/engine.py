@@ -1,0 +1,191 @@
+"""Grade one submission: load it, run it in a worker, run every listed check, return a result.
+
+This is the only place that turns check outcomes into records; checks raise, the engine records.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from graders.checks.base import CheckContext, StudentCallError, fingerprint
+from graders.checks.registry import resolve
+from graders.errors import CheckFailed, SubmissionError
+from graders.load import Submission, load_submission
+from graders.results import CheckResult, SubmissionResult
+from graders.sandbox.session import SandboxConfig, WorkerSession
+from graders.spec import Assignment, CheckSpec, Question
+
+
+def sandbox_config(
+    assignment: Assignment,
+    *,
+    data_dir: Path | None = None,
+    base: SandboxConfig | None = None,
+) -> SandboxConfig:
+    """The worker's configuration for an assignment: its time budgets and visible data files.
+
+    Optional data files (``heart.csv`` for the public lab) are added only when the instructor's
+    ``data_dir`` holds them; absent, the cells that read them fail and are reported.
+    """
+    files = list(assignment.data_files)
+    if data_dir is not None:
+        files += [data_dir / n for n in assignment.optional_data if (data_dir / n).is_file()]
+    return replace(
+        base or SandboxConfig(),
+        cell_timeout=assignment.limits.cell_timeout,
+        call_timeout=assignment.limits.call_timeout,
+        data_files=tuple(files),
+    )
+
+
+def grade_path(
+    path: Path,
+    assignment: Assignment,
+    *,
+    student: str | None = None,
+    config: SandboxConfig | None = None,
+) -> SubmissionResult:
+    """Grade the submission at ``path``; an unloadable file gives an *ungradable* result."""
+    student = student or path.stem
+    started = time.perf_counter()
+    try:
+        submission = load_submission(path)
+    except SubmissionError as exc:
+        return SubmissionResult.ungradable(
+            student=student,
+            assignment=assignment.slug,
+            message=str(exc),
+            sha256=_sha256_or_empty(path),
+            max_score=assignment.max_score,
+        )
+    return grade_submission(submission, assignment, student=student, config=config, started=started)
+
+
+def grade_submission(
+    submission: Submission,
+    assignment: Assignment,
+    *,
+    student: str,
+    config: SandboxConfig | None = None,
+    started: float | None = None,
+) -> SubmissionResult:
+    """Run ``submission`` in a fresh worker and grade every question of ``assignment``."""
+    started = time.perf_counter() if started is None else started
+    config = config or sandbox_config(assignment)
+    checks: list[CheckResult] = []
+    with WorkerSession(submission, config) as session:
+        cells_done = time.perf_counter()
+        defined = session.defined()
+        for question in assignment.questions:
+            present = _presence_problem(question, defined)
+            if present is not None and question.optional:
+                continue
+            for spec in question.checks:
+                if present is not None:
+                    checks.append(_record(question, spec, "missing", 0.0, present))
+                    continue
+                ctx = CheckContext(
+                    session=session, assignment=assignment, question=question, spec=spec
+                )
+                checks.append(run_check(resolve(spec.id), ctx))
+        finished = time.perf_counter()
+        return SubmissionResult(
+            student=student,
+            assignment=assignment.slug,
+            status="graded",
+            checks=tuple(checks),
+            isolation=session.isolation,
+            notes=submission.notes,
+            cell_reports=tuple(
+                {"cell": r.number, "status": r.status, "message": r.message}
+                for r in session.cell_reports
+            ),
+            timings={
+                "total": round(finished - started, 4),
+                "cells": round(session.cells_seconds, 4),
+                "startup_and_cells": round(cells_done - started, 4),
+                "checks": round(finished - cells_done, 4),
+            },
+            sha256=submission.sha256,
+        )
+
+
+def run_check(check: Callable[[CheckContext], None], ctx: CheckContext) -> CheckResult:
+    """Run one check and record its outcome; the student's exceptions become feedback."""
+    question, spec = ctx.question, ctx.spec
+    try:
+        check(ctx)
+    except CheckFailed as exc:
+        return _record(
+            question,
+            spec,
+            "failed",
+            0.0,
+            exc.message,
+            counterexample=exc.counterexample,
+            diagnosis=exc.diagnosis,
+            behaviour=fingerprint(spec.id, exc.message),
+        )
+    except StudentCallError as exc:
+        status = "timeout" if exc.status == "timeout" else "error"
+        return _record(
+            question, spec, status, 0.0, exc.message, behaviour=fingerprint(spec.id, exc.message)
+        )
+    return _record(question, spec, "passed", spec.points, "")
+
+
+def _presence_problem(question: Question, defined: dict[str, str]) -> str | None:
+    kind = defined.get(question.name)
+    if question.kind == "function":
+        if kind is None:
+            return (
+                f"`{question.name}` is not defined in your submission. Define "
+                f"`{question.signature}` at the top level (not inside another function), "
+                "spelled exactly like this."
+            )
+        if kind != "function":
+            return (
+                f"`{question.name}` is defined but is not a function; "
+                f"expected `{question.signature}`."
+            )
+        return None
+    if kind is None:
+        return f"`{question.name}` is not defined after running your submission."
+    return None
+
+
+def _record(
+    question: Question,
+    spec: CheckSpec,
+    status: str,
+    score: float,
+    message: str,
+    *,
+    counterexample: str | None = None,
+    diagnosis: str | None = None,
+    behaviour: str | None = None,
+) -> CheckResult:
+    return CheckResult(
+        check_id=spec.id,
+        question=question.id,
+        name=spec.id.replace("_", " "),
+        status=status,  # type: ignore[arg-type]  # one of the Status literals by construction
+        score=score,
+        max_score=spec.points,
+        message=message,
+        counterexample=counterexample,
+        diagnosis=diagnosis,
+        behaviour=behaviour,
+    )
+
+
+def _sha256_or_empty(path: Path) -> str:
+    import hashlib
+
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""

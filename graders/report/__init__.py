@@ -1,0 +1,1 @@
+"""Renderers of a :class:`~graders.results.SubmissionResult`: terminal, Markdown (and HTML)."""

@@ -1,0 +1,33 @@
+"""The student's report as Markdown (for an LMS comment or a feedback file)."""
+
+from __future__ import annotations
+
+from graders.results import SubmissionResult
+
+
+def render(result: SubmissionResult) -> str:
+    """Return the Markdown report of ``result``."""
+    lines = [f"# {result.assignment}: {result.student}", ""]
+    if result.status == "ungradable":
+        return "\n".join([*lines, "**Ungradable submission.**", "", result.message, ""])
+    lines += [f"**Score: {result.score:g} / {result.max_score:g}**", ""]
+    lines += ["| question | check | status | points |", "|---|---|---|---|"]
+    for c in result.checks:
+        lines.append(
+            f"| {c.question} | `{c.check_id}` | {c.status} | {c.score:g} / {c.max_score:g} |"
+        )
+    for c in result.checks:
+        if c.status == "passed":
+            continue
+        lines += ["", f"## `{c.check_id}` — {c.status}", "", "```text", c.message, "```"]
+        if c.diagnosis:
+            lines += ["", f"*Likely misconception:* {c.diagnosis}"]
+    problems = [c for c in result.cell_reports if c.get("status") != "ok"]
+    if problems:
+        lines += ["", "## Cells that did not run to the end", ""]
+        lines += [f"- {c.get('message', '')}" for c in problems]
+    if result.notes:
+        lines += ["", "## Notes", ""] + [f"- {n}" for n in result.notes]
+    if result.isolation != "bwrap":
+        lines += ["", "> Graded with process-level isolation only."]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,58 @@
+"""The student's report in a terminal: a Rich table of checks, then every failure explained."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from graders.results import CheckResult, SubmissionResult
+
+_STYLE = {"passed": "green", "failed": "red", "error": "red", "timeout": "yellow", "missing": "dim"}
+
+WEAK_ISOLATION = (
+    "Warning: this submission ran with process-level isolation only (no bubblewrap namespaces "
+    "available on this machine); student code could read files the grader's user can read."
+)
+
+
+def render(result: SubmissionResult, console: Console) -> None:
+    """Print ``result`` to ``console``: summary table, failures, cell problems, notes."""
+    console.print(Text(f"{result.assignment} — {result.student}", style="bold"))
+    if result.status == "ungradable":
+        console.print(Panel(result.message, title="Ungradable submission", border_style="red"))
+        return
+    table = Table(show_lines=False)
+    table.add_column("question")
+    table.add_column("check")
+    table.add_column("status")
+    table.add_column("points", justify="right")
+    for check in result.checks:
+        table.add_row(
+            check.question,
+            check.check_id,
+            Text(check.status, style=_STYLE.get(check.status, "")),
+            f"{check.score:g} / {check.max_score:g}",
+        )
+    console.print(table)
+    console.print(Text(f"Score: {result.score:g} / {result.max_score:g}", style="bold"))
+    for check in result.checks:
+        if check.status != "passed":
+            console.print(_failure_panel(check))
+    problems = [c for c in result.cell_reports if c.get("status") != "ok"]
+    if problems:
+        body = "\n".join(str(c.get("message", "")) for c in problems)
+        console.print(Panel(body, title="Cells that did not run to the end", border_style="yellow"))
+    for note in result.notes:
+        console.print(Text(f"note: {note}", style="dim"))
+    if result.isolation != "bwrap":
+        console.print(Text(WEAK_ISOLATION, style="yellow"))
+
+
+def _failure_panel(check: CheckResult) -> Panel:
+    parts: list[Text] = [Text(check.message)]
+    if check.diagnosis:
+        parts.append(Text(f"Likely misconception — {check.diagnosis}", style="magenta"))
+    title = f"{check.check_id}: {check.status} ({check.score:g} / {check.max_score:g})"
+    return Panel(Group(*parts), title=title, border_style=_STYLE.get(check.status, "red"))

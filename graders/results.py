@@ -1,0 +1,381 @@
+"""One immutable record per graded submission, and its JSON (Gradescope ``results.json``).
+
+The JSON follows Gradescope's schema (``score``, ``max_score``, ``output``, ``tests[]``) with our
+own fields under ``extra_data``. It is deterministic: identical results give byte-identical JSON,
+except for the values under ``extra_data.timings``, so a regrade can be diffed against the last.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
+
+__all__ = [
+    "SCORE_DECIMALS",
+    "CheckResult",
+    "Status",
+    "SubmissionResult",
+]
+
+Status = Literal["passed", "failed", "error", "timeout", "missing"]
+SubmissionStatus = Literal["graded", "ungradable"]
+
+#: Scores are rounded to this many decimals in the JSON (sums of thirds stay readable).
+SCORE_DECIMALS = 4
+_STATUSES = frozenset(get_args(Status))
+_SUBMISSION_STATUSES = frozenset(get_args(SubmissionStatus))
+_VISIBILITIES = frozenset({"visible", "hidden", "after_due_date", "after_published"})
+
+
+def _bad(name: str, value: object, wanted: str) -> str:
+    return f"{name} must be {wanted}, got {value!r} of type {type(value).__name__}"
+
+
+def _points(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(_bad(name, value, "a finite number >= 0"))
+    result = float(value)
+    if not math.isfinite(result) or result < 0:
+        raise ValueError(_bad(name, value, "a finite number >= 0"))
+    return result
+
+
+def _text(name: str, value: object, *, optional: bool = False) -> None:
+    if optional and value is None:
+        return
+    if not isinstance(value, str):
+        raise TypeError(_bad(name, value, "a str" + (" or None" if optional else "")))
+
+
+def _round(value: float) -> float:
+    # + 0.0 turns -0.0 into 0.0, which would otherwise print as "-0.0".
+    return round(value, SCORE_DECIMALS) + 0.0
+
+
+def _plain(value: object, where: str) -> Any:
+    """A JSON-ready copy of plain data: tuples become lists, floats are rounded."""
+    if value is None or isinstance(value, (bool, str, int)):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None  # NaN and inf are not JSON; Gradescope rejects them
+        return _round(value)
+    if isinstance(value, Mapping):
+        out = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(_bad(f"a key in {where}", key, "a str"))
+            out[key] = _plain(item, f"{where}[{key!r}]")
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_plain(item, f"{where}[{i}]") for i, item in enumerate(value)]
+    raise TypeError(_bad(where, value, "plain data (str, number, bool, None, list, dict)"))
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check of one question.
+
+    Attributes
+    ----------
+    check_id
+        Registry id of the check, e.g. ``"sigmoid_matches_reference"``.
+    question
+        Id of the question the check belongs to.
+    name
+        Human title shown to the student.
+    status
+        ``"passed"``, ``"failed"``, ``"error"`` (the student's code raised or crashed),
+        ``"timeout"`` or ``"missing"`` (the function or variable is not defined).
+    score, max_score
+        Points earned and available, ``0 <= score <= max_score``.
+    message
+        What the student reads ("" when passed).
+    counterexample
+        The (shrunk) input that shows a failure, rendered for humans.
+    diagnosis
+        The known misconception the behaviour matches, if any.
+    behaviour
+        A short stable fingerprint of the student's outputs on the check's inputs, to group
+        identical wrong behaviour across a class.
+    visibility
+        Gradescope visibility: ``"visible"``, ``"hidden"``, ``"after_due_date"`` or
+        ``"after_published"``.
+    """
+
+    check_id: str
+    question: str
+    name: str
+    status: Status
+    score: float
+    max_score: float
+    message: str
+    counterexample: str | None = None
+    diagnosis: str | None = None
+    behaviour: str | None = None
+    visibility: str = "visible"
+
+    def __post_init__(self) -> None:
+        for name in ("check_id", "question", "name", "message"):
+            _text(name, getattr(self, name))
+        for name in ("counterexample", "diagnosis", "behaviour"):
+            _text(name, getattr(self, name), optional=True)
+        if self.status not in _STATUSES:
+            raise ValueError(_bad("status", self.status, f"one of {sorted(_STATUSES)}"))
+        if self.visibility not in _VISIBILITIES:
+            raise ValueError(_bad("visibility", self.visibility, f"one of {sorted(_VISIBILITIES)}"))
+        score = _points("score", self.score)
+        max_score = _points("max_score", self.max_score)
+        if score > max_score:
+            raise ValueError(f"score={score!r} must not exceed max_score={max_score!r}")
+        object.__setattr__(self, "score", score)
+        object.__setattr__(self, "max_score", max_score)
+
+    @property
+    def full_marks(self) -> bool:
+        """True when the check passed with every point (as Gradescope shows "passed")."""
+        return self.status == "passed" and _round(self.score) == _round(self.max_score)
+
+    def output(self) -> str:
+        """The text a student reads for this check: message, counterexample and diagnosis."""
+        parts = [self.message] if self.message else []
+        if self.counterexample:
+            parts.append(f"Input that shows the problem:\n{self.counterexample}")
+        if self.diagnosis:
+            parts.append(f"Likely cause: {self.diagnosis}")
+        if not parts:
+            parts.append("Passed." if self.status == "passed" else self.status.capitalize() + ".")
+        return "\n\n".join(parts)
+
+    def to_gradescope(self) -> dict[str, Any]:
+        """This check as one entry of Gradescope's ``tests`` list."""
+        return {
+            "name": self.name,
+            "score": _round(self.score),
+            "max_score": _round(self.max_score),
+            "status": "passed" if self.full_marks else "failed",
+            "output": self.output(),
+            "visibility": self.visibility,
+            "extra_data": {
+                "check_id": self.check_id,
+                "question": self.question,
+                "status": self.status,
+                "diagnosis": self.diagnosis,
+                "counterexample": self.counterexample,
+                "behaviour": self.behaviour,
+            },
+        }
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    """Everything known about one graded (or ungradable) submission.
+
+    Attributes
+    ----------
+    student, assignment
+        Who and what.
+    status
+        ``"graded"`` or ``"ungradable"`` (the submission could not be loaded or run at all).
+    checks
+        One :class:`CheckResult` per check, in the assignment's order.
+    isolation
+        Which sandbox layer ran the code (``"bwrap"``, ``"process"``, or ``"none"``).
+    notes
+        Human notes from loading, e.g. removed IPython magics.
+    cell_reports
+        One plain dict per cell (``{"cell": 7, "status": "error", "message": "..."}``).
+    timings
+        Seconds per phase; the only values allowed to differ between identical runs.
+    sha256
+        Hex digest of the submitted file.
+    message
+        Overall message (the reason, for an ungradable submission).
+    assignment_max_score
+        The assignment's total points; when None, the sum of the checks' ``max_score``.
+
+    Notes
+    -----
+    Frozen: sequences are stored as tuples and the dicts are copied on construction; treat them
+    as read-only.
+    """
+
+    student: str
+    assignment: str
+    status: SubmissionStatus
+    checks: tuple[CheckResult, ...]
+    isolation: str
+    notes: tuple[str, ...]
+    cell_reports: tuple[dict[str, Any], ...]
+    timings: dict[str, float]
+    sha256: str
+    message: str = ""
+    assignment_max_score: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("student", "assignment", "isolation", "sha256", "message"):
+            _text(name, getattr(self, name))
+        if self.status not in _SUBMISSION_STATUSES:
+            raise ValueError(_bad("status", self.status, f"one of {sorted(_SUBMISSION_STATUSES)}"))
+        checks = _tuple("checks", self.checks)
+        for i, check in enumerate(checks):
+            if not isinstance(check, CheckResult):
+                raise TypeError(_bad(f"checks[{i}]", check, "a CheckResult"))
+        notes = _tuple("notes", self.notes)
+        for i, note in enumerate(notes):
+            _text(f"notes[{i}]", note)
+        cells = _tuple("cell_reports", self.cell_reports)
+        copies = []
+        for i, cell in enumerate(cells):
+            if not isinstance(cell, Mapping):
+                raise TypeError(_bad(f"cell_reports[{i}]", cell, "a dict"))
+            _plain(cell, f"cell_reports[{i}]")  # fail now, not when the JSON is written
+            copies.append(dict(cell))
+        if not isinstance(self.timings, Mapping):
+            raise TypeError(_bad("timings", self.timings, "a dict of str to seconds"))
+        timings = {}
+        for key, seconds in self.timings.items():
+            _text("a key of timings", key)
+            timings[key] = _points(f"timings[{key!r}]", seconds)
+        object.__setattr__(self, "checks", checks)
+        object.__setattr__(self, "notes", notes)
+        object.__setattr__(self, "cell_reports", tuple(copies))
+        object.__setattr__(self, "timings", timings)
+        if self.assignment_max_score is not None:
+            total = _points("assignment_max_score", self.assignment_max_score)
+            object.__setattr__(self, "assignment_max_score", total)
+
+    @classmethod
+    def ungradable(
+        cls,
+        student: str,
+        assignment: str,
+        message: str,
+        sha256: str,
+        *,
+        max_score: float,
+        isolation: str = "none",
+        notes: Iterable[str] = (),
+        cell_reports: Iterable[Mapping[str, Any]] = (),
+        timings: Mapping[str, float] | None = None,
+    ) -> SubmissionResult:
+        """A submission that could not be graded at all: 0 out of ``max_score``.
+
+        Parameters
+        ----------
+        student, assignment
+            Who and what.
+        message
+            Why, in words the student can act on.
+        sha256
+            Hex digest of the submitted bytes ("" if they could not be read).
+        max_score
+            The assignment's total points.
+        isolation, notes, cell_reports, timings
+            Whatever is known; nothing ran by default.
+        """
+        return cls(
+            student=student,
+            assignment=assignment,
+            status="ungradable",
+            checks=(),
+            isolation=isolation,
+            notes=tuple(notes),
+            cell_reports=tuple(dict(c) for c in cell_reports),
+            timings=dict(timings or {}),
+            sha256=sha256,
+            message=message,
+            assignment_max_score=max_score,
+        )
+
+    @property
+    def score(self) -> float:
+        """Points earned: the sum of the checks' scores (0 when ungradable)."""
+        return math.fsum(c.score for c in self.checks)
+
+    @property
+    def max_score(self) -> float:
+        """Points available: ``assignment_max_score`` if given, else the checks' total."""
+        if self.assignment_max_score is not None:
+            return self.assignment_max_score
+        return math.fsum(c.max_score for c in self.checks)
+
+    def output(self) -> str:
+        """The overall text a student reads above the individual checks."""
+        parts = [self.message] if self.message else []
+        if self.status == "graded":
+            passed = sum(c.full_marks for c in self.checks)
+            parts.append(
+                f"Score: {_round(self.score):g} / {_round(self.max_score):g} "
+                f"({passed} of {len(self.checks)} checks passed)."
+            )
+        problems = [c for c in self.cell_reports if c.get("status", "ok") != "ok"]
+        if problems:
+            lines = ["Cells that failed or ran too long (they were skipped; later cells ran):"]
+            lines += [f"- {c.get('message', '')}" for c in problems]
+            parts.append("\n".join(lines))
+        if self.notes:
+            parts.append("\n".join(["Notes:"] + [f"- {note}" for note in self.notes]))
+        return "\n\n".join(parts)
+
+    def to_gradescope(self) -> dict[str, Any]:
+        """The result as a Gradescope ``results.json`` dict, our fields under ``extra_data``.
+
+        Returns
+        -------
+        dict
+            Keys ``score``, ``max_score``, ``output``, ``output_format``,
+            ``test_output_format``, ``tests`` (one per check: ``name``, ``score``,
+            ``max_score``, ``status`` -- ``"passed"`` only with full marks -- ``output``,
+            ``visibility``, ``extra_data``) and ``extra_data`` (``student``, ``assignment``,
+            ``submission_status``, ``message``, ``isolation``, ``notes``, ``cells``,
+            ``timings``, ``sha256``). Floats are rounded to 4 decimals.
+        """
+        result = {
+            "score": _round(self.score),
+            "max_score": _round(self.max_score),
+            "output": self.output(),
+            # "text" keeps the aligned tables of the messages; Gradescope's default reflows them.
+            "output_format": "text",
+            "test_output_format": "text",
+            "tests": [check.to_gradescope() for check in self.checks],
+            "extra_data": {
+                "student": self.student,
+                "assignment": self.assignment,
+                "submission_status": self.status,
+                "message": self.message,
+                "isolation": self.isolation,
+                "notes": list(self.notes),
+                "cells": list(self.cell_reports),
+                "timings": dict(self.timings),
+                "sha256": self.sha256,
+            },
+        }
+        plain: dict[str, Any] = _plain(result, "result")
+        return plain
+
+    def to_json(self) -> str:
+        """:meth:`to_gradescope` as JSON: sorted keys, indent 2, UTF-8 text, trailing newline.
+
+        Identical results give byte-identical text, apart from the values under
+        ``extra_data.timings``.
+        """
+        return (
+            json.dumps(
+                self.to_gradescope(),
+                sort_keys=True,
+                indent=2,
+                ensure_ascii=False,
+                allow_nan=False,
+            )
+            + "\n"
+        )
+
+
+def _tuple(name: str, value: object) -> tuple[Any, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list)):
+        raise TypeError(_bad(name, value, "a tuple"))
+    return tuple(value)

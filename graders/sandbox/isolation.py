@@ -1,0 +1,653 @@
+"""How a worker is confined.
+
+Grader side: ``plan_isolation`` probes bubblewrap once and picks the strongest layer that works
+("bwrap", else "process", never silently); ``worker_command`` builds the command line, binding
+read-only only what the interpreter needs plus the directory holding the worker's own code, and a
+private scratch directory as the working directory; ``scrubbed_env`` is the whole environment the
+worker sees.
+
+Worker side, called after the worker's imports: ``apply_rlimits`` (address space, CPU seconds,
+file size, open files, processes) and ``install_seccomp`` (best effort, through ctypes on
+libseccomp.so.2: fork, vfork, exec and clone without CLONE_THREAD fail with EPERM, clone3 with
+ENOSYS so glibc falls back to clone for threads).
+
+Imported by the grader as ``graders.sandbox.isolation`` and by the worker as the sibling module
+``isolation``: standard library only at import time, Python >= 3.9.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "CODE_DIR",
+    "NOBODY",
+    "SCRATCH_DIR",
+    "InterpreterInfo",
+    "Plan",
+    "apply_rlimits",
+    "describe_exit",
+    "describe_interpreter",
+    "hidden_paths",
+    "install_seccomp",
+    "plan_isolation",
+    "protect_grader",
+    "scrubbed_env",
+    "worker_command",
+]
+
+CODE_DIR = "/sandbox"  # where the worker's code appears inside bwrap (read-only)
+SCRATCH_DIR = "/scratch"  # the private, writable working directory inside bwrap
+TMPFS_BYTES = 64 * 2**20
+NOBODY = 65534
+_PR_SET_DUMPABLE = 4
+_BWRAP_BASE = (
+    "--unshare-all",  # user, pid, net, ipc, uts and cgroup namespaces
+    "--die-with-parent",
+    "--new-session",
+    "--cap-drop",
+    "ALL",
+    "--clearenv",
+)
+_SYSTEM_TOP = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
+_SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime")
+_PROBE = (
+    "import json, os, site, sys; print(json.dumps({'executable': sys.executable, "
+    "'prefixes': [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix], "
+    "'site': [p for p in site.getsitepackages() if os.path.isdir(p)], "
+    "'version': '.'.join(map(str, sys.version_info[:3]))}))"
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Grader side
+
+
+def scrubbed_env(home: str, tmp: str) -> dict[str, str]:
+    """Return the complete environment of a worker (nothing is inherited from the grader)."""
+    one = "1"
+    return {
+        "PATH": "/usr/bin:/bin",
+        "HOME": home,
+        "TMPDIR": tmp,
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        # One BLAS thread: deterministic sums, no thread creation, and ~41 MB less address
+        # space per thread that RLIMIT_AS would otherwise have to allow for.
+        "OPENBLAS_NUM_THREADS": one,
+        "OMP_NUM_THREADS": one,
+        "MKL_NUM_THREADS": one,
+        "NUMEXPR_NUM_THREADS": one,
+        "VECLIB_MAXIMUM_THREADS": one,
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": f"{tmp}/matplotlib",  # not in the scratch dir the student lists
+        "PYTHONHASHSEED": "0",  # set iteration order identical for every student and every run
+        "PYTHONDONTWRITEBYTECODE": one,
+        "PYTHONUNBUFFERED": one,  # output printed before a hang survives the kill
+        "PYTHONIOENCODING": "utf-8:backslashreplace",
+    }
+
+
+@dataclass(frozen=True)
+class InterpreterInfo:
+    """What the configured interpreter needs to run inside the sandbox.
+
+    Parameters
+    ----------
+    python
+        Absolute path used to start it (symlinks kept: a venv is found through them).
+    version
+        ``"3.11.7"``.
+    directories
+        Directories to bind read-only: its prefixes, its site-packages and the directories
+        holding its executable (as given and resolved).
+    """
+
+    python: str
+    version: str
+    directories: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=8)
+def describe_interpreter(python: str) -> InterpreterInfo:
+    """Ask the (trusted) configured interpreter where it lives; cached per interpreter.
+
+    Raises
+    ------
+    graders.errors.SandboxError
+        If the interpreter cannot be run or does not answer.
+    """
+    from graders.errors import SandboxError
+
+    found = shutil.which(python)
+    if found is None:
+        raise SandboxError(f"the sandbox interpreter {python!r} was not found")
+    executable = os.path.abspath(found)
+    try:
+        done = subprocess.run(
+            [executable, "-s", "-B", "-c", _PROBE],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=scrubbed_env("/nonexistent", "/tmp"),
+            cwd="/",
+            check=True,
+        )
+        answer = json.loads(done.stdout)
+    except (OSError, subprocess.SubprocessError, ValueError) as exc:
+        raise SandboxError(f"could not inspect the sandbox interpreter {python!r}: {exc}") from exc
+    candidates = [
+        *answer["prefixes"],
+        *answer["site"],
+        os.path.dirname(executable),
+        os.path.dirname(os.path.realpath(executable)),
+    ]
+    candidates += [os.path.realpath(p) for p in answer["site"]]
+    directories = _outermost(p for p in candidates if os.path.isdir(p))
+    if "/" in directories:
+        raise SandboxError(f"refusing to bind '/' for the interpreter {python!r}")
+    return InterpreterInfo(executable, str(answer["version"]), directories)
+
+
+def _outermost(paths: Iterable[str]) -> tuple[str, ...]:
+    """Normalised paths, dropping any that lie inside /usr or inside another one."""
+    kept: list[str] = []
+    for path in sorted({os.path.normpath(p) for p in paths}, key=lambda p: (len(p), p)):
+        if not any(_inside(path, outer) for outer in ["/usr", *kept]):
+            kept.append(path)
+    return tuple(kept)
+
+
+def _inside(path: str, outer: str) -> bool:
+    return path == outer or path.startswith(outer.rstrip("/") + "/")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The isolation layer a session will use.
+
+    Parameters
+    ----------
+    kind
+        ``"bwrap"`` or ``"process"``.
+    bwrap
+        Path of the bwrap executable (bwrap only).
+    note
+        Why isolation is weaker than it could be ("" for bwrap); shown in the grading output.
+    tmpfs_size
+        Whether this bwrap understands ``--size`` (0.7+), which caps the sandbox's /tmp.
+    user
+        On the process layer, the uid (and gid) to run the worker as; None keeps ours.
+    """
+
+    kind: str
+    bwrap: str | None = None
+    note: str = ""
+    tmpfs_size: bool = False
+    user: int | None = None
+
+
+def plan_isolation(requested: str, python: str | None = None) -> Plan:
+    """Pick the layer for ``requested`` ("auto", "bwrap" or "process").
+
+    Parameters
+    ----------
+    requested
+        ``"auto"``: bwrap if its probe passes, else the process layer, with a note saying so.
+    python
+        The worker's interpreter; on the process layer a root grader runs the worker as uid
+        65534 when that user can run this interpreter.
+
+    Raises
+    ------
+    graders.errors.SandboxError
+        If "bwrap" was requested explicitly and bubblewrap does not work here.
+    """
+    from graders.errors import SandboxError
+
+    if requested == "process":
+        return _process_plan("isolation: process layer only (as configured)", python)
+    if requested not in ("auto", "bwrap"):
+        raise SandboxError(f"unknown isolation {requested!r}; use 'auto', 'bwrap' or 'process'")
+    bwrap, problem = _bwrap_status()
+    if problem is None and bwrap is not None:
+        return Plan("bwrap", bwrap, "", _bwrap_has_size(bwrap))
+    if requested == "bwrap":
+        raise SandboxError(f"bwrap isolation was requested but does not work here: {problem}")
+    return _process_plan(
+        f"isolation: process layer only, which is weaker: bubblewrap is unavailable ({problem})",
+        python,
+    )
+
+
+def _process_plan(reason: str, python: str | None) -> Plan:
+    if os.name != "posix" or os.geteuid() != 0:
+        return Plan(
+            "process",
+            note=f"{reason}; the student's code runs as the grader's user "
+            "and can read any file the grader can read",
+        )
+    if python is not None and _runs_as(python, NOBODY):
+        return Plan(
+            "process",
+            note=f"{reason}; the student's code runs as uid {NOBODY} and can "
+            "read any world-readable file",
+            user=NOBODY,
+        )
+    return Plan(
+        "process",
+        note=f"{reason}; the student's code runs as root (uid {NOBODY} "
+        "cannot run the interpreter) and could change anything on this machine",
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _runs_as(python: str, uid: int) -> bool:
+    """Whether ``python`` can import numpy as ``uid`` (its files may be private to root)."""
+    try:
+        done = subprocess.run(
+            [python, "-s", "-B", "-c", "import numpy"],
+            capture_output=True,
+            timeout=120,
+            user=uid,
+            group=uid,
+            extra_groups=[],
+            cwd="/",
+            env=scrubbed_env("/nonexistent", "/tmp"),
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+def protect_grader() -> str | None:
+    """Make this (grader) process undumpable, so a same-user worker cannot read its memory.
+
+    Without a pid namespace a worker running as the grader's user could open
+    ``/proc/<grader>/mem``; with ``PR_SET_DUMPABLE=0`` that file belongs to root. It also
+    disables core dumps and same-user debuggers for the grader. Returns a note if it failed.
+    """
+    if not sys.platform.startswith("linux"):
+        return "the grader could not protect its memory from the worker (not Linux)"
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+            return "the grader could not protect its memory from the worker (prctl failed)"
+    except (OSError, AttributeError):
+        return "the grader could not protect its memory from the worker (no prctl)"
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def _bwrap_status() -> tuple[str | None, str | None]:
+    """(path, None) when ``bwrap ... /bin/true`` works, else (path or None, the reason)."""
+    bwrap = shutil.which("bwrap") or (
+        "/usr/bin/bwrap" if os.access("/usr/bin/bwrap", os.X_OK) else None
+    )
+    if bwrap is None:
+        return None, "bwrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
+    argv = [
+        bwrap,
+        *_BWRAP_BASE,
+        *_system_binds(),
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--tmpfs",
+        "/tmp",
+        "/bin/true",
+    ]
+    try:
+        done = subprocess.run(
+            argv, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        return bwrap, f"bwrap could not be run: {exc}"
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines() or [f"exit status {done.returncode}"]
+        return bwrap, f"bwrap failed its probe: {lines[-1]}"
+    return bwrap, None
+
+
+@functools.lru_cache(maxsize=4)
+def _bwrap_has_size(bwrap: str) -> bool:
+    try:
+        done = subprocess.run([bwrap, "--help"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return "--size" in done.stdout + done.stderr
+
+
+def _system_binds() -> list[str]:
+    """/usr read-only, the top-level library dirs as they are on the host, the loader's files."""
+    argv = ["--ro-bind", "/usr", "/usr"]
+    for name in _SYSTEM_TOP:
+        path = "/" + name
+        if os.path.islink(path):
+            argv += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            argv += ["--ro-bind", path, path]
+    for path in _SYSTEM_FILES:
+        argv += ["--ro-bind-try", path, path]
+    return argv
+
+
+def hidden_paths() -> tuple[str, ...]:
+    """Grader paths a student must never see, even if they lie inside a bound directory.
+
+    If the grader is installed into the very site-packages the worker uses, or the repository
+    sits inside the interpreter's prefix, binding that directory would expose the references;
+    these paths are covered with an empty tmpfs instead.
+    """
+    package = Path(__file__).resolve().parent.parent  # .../graders
+    root = package.parent
+    candidates = [package, root / "reference", root / "assignments", root / "tests"]
+    if (root / "pyproject.toml").exists():  # a source checkout: hide all of it
+        candidates.append(root)
+    return tuple(str(p) for p in candidates if p.exists())
+
+
+def worker_command(
+    plan: Plan,
+    info: InterpreterInfo,
+    *,
+    code_dir: str,
+    scratch: str,
+    worker_args: Sequence[str],
+) -> tuple[list[str], dict[str, str]]:
+    """The argv and environment that start a worker under ``plan``.
+
+    Parameters
+    ----------
+    plan, info
+        From ``plan_isolation`` and ``describe_interpreter``.
+    code_dir
+        Host directory holding only worker.py and its sibling modules.
+    scratch
+        Host directory that becomes the worker's private working directory.
+    worker_args
+        Arguments after ``worker.py`` (the protocol file descriptors).
+    """
+    # -s: no user site-packages; -B: no .pyc writes. Not -I/-E: that would also drop
+    # PYTHONHASHSEED, and the environment is ours entirely anyway.
+    python = [info.python, "-s", "-B"]
+    if plan.kind != "bwrap" or plan.bwrap is None:
+        env = scrubbed_env(home=scratch, tmp=scratch)
+        return [*python, os.path.join(code_dir, "worker.py"), *worker_args], env
+    env = scrubbed_env(home=SCRATCH_DIR, tmp="/tmp")
+    argv = [plan.bwrap, *_BWRAP_BASE]
+    for key, value in env.items():
+        argv += ["--setenv", key, value]
+    argv += _system_binds()
+    argv += ["--proc", "/proc", "--dev", "/dev"]
+    if plan.tmpfs_size:
+        argv += ["--size", str(TMPFS_BYTES)]
+    argv += ["--tmpfs", "/tmp"]
+    argv += _mounts(info.directories, hidden_paths())
+    argv += [
+        "--ro-bind",
+        code_dir,
+        CODE_DIR,
+        "--bind",
+        scratch,
+        SCRATCH_DIR,
+        "--chdir",
+        SCRATCH_DIR,
+        "--",
+        *python,
+        f"{CODE_DIR}/worker.py",
+        *worker_args,
+    ]
+    return argv, env
+
+
+def _mounts(directories: Sequence[str], hidden: Sequence[str]) -> list[str]:
+    """Read-only binds of ``directories``; an empty tmpfs over each hidden path inside one.
+
+    Mounts are ordered parents first, so a tmpfs hides what lies below it but not a bind that
+    is nested deeper still (a venv inside a hidden checkout keeps working).
+    """
+    ops: list[tuple[int, int, list[str]]] = []
+    for path in directories:
+        ops.append((path.count("/"), 0, ["--ro-bind", path, path]))
+    for path in hidden:
+        if any(_inside(path, d) for d in directories):
+            ops.append((path.count("/"), 1, ["--tmpfs", path]))
+    argv: list[str] = []
+    for _depth, _order, op in sorted(ops, key=lambda item: (item[0], item[1])):
+        argv += op
+    return argv
+
+
+# --------------------------------------------------------------------------------------------
+# Worker side
+
+
+def apply_rlimits(
+    *, memory_mb: int, cpu_seconds: int, file_bytes: int, open_files: int, processes: int
+) -> list[str]:
+    """Lower this process's resource limits (soft and hard, so they cannot be raised again).
+
+    Call after the heavy imports: the address-space limit is the current VmSize plus
+    ``memory_mb`` (numpy/pandas imports alone need a few hundred MB of address space).
+
+    Returns
+    -------
+    list of str
+        Notes on limits that could not be set.
+    """
+    import resource
+
+    notes: list[str] = []
+
+    def lower(name: str, soft: int, hard: int | None = None) -> None:
+        which = getattr(resource, name, None)
+        if which is None:
+            notes.append(f"{name} is not available on this platform")
+            return
+        hard = soft if hard is None else hard
+        _, current_hard = resource.getrlimit(which)
+        if current_hard != resource.RLIM_INFINITY:
+            hard = min(hard, current_hard)
+        try:
+            resource.setrlimit(which, (min(soft, hard), hard))
+        except (ValueError, OSError) as exc:
+            notes.append(f"{name} could not be set: {exc}")
+
+    vmsize = _vmsize_bytes()
+    if vmsize is None:
+        notes.append("RLIMIT_AS not set: the current address-space size is unknown")
+    else:
+        lower("RLIMIT_AS", vmsize + memory_mb * 2**20)
+    # soft < hard: SIGXCPU first (default action: terminate), SIGKILL at the hard limit.
+    lower("RLIMIT_CPU", cpu_seconds, cpu_seconds + 2)
+    if hasattr(signal, "SIGXFSZ"):  # a too-large write fails with EFBIG instead of killing
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    lower("RLIMIT_FSIZE", file_bytes)
+    lower("RLIMIT_NOFILE", open_files)
+    lower("RLIMIT_NPROC", processes)  # does not bind root: seccomp is what stops fork bombs
+    lower("RLIMIT_CORE", 0)
+    return notes
+
+
+def _vmsize_bytes() -> int | None:
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+_SCMP_ACT_ALLOW = 0x7FFF0000
+_SCMP_ACT_ERRNO = 0x00050000
+_SCMP_CMP_NE = 1
+_SCMP_CMP_MASKED_EQ = 7
+_SCMP_FLTATR_CTL_TSYNC = 4
+_CLONE_THREAD = 0x00010000
+_EPERM = 1
+_ENOSYS = 38
+# New processes and programs, other processes' memory, and (for a worker that is root on the
+# process layer) the machine itself; setrlimit so that the limits above stay put.
+_DENIED = (
+    "fork",
+    "vfork",
+    "execve",
+    "execveat",
+    "ptrace",
+    "process_vm_readv",
+    "process_vm_writev",
+    "tkill",
+    "setrlimit",
+    "mount",
+    "umount2",
+    "unshare",
+    "setns",
+    "chroot",
+    "pivot_root",
+    "reboot",
+    "kexec_load",
+    "kexec_file_load",
+    "init_module",
+    "finit_module",
+    "delete_module",
+    "bpf",
+    "perf_event_open",
+    "swapon",
+    "swapoff",
+    "settimeofday",
+    "clock_settime",
+    "sethostname",
+    "setdomainname",
+    "keyctl",
+    "add_key",
+    "request_key",
+)
+# Signals only to itself: kill(-1, SIGKILL) from a root worker would otherwise end every process
+# (kill(0, ...), to its own process group, is refused too: it is never needed).
+_SELF_ONLY = ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_open")
+
+
+def install_seccomp() -> str | None:
+    """Forbid new processes (threads stay allowed) with a seccomp filter, if libseccomp exists.
+
+    Also forbids signalling other processes, changing resource limits, and the
+    administrative syscalls listed in ``_DENIED``; they fail with EPERM.
+
+    Returns
+    -------
+    str or None
+        None when the filter is in place, else a note saying why it is not.
+    """
+    if not sys.platform.startswith("linux"):
+        return "seccomp unavailable (not Linux): fork is not blocked"
+    import ctypes
+
+    try:
+        lib = ctypes.CDLL("libseccomp.so.2")
+    except OSError:
+        return "seccomp unavailable (libseccomp.so.2 not found): fork is not blocked"
+
+    class ArgCmp(ctypes.Structure):
+        _fields_ = [
+            ("arg", ctypes.c_uint),
+            ("op", ctypes.c_int),
+            ("datum_a", ctypes.c_uint64),
+            ("datum_b", ctypes.c_uint64),
+        ]
+
+    lib.seccomp_init.restype = ctypes.c_void_p
+    lib.seccomp_init.argtypes = [ctypes.c_uint32]
+    lib.seccomp_syscall_resolve_name.restype = ctypes.c_int
+    lib.seccomp_syscall_resolve_name.argtypes = [ctypes.c_char_p]
+    lib.seccomp_rule_add_array.restype = ctypes.c_int
+    lib.seccomp_rule_add_array.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_uint32,
+        ctypes.c_int,
+        ctypes.c_uint,
+        ctypes.POINTER(ArgCmp),
+    ]
+    lib.seccomp_attr_set.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_uint32]
+    lib.seccomp_load.argtypes = [ctypes.c_void_p]
+    lib.seccomp_release.argtypes = [ctypes.c_void_p]
+
+    ctx = lib.seccomp_init(_SCMP_ACT_ALLOW)
+    if not ctx:
+        return "seccomp unavailable (seccomp_init failed): fork is not blocked"
+    me = os.getpid()
+    not_me = ArgCmp(0, _SCMP_CMP_NE, me, 0)
+    try:
+
+        def deny(name: str, errno: int, *conditions: ArgCmp) -> bool:
+            """Add one rule (all conditions must hold); False if libseccomp refused it."""
+            number = lib.seccomp_syscall_resolve_name(name.encode())
+            if number < 0:  # this architecture has no such syscall (e.g. fork on arm64)
+                return True
+            array = (ArgCmp * len(conditions))(*conditions) if conditions else None
+            return (
+                int(
+                    lib.seccomp_rule_add_array(
+                        ctx, _SCMP_ACT_ERRNO | errno, number, len(conditions), array
+                    )
+                )
+                == 0
+            )
+
+        failures = [name for name in _DENIED if not deny(name, _EPERM)]
+        failures += [name for name in _SELF_ONLY if not deny(name, _EPERM, not_me)]
+        rules = [
+            ("clone", _EPERM, (ArgCmp(0, _SCMP_CMP_MASKED_EQ, _CLONE_THREAD, 0),)),
+            ("clone3", _ENOSYS, ()),  # glibc then falls back to clone for threads
+            ("prlimit64", _EPERM, (ArgCmp(2, _SCMP_CMP_NE, 0, 0),)),  # setting, not reading
+        ]
+        failures += [
+            name for name, errno, conditions in rules if not deny(name, errno, *conditions)
+        ]
+        lib.seccomp_attr_set(ctx, _SCMP_FLTATR_CTL_TSYNC, 1)  # all threads, where supported
+        # Fail closed: a rejected rule weakens the filter but never leaves the worker without one.
+        if lib.seccomp_load(ctx) != 0:
+            return "seccomp not installed (seccomp_load failed): fork is not blocked"
+    finally:
+        lib.seccomp_release(ctx)
+    if failures:
+        return f"seccomp installed without its rules for {', '.join(failures)}"
+    return None
+
+
+def describe_exit(returncode: int, *, bwrap: bool) -> str:
+    """Describe how a worker ended: ``"exit status 3"`` or ``"killed by SIGSEGV"``.
+
+    bwrap reports a child killed by signal N as exit status 128 + N.
+    """
+    number = (
+        -returncode
+        if returncode < 0
+        else (returncode - 128 if bwrap and 128 < returncode < 160 else 0)
+    )
+    if number:
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = f"signal {number}"
+        if name == "SIGXCPU":
+            return "killed by SIGXCPU: it used up its CPU-time budget"
+        if name == "SIGKILL":
+            return "killed by SIGKILL, possibly for using too much memory"
+        return f"killed by {name}"
+    return f"exit status {returncode}"

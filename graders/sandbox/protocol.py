@@ -1,0 +1,610 @@
+"""Wire format between the grader and the sandboxed worker: plain data, never code.
+
+A *frame* is an 8-byte big-endian length followed by that many bytes. A *message* is one JSON
+frame ``{"n": <number of arrays>, "v": <tree>}`` followed by ``n`` frames, each a ``.npy`` file.
+JSON carries the structure (tagged so that tuples, dicts with non-string keys, numpy scalars and
+pandas objects survive the round trip); arrays travel as ``.npy`` bytes whose header is checked
+before ``np.load(..., allow_pickle=False)`` reads them. Only numeric and bool dtypes cross.
+
+This module runs on both sides: in the grader as ``graders.sandbox.protocol`` and in the worker as
+the sibling module ``protocol``. It therefore imports only the standard library and numpy (pandas
+lazily, when a pandas object is actually met) and must keep working on Python >= 3.9.
+
+Nothing read from the worker is ever unpickled or evaluated: ``decode`` builds values only from
+JSON scalars, lists and validated numeric arrays.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import struct
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "FunctionSpec",
+    "Unencodable",
+    "Unsupported",
+    "WireError",
+    "decode",
+    "encode",
+    "read_message",
+    "sendable",
+]
+
+FRAME_HEADER = struct.Struct(">Q")
+DEFAULT_MAX_BYTES = 64 * 2**20
+MAX_DEPTH = 32
+MAX_NDIM = 32
+MAX_ARRAYS = 4096
+MAX_INT_BITS = 4096  # json refuses to parse ints of more than 4300 digits on 3.11+
+# Room for an .npy header on top of the array data (a 32-dimensional shape fits easily).
+_NPY_HEADER_ROOM = 4096
+# Exactly these scalar types (no subclasses) may cross: bool, signed/unsigned ints, floats, complex.
+_SCALAR_TYPES = frozenset(np.dtype(code).type for code in "?bhilqpBHILQPefdgFDG")
+_LABEL_TYPES = (type(None), bool, int, float, str)
+
+
+class WireError(ValueError):
+    """A message is malformed, oversized or holds a forbidden type; it was not decoded."""
+
+
+class Unencodable(TypeError):
+    """A value cannot be sent as plain data.
+
+    Parameters
+    ----------
+    type_name
+        The offending object's type, e.g. ``"LyingArray"`` or ``"numpy.ndarray"``.
+    summary
+        A human description of what was found, e.g. ``"a numpy array of dtype object"``.
+    """
+
+    def __init__(self, type_name: str, summary: str) -> None:
+        super().__init__(f"{type_name}: {summary}")
+        self.type_name = type_name
+        self.summary = summary
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """Stands in for a value the worker was asked to send but that is not plain data.
+
+    Parameters
+    ----------
+    type_name
+        The type of the object the student's code produced.
+    summary
+        What was wrong with it, for the student-facing failure message.
+    """
+
+    type_name: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """A trusted function family the worker turns into a Python callable.
+
+    Parameters
+    ----------
+    family
+        A family name known to ``functions.py``, e.g. ``"quadratic_grad"``.
+    params
+        Its parameters (plain data: numbers, lists, arrays).
+    """
+
+    family: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def type_name(value: object) -> str:
+    """Return a readable name for the type of ``value``: ``"LyingArray"``, ``"numpy.matrix"``."""
+    cls = type(value)
+    try:
+        module = str(cls.__module__)
+        name = str(cls.__qualname__)
+    except Exception:  # a metaclass may lie about its attributes
+        return "object"
+    if module in ("builtins", "__main__", "submission"):
+        return name
+    return f"{module.split('.')[0]}.{name}"
+
+
+# --------------------------------------------------------------------------------------------
+# Encoding
+
+
+class _Encoder:
+    """Turns a value into a JSON tree plus a list of arrays, refusing anything that is not data.
+
+    Only exact types are accepted (``type(v) is list``, never ``isinstance``): a subclass could
+    override ``__iter__`` or ``__array__`` and run code, or lie about what it is.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.arrays: list[np.ndarray] = []
+        self.max_bytes = max_bytes
+        self.size = 0
+
+    def _charge(self, nbytes: int) -> None:
+        self.size += nbytes
+        if self.size > self.max_bytes:
+            raise Unencodable("value", f"too large to send (more than {self.max_bytes} bytes)")
+
+    def _array(self, array: np.ndarray) -> int:
+        if len(self.arrays) >= MAX_ARRAYS:
+            raise Unencodable("value", f"holds more than {MAX_ARRAYS} arrays")
+        self._charge(array.nbytes + 128)
+        self.arrays.append(array)
+        return len(self.arrays) - 1
+
+    def tree(self, value: Any, depth: int = 0) -> Any:
+        # Charges bound the JSON text from above: a float needs at most 24 characters, an int
+        # about bits/3.3, a string up to 6 per character when escaped (2 if printable ASCII).
+        kind = type(value)
+        if value is None or kind is bool:
+            self._charge(6)
+            return value
+        if kind is float:
+            self._charge(26)
+            return value
+        if kind is int:
+            if value.bit_length() > MAX_INT_BITS:
+                raise Unencodable("int", f"an integer with more than {MAX_INT_BITS} bits")
+            self._charge(value.bit_length() // 3 + 3)
+            return value
+        if kind is str:
+            plain = value.isascii() and value.isprintable()
+            self._charge((2 if plain else 6) * len(value) + 3)
+            return value
+        self._charge(16)
+        if kind is complex:
+            return {"t": "complex", "re": value.real, "im": value.imag}
+        if depth >= MAX_DEPTH:
+            raise Unencodable(kind.__name__, f"nested more than {MAX_DEPTH} levels deep")
+        if kind is list or kind is tuple:
+            items = [self._item(item, depth, f"[{i}]") for i, item in enumerate(value)]
+            return items if kind is list else {"t": "tuple", "v": items}
+        if kind is dict:
+            keys = []
+            values = []
+            for key, item in value.items():
+                if not _is_label(key) and not (type(key) is tuple and all(map(_is_label, key))):
+                    raise Unencodable("dict", f"a dict with a key of type {type_name(key)}")
+                keys.append(self.tree(key, depth + 1))
+                values.append(self._item(item, depth, f"[{key!r}]"))
+            return {"t": "dict", "k": keys, "v": values}
+        if kind is np.ndarray:
+            return {"t": "nd", "i": self._array(self._checked_array(value))}
+        if kind in _SCALAR_TYPES:
+            return {"t": "scalar", "i": self._array(np.asarray(value))}
+        if kind is FunctionSpec:
+            return {
+                "t": "fn",
+                "family": self.tree(value.family),
+                "params": self.tree(value.params, depth + 1),
+            }
+        if kind is Unsupported:
+            return {
+                "t": "unsupported",
+                "type": self.tree(value.type_name),
+                "summary": self.tree(value.summary),
+            }
+        pandas = sys.modules.get("pandas")  # only a value from pandas can be a pandas object
+        if pandas is not None and kind in (pandas.DataFrame, pandas.Series):
+            return self._pandas(value, pandas)
+        raise Unencodable(type_name(value), _describe(value))
+
+    def _item(self, item: object, depth: int, where: str) -> Any:
+        try:
+            return self.tree(item, depth + 1)
+        except Unencodable as exc:
+            if exc.type_name == "value":  # a size limit: say so once, at the top
+                raise
+            raise Unencodable(exc.type_name, f"{exc.summary} at {where}") from None
+
+    @staticmethod
+    def _checked_array(array: np.ndarray) -> np.ndarray:
+        dtype = array.dtype
+        if dtype.type not in _SCALAR_TYPES or dtype.names is not None:
+            raise Unencodable("numpy.ndarray", f"a numpy array of dtype {dtype}")
+        if array.ndim > MAX_NDIM:
+            raise Unencodable("numpy.ndarray", f"a numpy array with {array.ndim} dimensions")
+        return array
+
+    def _column(self, series: Any, what: str) -> dict[str, Any]:
+        dtype = series.dtype
+        if not isinstance(dtype, np.dtype) or dtype.type not in _SCALAR_TYPES:
+            raise Unencodable(type_name(series), f"{what} has dtype {dtype} (not numeric)")
+        return {"t": "nd", "i": self._array(series.to_numpy())}
+
+    def _pandas(self, value: Any, pandas: Any) -> dict[str, Any]:
+        if type(value) is pandas.Series:
+            return {
+                "t": "series",
+                "data": self._column(value, "the Series"),
+                "index": self._index(value.index, pandas),
+                "name": self._label(value.name),
+            }
+        columns = [
+            self._column(value.iloc[:, j], f"column {value.columns[j]!r}")
+            for j in range(value.shape[1])
+        ]
+        return {
+            "t": "df",
+            "data": columns,
+            "columns": self._index(value.columns, pandas),
+            "index": self._index(value.index, pandas),
+        }
+
+    def _index(self, index: Any, pandas: Any) -> dict[str, Any]:
+        name = self._label(index.name)
+        kind = type(index)
+        if kind is pandas.RangeIndex:
+            return {
+                "t": "range",
+                "start": int(index.start),
+                "stop": int(index.stop),
+                "step": int(index.step),
+                "name": name,
+            }
+        if kind is pandas.Index:
+            dtype = index.dtype
+            if isinstance(dtype, np.dtype) and dtype.type in _SCALAR_TYPES:
+                return {
+                    "t": "index",
+                    "data": {"t": "nd", "i": self._array(index.to_numpy())},
+                    "name": name,
+                }
+            labels = index.tolist()
+            if all(_is_label(label) for label in labels):
+                self._charge(sum(len(label) for label in labels if type(label) is str))
+                return {"t": "labels", "v": labels, "name": name}
+        raise Unencodable(type_name(index), f"a pandas index of type {type_name(index)}")
+
+    @staticmethod
+    def _label(label: object) -> object:
+        if not _is_label(label):
+            raise Unencodable(type_name(label), f"a pandas label of type {type_name(label)}")
+        return label
+
+
+def _is_label(value: object) -> bool:
+    """True for a scalar that JSON carries exactly: None, bool, int, float, str."""
+    return type(value) in _LABEL_TYPES and not (
+        type(value) is int and value.bit_length() > MAX_INT_BITS
+    )
+
+
+def _describe(value: object) -> str:
+    """Describe an object that is not plain data, for the student-facing message."""
+    if isinstance(value, np.ndarray):
+        return f"an ndarray subclass ({type_name(value)}), not a plain numpy array"
+    if callable(value):
+        return f"a callable ({type_name(value)}), not data"
+    return f"an object of type {type_name(value)}, not plain data"
+
+
+def _frame(payload: bytes) -> bytes:
+    return FRAME_HEADER.pack(len(payload)) + payload
+
+
+def encode(value: object, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """Encode ``value`` as one message (a JSON frame followed by one ``.npy`` frame per array).
+
+    Parameters
+    ----------
+    value
+        Plain data: None, bool, int, float, complex, str, list, tuple, dict, numeric or bool
+        ndarray (exact type), numpy scalar, pandas DataFrame/Series with numeric columns,
+        FunctionSpec or Unsupported.
+    max_bytes
+        Refuse values whose encoding would exceed roughly this many bytes.
+
+    Returns
+    -------
+    bytes
+        The framed message.
+
+    Raises
+    ------
+    Unencodable
+        If ``value`` holds anything else (subclasses, object arrays, custom classes, ...).
+    """
+    encoder = _Encoder(max_bytes)
+    tree = encoder.tree(value)
+    head = json.dumps({"n": len(encoder.arrays), "v": tree}, separators=(",", ":"))
+    parts = [_frame(head.encode("utf-8"))]
+    for array in encoder.arrays:
+        buffer = io.BytesIO()
+        np.lib.format.write_array(buffer, array, allow_pickle=False)
+        parts.append(_frame(buffer.getvalue()))
+    return b"".join(parts)
+
+
+def sendable(value: object, *, max_bytes: int = DEFAULT_MAX_BYTES) -> object:
+    """Return ``value`` if it can be encoded, else an ``Unsupported`` describing why not."""
+    try:
+        _Encoder(max_bytes).tree(value)
+    except Unencodable as exc:
+        return Unsupported(exc.type_name, exc.summary)
+    except RecursionError:
+        return Unsupported(type_name(value), "nested too deeply to send")
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# Decoding
+
+
+def decode(
+    data: bytes,
+    *,
+    max_array_bytes: int = DEFAULT_MAX_BYTES,
+    max_arrays: int = MAX_ARRAYS,
+    max_total_bytes: int | None = None,
+) -> object:
+    """Decode one message produced by ``encode``; ``data`` must hold exactly that message.
+
+    Parameters
+    ----------
+    data
+        The framed message.
+    max_array_bytes
+        Largest array (and JSON frame) accepted, in bytes.
+    max_arrays
+        Largest number of arrays accepted in one message.
+    max_total_bytes
+        Largest message accepted (all frames together); twice ``max_array_bytes`` by default.
+
+    Raises
+    ------
+    WireError
+        If the message is truncated, oversized, not valid JSON, or holds a forbidden dtype.
+    """
+    view = memoryview(data)
+    position = 0
+
+    def read_exact(n: int) -> bytes:
+        nonlocal position
+        if n > len(view) - position:
+            raise WireError(f"truncated message: wanted {n} more bytes")
+        chunk = bytes(view[position : position + n])
+        position += n
+        return chunk
+
+    value = read_message(
+        read_exact,
+        max_array_bytes=max_array_bytes,
+        max_arrays=max_arrays,
+        max_total_bytes=max_total_bytes,
+    )
+    if position != len(view):
+        raise WireError(f"{len(view) - position} unexpected bytes after the message")
+    return value
+
+
+def read_message(
+    read_exact: Callable[[int], bytes],
+    *,
+    max_array_bytes: int = DEFAULT_MAX_BYTES,
+    max_arrays: int = MAX_ARRAYS,
+    max_total_bytes: int | None = None,
+) -> object:
+    """Read and decode one message, pulling bytes through ``read_exact(n)``.
+
+    Every frame length is checked against its cap (``max_array_bytes``) and against what is
+    left of the whole message's cap (``max_total_bytes``, default twice ``max_array_bytes``)
+    before a single payload byte is read, so a hostile length (say 2**63) costs nothing.
+    """
+    budget = [2 * max_array_bytes if max_total_bytes is None else max_total_bytes]
+
+    def read_frame(cap: int) -> bytes:
+        frame = _read_frame(read_exact, min(cap, budget[0]))
+        budget[0] -= len(frame)
+        return frame
+
+    head = read_frame(max_array_bytes)
+    try:
+        document = json.loads(head.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise WireError(f"the JSON frame is invalid: {exc}") from None
+    if type(document) is not dict or set(document) != {"n", "v"}:
+        raise WireError("the JSON frame is not a message")
+    count = document["n"]
+    if type(count) is not int or not 0 <= count <= max_arrays:
+        raise WireError(f"bad array count {count!r}")
+    arrays = [
+        _read_npy(read_frame(max_array_bytes + _NPY_HEADER_ROOM), max_array_bytes)
+        for _ in range(count)
+    ]
+    try:
+        return _from_tree(document["v"], arrays, 0)
+    except RecursionError:
+        raise WireError("the message is nested too deeply") from None
+
+
+def _read_frame(read_exact: Callable[[int], bytes], cap: int) -> bytes:
+    (length,) = FRAME_HEADER.unpack(read_exact(FRAME_HEADER.size))
+    if length > cap:
+        raise WireError(f"frame of {length} bytes exceeds the cap of {cap} bytes")
+    return read_exact(length)
+
+
+def _read_npy(frame: bytes, max_array_bytes: int) -> np.ndarray:
+    """Validate an ``.npy`` header (dtype, shape, size) and only then load the array."""
+    stream = io.BytesIO(frame)
+    try:
+        version = np.lib.format.read_magic(stream)
+        if version == (1, 0):
+            shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(stream)
+        elif version == (2, 0):
+            shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(stream)
+        else:
+            raise WireError(f"unsupported .npy version {version}")
+    except (ValueError, TypeError, SyntaxError, struct.error) as exc:
+        raise WireError(f"bad .npy header: {exc}") from None
+    if dtype.type not in _SCALAR_TYPES or dtype.names is not None or dtype.hasobject:
+        raise WireError(f"forbidden dtype {dtype}")
+    if (
+        type(shape) is not tuple
+        or len(shape) > MAX_NDIM
+        or not all(type(n) is int and n >= 0 for n in shape)
+    ):
+        raise WireError(f"bad shape {shape!r}")
+    nbytes = math.prod(shape) * dtype.itemsize
+    if nbytes > max_array_bytes:
+        raise WireError(f"array of {nbytes} bytes exceeds the cap of {max_array_bytes} bytes")
+    if len(frame) - stream.tell() != nbytes:
+        raise WireError(f"array data is {len(frame) - stream.tell()} bytes, expected {nbytes}")
+    stream.seek(0)
+    try:
+        array = np.load(stream, allow_pickle=False)
+    except ValueError as exc:
+        raise WireError(f"bad .npy data: {exc}") from None
+    if type(array) is not np.ndarray:
+        raise WireError("the .npy frame did not hold a plain array")
+    return array
+
+
+def _fields(node: dict[str, Any], *names: str) -> None:
+    if set(node) != {"t", *names}:
+        raise WireError(f"node {node.get('t')!r} has fields {sorted(node)}, expected {names}")
+
+
+def _from_tree(node: Any, arrays: list[np.ndarray], depth: int) -> object:
+    if depth > MAX_DEPTH + 4:  # pandas nodes add a few levels of their own
+        raise WireError("the message is nested too deeply")
+    kind = type(node)
+    if node is None or kind is bool or kind is int or kind is float or kind is str:
+        return node
+    if kind is list:
+        return [_from_tree(item, arrays, depth + 1) for item in node]
+    if kind is not dict:
+        raise WireError(f"unexpected JSON value of type {kind.__name__}")
+    tree: dict[str, Any] = node
+    tag = tree.get("t")
+    if tag == "tuple":
+        _fields(tree, "v")
+        return tuple(_from_tree(item, arrays, depth + 1) for item in _list(tree["v"]))
+    if tag == "dict":
+        _fields(tree, "k", "v")
+        keys = [_from_tree(key, arrays, depth + 1) for key in _list(tree["k"])]
+        values = [_from_tree(item, arrays, depth + 1) for item in _list(tree["v"])]
+        if len(keys) != len(values):
+            raise WireError("dict keys and values differ in length")
+        for key in keys:
+            if not _is_label(key) and not (type(key) is tuple and all(map(_is_label, key))):
+                raise WireError(f"bad dict key of type {type(key).__name__}")
+        return dict(zip(keys, values))  # noqa: B905 -- lengths checked above; 3.9 has no strict
+    if tag == "complex":
+        _fields(tree, "re", "im")
+        return complex(_number(tree["re"]), _number(tree["im"]))
+    if tag == "nd":
+        _fields(tree, "i")
+        return _array_at(tree["i"], arrays)
+    if tag == "scalar":
+        _fields(tree, "i")
+        array = _array_at(tree["i"], arrays)
+        if array.ndim != 0:
+            raise WireError("a numpy scalar must be a 0-d array")
+        return array[()]
+    if tag == "fn":
+        _fields(tree, "family", "params")
+        params = _from_tree(tree["params"], arrays, depth + 1)
+        if type(tree["family"]) is not str or type(params) is not dict:
+            raise WireError("bad FunctionSpec")
+        return FunctionSpec(tree["family"], params)
+    if tag == "unsupported":
+        _fields(tree, "type", "summary")
+        if type(tree["type"]) is not str or type(tree["summary"]) is not str:
+            raise WireError("bad Unsupported")
+        return Unsupported(tree["type"], tree["summary"])
+    if tag in ("series", "df"):
+        return _pandas_from_tree(tree, arrays, depth)
+    raise WireError(f"unknown node tag {tag!r}")
+
+
+def _list(value: object) -> list[Any]:
+    if type(value) is not list:
+        raise WireError("expected a JSON list")
+    return value
+
+
+def _number(value: Any) -> float:
+    if type(value) not in (int, float):
+        raise WireError("expected a JSON number")
+    return float(value)
+
+
+def _array_at(index: object, arrays: list[np.ndarray]) -> np.ndarray:
+    if type(index) is not int or not 0 <= index < len(arrays):
+        raise WireError(f"bad array reference {index!r}")
+    return arrays[index]
+
+
+def _pandas_from_tree(tree: dict[str, Any], arrays: list[np.ndarray], depth: int) -> object:
+    try:
+        import pandas
+    except ImportError:
+        raise WireError("a pandas object arrived but pandas is not installed") from None
+    if tree["t"] == "series":
+        _fields(tree, "data", "index", "name")
+        data = _from_tree(tree["data"], arrays, depth + 1)
+        index = _index_from_tree(tree["index"], arrays, pandas)
+        if type(data) is not np.ndarray or data.ndim != 1 or len(index) != len(data):
+            raise WireError("bad Series")
+        return pandas.Series(data, index=index, name=_label_from(tree["name"]), copy=False)
+    _fields(tree, "data", "columns", "index")
+    columns = _index_from_tree(tree["columns"], arrays, pandas)
+    index = _index_from_tree(tree["index"], arrays, pandas)
+    data = [_from_tree(column, arrays, depth + 1) for column in _list(tree["data"])]
+    if len(data) != len(columns) or any(
+        type(column) is not np.ndarray or column.shape != (len(index),) for column in data
+    ):
+        raise WireError("bad DataFrame")
+    frame = pandas.DataFrame(dict(enumerate(data)), index=index)
+    frame.columns = columns
+    return frame
+
+
+def _label_from(value: object) -> object:
+    if not _is_label(value):
+        raise WireError("bad pandas label")
+    return value
+
+
+def _index_from_tree(node: object, arrays: list[np.ndarray], pandas: Any) -> Any:
+    if type(node) is not dict:
+        raise WireError("bad pandas index")
+    tag = node.get("t")
+    name = _label_from(node.get("name"))
+    if tag == "range":
+        _fields(node, "start", "stop", "step", "name")
+        bounds = (node["start"], node["stop"], node["step"])
+        if not all(type(b) is int for b in bounds) or bounds[2] == 0:
+            raise WireError("bad RangeIndex")
+        if len(range(*bounds)) > 2**31:
+            raise WireError("RangeIndex too long")
+        return pandas.RangeIndex(*bounds, name=name)
+    if tag == "index":
+        _fields(node, "data", "name")
+        data = _from_tree(node["data"], arrays, 0)
+        if type(data) is not np.ndarray or data.ndim != 1:
+            raise WireError("bad Index")
+        return pandas.Index(data, name=name, copy=False)
+    if tag == "labels":
+        _fields(node, "v", "name")
+        labels = _list(node["v"])
+        if not all(_is_label(label) for label in labels):
+            raise WireError("bad index labels")
+        return pandas.Index(labels, name=name)
+    raise WireError(f"unknown index tag {tag!r}")

@@ -1,0 +1,824 @@
+"""The grader's side of the sandbox: one ``WorkerSession`` per submission.
+
+A session starts a worker (``worker.py``) under the strongest isolation available, runs the
+submission's cells in order, then answers ``call``/``value``/``defined`` questions. Only protocol
+messages cross: requests and replies on two dedicated pipes, the student's stdout/stderr on a
+third that a thread drains, keeping at most ``output_cap`` bytes.
+
+Two clocks guard every operation: the worker interrupts the student's code at the budget
+(``setitimer``); if the worker does not answer by the budget plus a grace period, the session
+kills its whole process tree, reports a timeout and starts a fresh worker (re-running the cells
+quietly) the next time one is needed, at most ``max_restarts`` times.
+
+A session is not thread-safe, and with bwrap it must be closed by a thread that outlives it:
+``--die-with-parent`` ties the sandbox to the thread that started it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from graders.errors import SandboxError
+from graders.sandbox import functions, isolation, protocol
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from graders.load import Cell, Submission
+
+__all__ = ["CallOutcome", "CellReport", "SandboxConfig", "WorkerSession"]
+
+_WORKER_FILES = ("worker.py", "protocol.py", "functions.py", "isolation.py")
+_OPEN_FILES = 256
+_PROCESSES = 256
+_READ_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """How a worker is started and limited.
+
+    Parameters
+    ----------
+    python
+        Interpreter that runs the worker (needs numpy; pandas optional).
+    cell_timeout, call_timeout
+        Seconds each cell / each call may run.
+    memory_mb
+        Address space allowed on top of what the worker's imports use.
+    cpu_seconds
+        CPU time allowed over a worker's life (a restart gets a fresh budget).
+    output_cap
+        Bytes of the student's stdout/stderr kept; the rest is counted and dropped.
+    isolation
+        ``"auto"`` (bwrap if it works, else the process layer, with a note), ``"bwrap"`` (fail
+        if unavailable) or ``"process"``.
+    data_files
+        Files or directories copied into the worker's private working directory.
+    max_restarts
+        Fresh workers started after crashes or hard timeouts before giving up.
+    max_message_bytes
+        Cap on every frame and every array the worker may send.
+    file_size_mb
+        Largest file the student's code may write.
+    startup_timeout
+        Seconds a worker may take to import numpy/pandas and say hello.
+    """
+
+    python: str = sys.executable
+    cell_timeout: float = 10.0
+    call_timeout: float = 10.0
+    memory_mb: int = 2048
+    cpu_seconds: int = 120
+    output_cap: int = 65536
+    isolation: Literal["auto", "bwrap", "process"] = "auto"
+    data_files: tuple[Path, ...] = ()
+    max_restarts: int = 3
+    max_message_bytes: int = protocol.DEFAULT_MAX_BYTES
+    file_size_mb: int = 64
+    startup_timeout: float = 60.0
+
+
+@dataclass(frozen=True)
+class CellReport:
+    """What happened to one cell.
+
+    Parameters
+    ----------
+    number
+        The cell's number as the student counts cells.
+    status
+        ``"ok"``, ``"error"`` or ``"timeout"``.
+    message
+        ``""`` when ok; otherwise student-facing text naming the cell and line.
+    """
+
+    number: int
+    status: Literal["ok", "error", "timeout"]
+    message: str
+
+
+@dataclass(frozen=True)
+class CallOutcome:
+    """The result of calling a student function or reading a top-level value.
+
+    Parameters
+    ----------
+    status
+        ``"ok"``, ``"error"``, ``"timeout"``, ``"crashed"`` or ``"missing"``.
+    value
+        The decoded return value (only meaningful when ok); ``protocol.Unsupported`` when the
+        student's code returned something that is not plain data.
+    message
+        Student-facing explanation when not ok, with their own traceback lines.
+    args_after
+        The positional arguments as they were after the call (for mutation checks).
+    seconds
+        Time spent inside the student's function.
+    """
+
+    status: Literal["ok", "error", "timeout", "crashed", "missing"]
+    value: object
+    message: str
+    args_after: tuple[object, ...] | None
+    seconds: float
+
+
+class _Deadline(Exception):
+    """The worker did not answer in time."""
+
+
+class _Died(Exception):
+    """The worker's pipe closed: it exited or was killed."""
+
+    def __init__(self, how: str) -> None:
+        super().__init__(how)
+        self.how = how
+
+
+class _GaveUp(Exception):
+    """No more restarts are allowed."""
+
+
+class _OutputSink:
+    """Keeps the first ``cap`` bytes of output and counts the rest."""
+
+    def __init__(self, cap: int) -> None:
+        self._cap = cap
+        self._kept = bytearray()
+        self._dropped = 0
+        self._lock = threading.Lock()
+
+    def add(self, chunk: bytes) -> None:
+        with self._lock:
+            room = max(self._cap - len(self._kept), 0)
+            self._kept += chunk[:room]
+            self._dropped += max(len(chunk) - room, 0)
+
+    def text(self) -> str:
+        with self._lock:
+            text = self._kept.decode("utf-8", errors="replace")
+            if self._dropped:
+                text += f"\n[output truncated: {self._dropped} more bytes were not kept]"
+            return text
+
+
+def _drain(fd: int, sink: _OutputSink) -> None:
+    try:
+        while chunk := os.read(fd, 65536):
+            sink.add(chunk)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (host pids), read from /proc; [] where there is no /proc."""
+    children: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as stat:
+                data = stat.read()
+            parent = int(data[data.rfind(b")") + 2 :].split()[1])  # comm may hold spaces
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+    found: list[int] = []
+    frontier = [pid]
+    while frontier:
+        below = children.get(frontier.pop(), [])
+        found += below
+        frontier += below
+    return found
+
+
+class _Worker:
+    """One live worker process: its pipes, its output drain, and how to kill it."""
+
+    def __init__(
+        self,
+        process: subprocess.Popen[bytes],
+        request_fd: int,
+        reply_fd: int,
+        drain: threading.Thread,
+        *,
+        bwrap: bool,
+        max_bytes: int,
+    ) -> None:
+        self.process = process
+        self.request_fd = request_fd
+        self.reply_fd = reply_fd
+        self.drain = drain
+        self.bwrap = bwrap
+        self.max_bytes = max_bytes
+        self.stopped = False
+        self._pending = bytearray()
+        self._chunk = bytearray(_READ_CHUNK)
+        os.set_blocking(request_fd, False)
+        os.set_blocking(reply_fd, False)
+
+    def _wait_for(self, fd: int, event: int, deadline: float) -> None:
+        poller = select.poll()
+        poller.register(fd, event)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _Deadline
+            if poller.poll(max(int(remaining * 1000), 1)):
+                return
+
+    def send(self, data: bytes, deadline: float) -> None:
+        view = memoryview(data)
+        while view:
+            try:
+                written = os.write(self.request_fd, view)
+            except BlockingIOError:  # the pipe is full: wait until the worker reads
+                self._wait_for(self.request_fd, select.POLLOUT, deadline)
+                continue
+            except OSError:
+                raise _Died(self.exit_description()) from None
+            view = view[written:]
+
+    def receive(self, deadline: float) -> object:
+        """Read one reply; bytes beyond it mean someone else is writing on our pipe."""
+        pending = self._pending
+
+        def read_exact(n: int) -> bytes:
+            while len(pending) < n:
+                try:
+                    count = os.readv(self.reply_fd, [self._chunk])
+                except BlockingIOError:
+                    self._wait_for(self.reply_fd, select.POLLIN, deadline)
+                    continue
+                if count == 0:
+                    raise _Died(self.exit_description())
+                pending.extend(memoryview(self._chunk)[:count])
+            data = bytes(pending[:n])
+            del pending[:n]
+            return data
+
+        message = protocol.read_message(read_exact, max_array_bytes=self.max_bytes)
+        if pending:
+            raise protocol.WireError(f"{len(pending)} unexpected bytes after a reply")
+        return message
+
+    def exit_description(self) -> str:
+        """How the worker ended (waits briefly for it to be reaped)."""
+        try:
+            code = self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return "it stopped answering"
+        return isolation.describe_exit(code, bwrap=self.bwrap)
+
+    def stop(self) -> None:
+        """Kill the worker's whole process tree and reap it; idempotent."""
+        if self.stopped:
+            return
+        self.stopped = True
+        process = self.process
+        if process.poll() is None:
+            # Inside-out: killing bwrap's child first lets bwrap reap it and exit by itself,
+            # instead of leaving a zombie for whichever init adopts it.
+            for pid in _descendants(process.pid):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            if self.bwrap:
+                try:
+                    process.wait(timeout=1)
+                except subprocess.TimeoutExpired:
+                    pass
+        try:
+            os.killpg(process.pid, signal.SIGKILL)  # the group outlives a dead leader's children
+        except (ProcessLookupError, PermissionError):
+            pass
+        process.wait()
+        for fd in (self.request_fd, self.reply_fd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.drain.join(timeout=2)
+
+
+def _widen_pipe(fd: int) -> None:
+    """Ask for a 1 MB pipe buffer (Linux): fewer round trips for array-sized messages."""
+    if hasattr(fcntl, "F_SETPIPE_SZ"):
+        try:
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, _READ_CHUNK)
+        except OSError:
+            pass  # above /proc/sys/fs/pipe-max-size: the default buffer works, only slower
+
+
+def start_worker(
+    plan: isolation.Plan,
+    info: isolation.InterpreterInfo,
+    *,
+    code_dir: Path,
+    scratch: Path,
+    config: SandboxConfig,
+    sink: _OutputSink,
+    module_name: str,
+) -> tuple[_Worker, dict[str, Any]]:
+    """Start one worker and wait for its hello; the single place workers come to life.
+
+    (A zygote that forks pre-imported workers would replace this function.)
+
+    Returns
+    -------
+    worker, hello
+        The running worker and its hello payload (``notes``, ``python``, ``numpy``).
+
+    Raises
+    ------
+    SandboxError
+        If the worker cannot be started or does not say hello in time.
+    """
+    request_read, request_write = os.pipe()
+    reply_read, reply_write = os.pipe()
+    output_read, output_write = os.pipe()
+    for fd in (request_write, reply_write):
+        _widen_pipe(fd)
+    child_ends = (request_read, reply_write, output_write)
+    argv, env = isolation.worker_command(
+        plan,
+        info,
+        code_dir=str(code_dir),
+        scratch=str(scratch),
+        worker_args=[str(request_read), str(reply_write), str(config.max_message_bytes)],
+    )
+    try:
+        process = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=output_write,
+            stderr=output_write,
+            pass_fds=(request_read, reply_write),
+            cwd=scratch,
+            env=env,
+            start_new_session=True,
+            user=plan.user,
+            group=plan.user,
+            extra_groups=None if plan.user is None else [],
+        )
+    except OSError as exc:
+        for fd in (*child_ends, request_write, reply_read, output_read):
+            os.close(fd)
+        raise SandboxError(f"could not start the sandbox worker: {exc}") from exc
+    for fd in child_ends:
+        os.close(fd)
+    drain = threading.Thread(
+        target=_drain, args=(output_read, sink), daemon=True, name=f"sandbox-output-{process.pid}"
+    )
+    drain.start()
+    worker = _Worker(
+        process,
+        request_write,
+        reply_read,
+        drain,
+        bwrap=plan.kind == "bwrap",
+        max_bytes=config.max_message_bytes,
+    )
+    init = {
+        "op": "init",
+        "id": 0,
+        "memory_mb": config.memory_mb,
+        "cpu_seconds": config.cpu_seconds,
+        "file_bytes": config.file_size_mb * 2**20,
+        "open_files": _OPEN_FILES,
+        "processes": _PROCESSES,
+        "module_name": module_name,
+    }
+    deadline = time.monotonic() + config.startup_timeout
+    try:
+        worker.send(protocol.encode(init), deadline)
+        hello = worker.receive(deadline)
+    except (_Deadline, _Died, protocol.WireError) as exc:
+        worker.stop()
+        detail = f" ({exc.how})" if isinstance(exc, _Died) else ""
+        raise SandboxError(
+            f"the sandbox worker did not start{detail}; its output:\n{sink.text()[-2000:]}"
+        ) from exc
+    if (
+        type(hello) is not dict
+        or hello.get("status") != "ok"
+        or type(hello.get("value")) is not dict
+    ):
+        worker.stop()
+        raise SandboxError(f"the sandbox worker sent a bad hello: {hello!r}")
+    return worker, hello["value"]
+
+
+_REPLY_KEYS = frozenset({"id", "status", "value", "message", "args_after", "seconds"})
+_REPLY_STATUSES = frozenset({"ok", "error", "timeout", "missing", "internal"})
+
+
+def _checked_reply(reply: object, expected_id: int) -> dict[str, Any]:
+    """Re-validate a decoded reply's shape; anything off is a protocol violation."""
+    if type(reply) is not dict or set(reply) != _REPLY_KEYS:
+        raise protocol.WireError("a reply must be a dict with the reply fields")
+    if reply["id"] != expected_id:
+        raise protocol.WireError(f"reply {reply['id']!r} does not answer request {expected_id}")
+    if reply["status"] not in _REPLY_STATUSES or type(reply["message"]) is not str:
+        raise protocol.WireError("bad reply status or message")
+    if type(reply["seconds"]) is not float or not reply["seconds"] >= 0:
+        raise protocol.WireError("bad reply seconds")
+    if reply["args_after"] is not None and type(reply["args_after"]) is not list:
+        raise protocol.WireError("bad reply args_after")
+    return reply
+
+
+def _check_specs(values: Sequence[object]) -> None:
+    for value in values:
+        if isinstance(value, protocol.FunctionSpec):
+            functions.validate(value.family, value.params)
+
+
+def _private_copy(
+    root: Path, data_files: Sequence[Path], *, owner: int | None
+) -> tuple[Path, Path]:
+    """Create root/code (the worker's files, read-only) and root/scratch (the data files).
+
+    With ``owner`` (a worker running as another uid) the scratch tree is handed to that uid
+    and ``root`` becomes traversable, but still not listable, by it.
+    """
+    code_dir = root / "code"
+    scratch = root / "scratch"
+    code_dir.mkdir()
+    scratch.mkdir()
+    here = Path(__file__).resolve().parent
+    for name in _WORKER_FILES:
+        shutil.copyfile(here / name, code_dir / name)
+        (code_dir / name).chmod(0o444)
+    code_dir.chmod(0o555)
+    for source in data_files:
+        target = scratch / source.name
+        if target.exists():
+            raise SandboxError(f"two data files are both named {source.name!r}")
+        try:
+            if source.is_dir():
+                shutil.copytree(source, target)
+            else:
+                shutil.copy2(source, target)
+        except OSError as exc:
+            raise SandboxError(f"data file {str(source)!r} could not be copied: {exc}") from exc
+    if owner is not None:
+        root.chmod(0o711)
+        for path in [scratch, *scratch.rglob("*")]:
+            os.chown(path, owner, owner, follow_symlinks=False)
+    return code_dir, scratch
+
+
+class _Resources:
+    """What a session must give back, also on garbage collection."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.worker: _Worker | None = None
+
+    def release(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker = None
+        code_dir = self.root / "code"
+        if code_dir.exists():
+            code_dir.chmod(0o755)  # read-only dirs cannot be emptied by a non-root grader
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class WorkerSession:
+    """A sandboxed worker holding one submission, ready to answer calls.
+
+    Starting the session runs every cell in order: a cell that raises is recorded and skipped,
+    a cell past its budget is interrupted and skipped, later cells still run, and the last
+    definition of a name wins.
+
+    Parameters
+    ----------
+    submission
+        The loaded submission.
+    config
+        Limits and isolation.
+
+    Raises
+    ------
+    SandboxError
+        If no worker can be started at all (a grader-side problem).
+
+    Examples
+    --------
+    >>> with WorkerSession(load_source("def f(x):\\n    return 2 * x\\n")) as session:
+    ...     session.call("f", 21).value
+    42
+    """
+
+    def __init__(self, submission: Submission, config: SandboxConfig = SandboxConfig()) -> None:
+        self._config = config
+        self._cells: tuple[Cell, ...] = tuple(submission.cells)
+        self._module_name = "__main__" if submission.kind == "ipynb" else "submission"
+        self._info = isolation.describe_interpreter(config.python)
+        self._plan = isolation.plan_isolation(config.isolation, self._info.python)
+        self.isolation: str = self._plan.kind
+        self._notes: list[str] = [self._plan.note] if self._plan.note else []
+        if self._plan.kind == "process" and self._plan.user is None and os.geteuid() != 0:
+            protected = isolation.protect_grader()
+            if protected is not None:
+                self._notes.append(protected)
+        self._sink = _OutputSink(config.output_cap)
+        self._resources = _Resources(Path(tempfile.mkdtemp(prefix="grader-sandbox-")))
+        self._finalizer = weakref.finalize(self, self._resources.release)
+        self._restarts = 0
+        self._next_id = 0
+        self._replay: list[Cell] = []
+        self.cell_reports: tuple[CellReport, ...] = ()
+        self.cells_seconds = 0.0
+        self.startup_seconds = 0.0
+        try:
+            self._code_dir, self._scratch = _private_copy(
+                self._resources.root, config.data_files, owner=self._plan.user
+            )
+            started = time.monotonic()
+            self._spawn()
+            self.startup_seconds = time.monotonic() - started
+            started = time.monotonic()
+            self.cell_reports = tuple(self._run_cell(cell) for cell in self._cells)
+            self.cells_seconds = time.monotonic() - started
+        except BaseException:
+            self.close()
+            raise
+
+    # ---------------------------------------------------------------- public API
+
+    @property
+    def output(self) -> str:
+        """The student's captured stdout/stderr, capped at ``output_cap`` bytes."""
+        return self._sink.text()
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Notes on weakened isolation (no bwrap, no seccomp, limits not set)."""
+        return tuple(self._notes)
+
+    @property
+    def worker_pid(self) -> int | None:
+        """Host pid of the current worker's top process (bwrap or python); for diagnostics."""
+        worker = self._resources.worker
+        return None if worker is None else worker.process.pid
+
+    @property
+    def restarts(self) -> int:
+        """How many times a fresh worker replaced a crashed or killed one."""
+        return self._restarts
+
+    def defined(self) -> dict[str, str]:
+        """Top-level names -> ``"function"`` or ``"value"`` (modules and classes excluded).
+
+        Returns ``{}`` if no worker can be brought back after crashes.
+        """
+        outcome = self._ask({"op": "defined"}, self._config.call_timeout, "listing your names")
+        value = outcome.value
+        if outcome.status != "ok" or type(value) is not dict:
+            return {}
+        return {str(k): str(v) for k, v in value.items() if v in ("function", "value")}
+
+    def call(
+        self, name: str, /, *args: object, timeout: float | None = None, **kwargs: object
+    ) -> CallOutcome:
+        """Call the student's top-level function ``name`` in the worker.
+
+        Parameters
+        ----------
+        name
+            The function's name in the submission.
+        *args, **kwargs
+            Plain data (see ``protocol``) or ``FunctionSpec`` values, which the worker turns
+            into trusted callables.
+        timeout
+            Seconds allowed; ``config.call_timeout`` by default.
+
+        Raises
+        ------
+        TypeError
+            If an argument cannot be sent (a grader bug, not the student's).
+        ValueError
+            If a ``FunctionSpec`` names an unknown family or wrong parameters.
+        """
+        budget = float(self._config.call_timeout if timeout is None else timeout)
+        _check_specs([*args, *kwargs.values()])
+        request = {
+            "op": "call",
+            "name": name,
+            "args": tuple(args),
+            "kwargs": dict(kwargs),
+            "timeout": budget,
+        }
+        return self._ask(request, budget, f"calling `{name}`")
+
+    def value(self, name: str) -> CallOutcome:
+        """Read the student's top-level variable ``name`` (e.g. ``cur_x``)."""
+        return self._ask(
+            {"op": "value", "name": name}, self._config.call_timeout, f"reading `{name}`"
+        )
+
+    def close(self) -> None:
+        """Kill the worker, reap it and delete the private directories; idempotent."""
+        self._finalizer()
+
+    def __enter__(self) -> WorkerSession:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # ---------------------------------------------------------------- worker lifecycle
+
+    def _spawn(self) -> None:
+        worker, hello = start_worker(
+            self._plan,
+            self._info,
+            code_dir=self._code_dir,
+            scratch=self._scratch,
+            config=self._config,
+            sink=self._sink,
+            module_name=self._module_name,
+        )
+        self._resources.worker = worker
+        notes = hello.get("notes")
+        for note in notes if type(notes) is list else []:
+            if type(note) is str and note not in self._notes:
+                self._notes.append(note)
+
+    def _discard_worker(self) -> None:
+        if self._resources.worker is not None:
+            self._resources.worker.stop()
+            self._resources.worker = None
+
+    def _ensure_worker(self) -> _Worker:
+        """The live worker, restarting (and replaying the cells quietly) if it died."""
+        if not self._finalizer.alive:
+            raise SandboxError("this WorkerSession is closed")
+        while self._resources.worker is None:
+            if self._restarts >= self._config.max_restarts:
+                raise _GaveUp(
+                    f"the Python process running your code crashed or was stopped "
+                    f"{self._restarts + 1} times, so it was not restarted again"
+                )
+            self._restarts += 1
+            self._spawn()
+            for cell in self._replay:
+                try:
+                    self._exchange(self._cell_request(cell, quiet=True), self._config.cell_timeout)
+                except (_Deadline, _Died, protocol.WireError):
+                    self._discard_worker()
+                    break
+        return self._resources.worker
+
+    def _exchange(self, request: dict[str, Any], budget: float) -> dict[str, Any]:
+        """Send one request and read its reply, within ``budget`` plus a grace period."""
+        worker = self._resources.worker
+        if worker is None:
+            raise _Died("no worker")
+        self._next_id += 1
+        request = {**request, "id": self._next_id}
+        try:
+            data = protocol.encode(request, max_bytes=self._config.max_message_bytes)
+        except protocol.Unencodable as exc:
+            raise TypeError(f"cannot send {exc.type_name} to the sandbox: {exc.summary}") from exc
+        deadline = time.monotonic() + budget + 1.0 + 0.1 * budget
+        try:
+            worker.send(data, deadline)
+            return _checked_reply(worker.receive(deadline), self._next_id)
+        except (_Deadline, _Died, protocol.WireError):
+            self._discard_worker()
+            raise
+
+    # ---------------------------------------------------------------- operations
+
+    def _cell_request(self, cell: Cell, *, quiet: bool) -> dict[str, Any]:
+        return {
+            "op": "run_cell",
+            "number": cell.number,
+            "source": cell.source,
+            "timeout": float(self._config.cell_timeout),
+            "quiet": quiet,
+        }
+
+    def _run_cell(self, cell: Cell) -> CellReport:
+        number = cell.number
+        skipped = f"cell {number} ran longer than {self._config.cell_timeout:g} s and was skipped"
+        try:
+            self._ensure_worker()
+            reply = self._exchange(self._cell_request(cell, quiet=False), self._config.cell_timeout)
+        except _GaveUp as exc:
+            return CellReport(number, "error", f"cell {number} was not run: {exc}")
+        except _Deadline:
+            return CellReport(number, "timeout", skipped)
+        except _Died as exc:
+            return CellReport(
+                number,
+                "error",
+                f"cell {number} stopped the Python process "
+                f"running it ({exc.how}); later cells ran in a fresh process",
+            )
+        except protocol.WireError as exc:
+            return CellReport(
+                number,
+                "error",
+                f"cell {number} broke the connection between "
+                f"the grader and your code ({exc}); later cells ran in a fresh "
+                "process",
+            )
+        status = reply["status"]
+        if status == "timeout":
+            return CellReport(number, "timeout", skipped)
+        self._replay.append(cell)
+        if status == "ok":
+            return CellReport(number, "ok", "")
+        message = reply["message"] or "an error was raised"
+        if not message.startswith(f"cell {number}"):
+            message = f"cell {number}: {message}"
+        return CellReport(number, "error", message)
+
+    def _ask(self, request: dict[str, Any], budget: float, what: str) -> CallOutcome:
+        """Run one call/value/defined request and turn every ending into a CallOutcome."""
+        try:
+            self._ensure_worker()
+            reply = self._exchange(request, budget)
+        except _GaveUp as exc:
+            return CallOutcome("crashed", None, f"{what} was not attempted: {exc}", None, 0.0)
+        except _Deadline:
+            return CallOutcome(
+                "timeout",
+                None,
+                f"{what} took longer than {budget:g} s and was stopped",
+                None,
+                budget,
+            )
+        except _Died as exc:
+            return CallOutcome(
+                "crashed",
+                None,
+                f"{what} stopped the Python process running your code ({exc.how})",
+                None,
+                0.0,
+            )
+        except protocol.WireError as exc:
+            return CallOutcome(
+                "crashed",
+                None,
+                f"{what} broke the connection between the grader and your code ({exc})",
+                None,
+                0.0,
+            )
+        status = reply["status"]
+        after = reply["args_after"]
+        args_after = tuple(after) if after is not None else None
+        seconds = reply["seconds"]
+        if status == "ok":
+            return CallOutcome("ok", reply["value"], "", args_after, seconds)
+        if status == "timeout":
+            return CallOutcome(
+                "timeout",
+                None,
+                f"{what} took longer than {budget:g} s and was stopped",
+                args_after,
+                seconds,
+            )
+        if status == "missing":
+            return CallOutcome("missing", None, reply["message"], None, 0.0)
+        if status == "internal":
+            return CallOutcome(
+                "error",
+                None,
+                f"the grader could not finish {what}: {reply['message']}",
+                args_after,
+                seconds,
+            )
+        return CallOutcome("error", None, reply["message"], args_after, seconds)

@@ -1,0 +1,423 @@
+"""The sandboxed side of the grader: runs one student's cells and answers calls with plain data.
+
+Started by ``graders.sandbox.session`` as ``python -s -B worker.py REQUEST_FD REPLY_FD MAX_BYTES``
+from a private directory that holds only this file and its siblings ``protocol``, ``functions`` and
+``isolation``. It imports the standard library, numpy, pandas (if installed) and those siblings:
+never ``graders`` or ``reference``, which do not even exist where it runs.
+
+Requests and replies travel as protocol messages on two dedicated pipes; the student's stdout and
+stderr (fds 1 and 2) go to a third pipe that the grader drains and caps. Every reply has the same
+shape: ``{"id", "status", "value", "message", "args_after", "seconds"}`` with status one of
+``ok``, ``error``, ``timeout``, ``missing`` or ``internal``.
+
+Operations: ``run_cell`` (compile as ``<cell N>`` so tracebacks name the cell, exec in the
+namespace), ``defined``, ``call`` (FunctionSpec arguments become trusted callables; the positional
+arguments are sent back afterwards for mutation checks) and ``value``. Each runs under a time
+budget enforced here with ``setitimer``; the grader's wall clock is the backstop.
+"""
+
+from __future__ import annotations
+
+import builtins
+import linecache
+import os
+import signal
+import sys
+import time
+import traceback
+import types
+import warnings
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy
+
+try:  # imported before the limits so that a student's ``import pandas`` costs nothing
+    import pandas  # noqa: F401
+except ImportError:
+    pass
+
+if TYPE_CHECKING:  # the type checker sees the package; at run time they are plain siblings
+    from graders.sandbox import functions, isolation, protocol
+else:
+    import functions
+    import isolation
+    import protocol
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+# Frames of these files never receive the timeout exception: it is only ever raised inside the
+# student's code (or library code the student called), never inside the worker's bookkeeping.
+_OWN_FILES = frozenset(
+    path
+    for module_file in (__file__, protocol.__file__, isolation.__file__)
+    if module_file
+    for path in (module_file, os.path.abspath(module_file))
+)
+_TICK = 0.05  # after the budget, the alarm repeats: student code that swallows it gets it again
+_MAX_FRAMES = 8
+_MAX_TEXT = 1000
+
+
+class _Timeout(BaseException):
+    """Raised inside the student's code when its time budget is spent."""
+
+
+class _Alarm:
+    """A per-operation time budget delivered as ``_Timeout`` by SIGALRM."""
+
+    def __init__(self) -> None:
+        self.armed = False
+
+    def _ring(self, signum: int, frame: types.FrameType | None) -> None:
+        if not self.armed:
+            return
+        if frame is not None and frame.f_code.co_filename in _OWN_FILES:
+            return  # in the worker's own code: let the next tick land in the student's
+        raise _Timeout()
+
+    def arm(self, seconds: float) -> None:
+        signal.signal(signal.SIGALRM, self._ring)  # re-installed: a student may have replaced it
+        self.armed = True
+        signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001), _TICK)
+
+    def disarm(self) -> None:
+        self.armed = False
+        signal.setitimer(signal.ITIMER_REAL, 0, 0)
+
+
+def _ignore(*args: object, **kwargs: object) -> None:
+    """Accept anything, do nothing."""
+
+
+class _IPythonStub:
+    """What ``get_ipython()`` returns here: every method accepts anything and does nothing."""
+
+    def __getattr__(self, name: str) -> Callable[..., None]:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _ignore
+
+    def __repr__(self) -> str:
+        return "<IPython stub: the grader does not run IPython>"
+
+
+_IPYTHON = _IPythonStub()
+
+
+def get_ipython() -> _IPythonStub:
+    """Stand-in for IPython's ``get_ipython``."""
+    return _IPYTHON
+
+
+def display(*objects: object, **options: object) -> None:
+    """Stand-in for IPython's ``display``: shows nothing."""
+
+
+_STUBS = {"get_ipython": get_ipython, "display": display}
+
+
+def _cell_number(filename: str | None) -> str | None:
+    if filename and filename.startswith("<cell ") and filename.endswith(">"):
+        return filename[6:-1]
+    return None
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT] + f"... [{len(text)} characters]"
+
+
+def _summary(exc: BaseException) -> str:
+    """``"ZeroDivisionError: division by zero"``, robust to a student's broken ``__str__``."""
+    name = type(exc).__name__
+    try:
+        text = exc.msg if isinstance(exc, SyntaxError) and exc.msg else str(exc)
+    except BaseException:  # a student's __str__ may raise anything
+        text = "<the exception could not be displayed>"
+    if isinstance(exc, SystemExit):
+        text = f"{text} (the code called sys.exit() or exit())".strip()
+    return f"{name}: {_clip(text)}" if text else name
+
+
+def describe_exception(exc: BaseException) -> str:
+    """The student-facing account of ``exc``: their own frames only, then the error.
+
+    ``"cell 4, line 2, in sigmoid: OverflowError: math range error"``; with several frames, one
+    per line, outermost first. Frames of the worker and of libraries are left out.
+    """
+    lines = []
+    for frame in traceback.extract_tb(exc.__traceback__):
+        cell = _cell_number(frame.filename)
+        if cell is not None:
+            where = f"cell {cell}, line {frame.lineno}"
+            lines.append(where if frame.name == "<module>" else f"{where}, in {frame.name}")
+    if isinstance(exc, SyntaxError):
+        cell = _cell_number(exc.filename)
+        if cell is not None:
+            lines.append(f"cell {cell}, line {exc.lineno}")
+    if len(lines) > _MAX_FRAMES:
+        hidden = len(lines) - 6
+        lines = [*lines[:3], f"... {hidden} more frames ...", *lines[-3:]]
+    summary = _summary(exc)
+    if not lines:
+        return summary
+    lines[-1] = f"{lines[-1]}: {summary}"
+    return "\n".join(lines)
+
+
+def _reply(
+    status: str,
+    value: object = None,
+    message: str = "",
+    args_after: list[object] | None = None,
+    seconds: float = 0.0,
+) -> dict[str, Any]:
+    return {
+        "status": status,
+        "value": value,
+        "message": message,
+        "args_after": args_after,
+        "seconds": float(seconds),
+    }
+
+
+class _Runner:
+    """The student's namespace and the operations on it."""
+
+    def __init__(self, module_name: str, max_bytes: int) -> None:
+        self.namespace: dict[str, Any] = {
+            "__name__": module_name,
+            "__builtins__": builtins,
+            **_STUBS,
+        }
+        self.max_bytes = max_bytes
+        self.alarm = _Alarm()
+        self.stdout = sys.stdout
+        self.stderr = sys.stderr
+
+    def handle(self, request: object) -> dict[str, Any]:
+        if type(request) is not dict:
+            return _reply("internal", message="a request must be a dict")
+        op = request.get("op")
+        if op == "run_cell":
+            return self._quietly(request.get("quiet") is True, lambda: self.run_cell(request))
+        if op == "call":
+            return self.call(request)
+        if op == "value":
+            return self.value(request)
+        if op == "defined":
+            return _reply("ok", self.defined())
+        return _reply("internal", message=f"unknown op {op!r}")
+
+    def _guarded(self, action: Callable[[], Any], timeout: float) -> tuple[str, Any, str, float]:
+        """Run student code under the alarm: (status, value, message, seconds)."""
+        start = time.perf_counter()
+        try:
+            self.alarm.arm(timeout)
+            try:
+                value = action()
+            finally:
+                self.alarm.disarm()  # cannot be interrupted: the alarm spares worker frames
+        except _Timeout:
+            return "timeout", None, "", time.perf_counter() - start
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt: all theirs
+            seconds = time.perf_counter() - start
+            return "error", None, describe_exception(exc), seconds
+        finally:
+            self._restore_streams()
+        return "ok", value, "", time.perf_counter() - start
+
+    def _restore_streams(self) -> None:
+        """Put back the real stdout/stderr a student may have replaced, and flush them."""
+        sys.stdout, sys.stderr = self.stdout, self.stderr
+        for stream in (self.stdout, self.stderr):
+            try:
+                stream.flush()
+            except Exception:  # closed by the student: nothing to flush
+                pass
+
+    def _quietly(self, quiet: bool, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """Run ``action`` with fds 1 and 2 sent to /dev/null when replaying cells."""
+        if not quiet:
+            return action()
+        saved = [os.dup(1), os.dup(2)]
+        sink = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(sink, 1)
+            os.dup2(sink, 2)
+            return action()
+        finally:
+            self._restore_streams()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in (*saved, sink):
+                os.close(fd)
+
+    def run_cell(self, request: dict[str, Any]) -> dict[str, Any]:
+        number, source, timeout = (
+            request.get("number"),
+            request.get("source"),
+            request.get("timeout"),
+        )
+        if type(number) is not int or type(source) is not str or type(timeout) is not float:
+            return _reply("internal", message="bad run_cell request")
+        filename = f"<cell {number}>"
+        # Registered so that inspect.getsource and tracebacks can show the cell's lines.
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+
+        def run() -> None:
+            code = compile(source, filename, "exec", dont_inherit=True)
+            exec(code, self.namespace)  # running the submission is the point
+
+        status, _, message, seconds = self._guarded(run, timeout)
+        return _reply(status, message=message, seconds=seconds)
+
+    def defined(self) -> dict[str, str]:
+        names: dict[str, str] = {}
+        for name, value in list(self.namespace.items()):
+            if type(name) is not str or (name.startswith("__") and name.endswith("__")):
+                continue
+            if _STUBS.get(name) is value or isinstance(value, (types.ModuleType, type)):
+                continue
+            names[name] = "function" if callable(value) else "value"
+        return names
+
+    def _missing(self, name: object, *, callable_needed: bool) -> str | None:
+        if type(name) is not str or name not in self.namespace:
+            return f"`{name}` is not defined in your submission"
+        value = self.namespace[name]
+        if callable_needed and (not callable(value) or isinstance(value, types.ModuleType)):
+            return (
+                f"`{name}` is defined in your submission but is not a function "
+                f"(it is a {protocol.type_name(value)})"
+            )
+        return None
+
+    def _sendable(self, value: object, budget: int) -> object:
+        return protocol.sendable(value, max_bytes=budget)
+
+    def call(self, request: dict[str, Any]) -> dict[str, Any]:
+        name, args, kwargs, timeout = (
+            request.get(k) for k in ("name", "args", "kwargs", "timeout")
+        )
+        if type(args) is not tuple or type(kwargs) is not dict or type(timeout) is not float:
+            return _reply("internal", message="bad call request")
+        missing = self._missing(name, callable_needed=True)
+        if missing is not None:
+            return _reply("missing", message=missing)
+        function = self.namespace[name]  # type: ignore[index]
+        try:
+            real_args = [_materialised(arg) for arg in args]
+            real_kwargs = {key: _materialised(arg) for key, arg in kwargs.items()}
+        except ValueError as exc:
+            return _reply("internal", message=f"bad FunctionSpec: {exc}")
+        status, value, message, seconds = self._guarded(
+            lambda: function(*real_args, **real_kwargs), timeout
+        )
+        # Value and arguments share one reply: half of the cap each keeps it under the cap.
+        half = self.max_bytes // 2
+        per_arg = half // max(len(args), 1)
+        args_after = [
+            sent if type(sent) is protocol.FunctionSpec else self._sendable(real, per_arg)
+            for sent, real in _pairs(args, real_args)
+        ]
+        if status == "ok":
+            value = self._sendable(value, half)
+        return _reply(status, value, message, args_after, seconds)
+
+    def value(self, request: dict[str, Any]) -> dict[str, Any]:
+        name = request.get("name")
+        missing = self._missing(name, callable_needed=False)
+        if missing is not None:
+            return _reply("missing", message=missing)
+        return _reply("ok", self._sendable(self.namespace[name], self.max_bytes // 2))  # type: ignore[index]
+
+
+def _materialised(arg: object) -> object:
+    if type(arg) is protocol.FunctionSpec:
+        return functions.materialise(arg.family, arg.params)
+    return arg
+
+
+def _pairs(first: tuple[object, ...], second: list[object]) -> list[tuple[object, object]]:
+    return [(first[i], second[i]) for i in range(len(first))]
+
+
+class _Channel:
+    """Blocking protocol I/O on the two dedicated pipes."""
+
+    def __init__(self, read_fd: int, write_fd: int, max_bytes: int) -> None:
+        self.read_fd = read_fd
+        self.write_fd = write_fd
+        self.max_bytes = max_bytes
+        self.pending = bytearray()
+        self.chunk = bytearray(1 << 20)
+
+    def _read_exact(self, n: int) -> bytes:
+        pending = self.pending
+        while len(pending) < n:
+            count = os.readv(self.read_fd, [self.chunk])
+            if count == 0:
+                raise EOFError
+            pending.extend(memoryview(self.chunk)[:count])
+        data = bytes(pending[:n])
+        del pending[:n]
+        return data
+
+    def receive(self) -> object:
+        return protocol.read_message(self._read_exact, max_array_bytes=self.max_bytes)
+
+    def send(self, message: dict[str, Any]) -> None:
+        data = memoryview(protocol.encode(message, max_bytes=2 * self.max_bytes + (1 << 20)))
+        while data:
+            written = os.write(self.write_fd, data)
+            data = data[written:]
+
+
+def _serve(channel: _Channel) -> int:
+    init = channel.receive()
+    if type(init) is not dict or init.get("op") != "init":
+        return 64
+    notes = isolation.apply_rlimits(
+        memory_mb=init["memory_mb"],
+        cpu_seconds=init["cpu_seconds"],
+        file_bytes=init["file_bytes"],
+        open_files=init["open_files"],
+        processes=init["processes"],
+    )
+    seccomp_note = isolation.install_seccomp()
+    if seccomp_note is not None:
+        notes.append(seccomp_note)
+    warnings.filterwarnings("ignore", message=".*non-interactive.*")  # plt.show() under Agg
+    runner = _Runner(str(init["module_name"]), channel.max_bytes)
+    hello = {"notes": notes, "python": sys.version.split()[0], "numpy": numpy.__version__}
+    channel.send({"id": init.get("id"), **_reply("ok", hello)})
+    while True:
+        try:
+            request = channel.receive()
+        except EOFError:
+            return 0
+        try:
+            reply = runner.handle(request)
+        except Exception as exc:  # a worker bug, or a sabotaged worker
+            reply = _reply("internal", message=f"the sandbox worker failed: {exc!r}")
+        reply["id"] = request.get("id") if type(request) is dict else None
+        try:
+            channel.send(reply)
+        except protocol.Unencodable as exc:
+            channel.send({"id": reply["id"], **_reply("internal", message=str(exc))})
+
+
+def main(argv: list[str]) -> int:
+    """Serve requests from fd ``argv[1]``, replying on fd ``argv[2]``, until EOF."""
+    if sys.path and os.path.abspath(sys.path[0]) == _HERE:
+        del sys.path[0]  # the student's ``import protocol`` should not find ours
+    max_bytes = int(argv[3]) if len(argv) > 3 else protocol.DEFAULT_MAX_BYTES
+    channel = _Channel(int(argv[1]), int(argv[2]), max_bytes)
+    try:
+        return _serve(channel)
+    except (EOFError, BrokenPipeError, protocol.WireError):
+        return 65
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
