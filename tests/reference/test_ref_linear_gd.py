@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from tests.reference.ref_strategies import SETTINGS, bounded_floats
 
 from reference.data import LINEAR_TRUE_SLOPE, linear_data
 from reference.linear_gd import (
@@ -22,6 +21,7 @@ from reference.linear_gd import (
     rss,
     rss_derivative,
 )
+from tests.reference.ref_strategies import SETTINGS, bounded_floats
 
 pytestmark = pytest.mark.filterwarnings("error")
 

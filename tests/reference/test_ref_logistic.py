@@ -14,7 +14,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from tests.reference.ref_strategies import FEW, SETTINGS, bounded_floats, logistic_problems, logits
 from scipy.special import expit, log_expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
@@ -33,6 +32,7 @@ from reference.logistic import (
     predict_y,
     sigmoid,
 )
+from tests.reference.ref_strategies import FEW, SETTINGS, bounded_floats, logistic_problems, logits
 
 pytestmark = pytest.mark.filterwarnings("error")
 

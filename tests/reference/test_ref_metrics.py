@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.reference.ref_strategies import SETTINGS, binary_labels, scores_and_labels
 from sklearn import metrics as skm
 
 from reference.metrics import (
@@ -22,6 +21,7 @@ from reference.metrics import (
     roc_auc,
     roc_curve,
 )
+from tests.reference.ref_strategies import SETTINGS, binary_labels, scores_and_labels
 
 pytestmark = pytest.mark.filterwarnings("error")
 

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from tests.reference.ref_strategies import SETTINGS, bounded_floats
 from scipy import stats
 
 from reference.mle import (
@@ -20,6 +19,7 @@ from reference.mle import (
     normal_log_likelihood,
     normal_mle,
 )
+from tests.reference.ref_strategies import SETTINGS, bounded_floats
 
 pytestmark = pytest.mark.filterwarnings("error")
 

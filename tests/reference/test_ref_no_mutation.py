@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from tests.reference.ref_strategies import bounded_floats, logistic_problems, scores_and_labels
 
 from reference import data, linear_gd, logistic, metrics, mle, regularization, restarts
+from tests.reference.ref_strategies import bounded_floats, logistic_problems, scores_and_labels
 
 pytestmark = pytest.mark.filterwarnings("error")
 

@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from tests.reference.ref_strategies import FEW, SETTINGS, bounded_floats
 from scipy.optimize import brentq
 
 from reference.data import (
@@ -26,6 +25,7 @@ from reference.data import (
 )
 from reference.linear_gd import gradient_descent
 from reference.restarts import RestartResult, multi_start, multi_start_descent
+from tests.reference.ref_strategies import FEW, SETTINGS, bounded_floats
 
 pytestmark = pytest.mark.filterwarnings("error")
 
