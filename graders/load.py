@@ -10,27 +10,7 @@ sandbox a list of Python cells:
   keep their position among *all* cells (markdown and raw cells count), so "cell 7" is the
   seventh cell the student sees.
 
-IPython-only syntax is neutralised line by line, so the source stays valid Python and every
-line keeps its number ("cell 7, line 3" stays true):
-
-=============================  ===================================================
-``%matplotlib inline`` etc.    ``pass`` (never run)
-``%time STMT``                 ``STMT`` (IPython runs it once in the user namespace)
-``%timeit STMT``               ``pass`` (timeit repeats STMT many times and keeps no
-                               names it assigns, so running it once would differ)
-``!cmd``, ``!!cmd``            ``pass`` (shell commands are never run)
-``files = !cmd``               ``files = []``
-``x = %magic``                 ``x = None`` (``x = %time EXPR`` becomes ``x = EXPR``)
-``?obj``, ``obj?``, ``obj??``  ``pass``
-``%%time``, ``%%capture``      first line becomes ``pass``; the body runs
-any other ``%%magic`` cell     the whole cell is left out (``%%bash``, ``%%writefile``,
-                               ``%%html``, ``%%timeit``, unknown ones, ...)
-=============================  ===================================================
-
-A magic line that ends with a backslash swallows the continuation lines, as in IPython; they
-become blank. ``get_ipython()`` calls are left alone (the worker defines a harmless stub).
-Only lines that start a statement are considered: a ``%`` or ``!`` line inside a
-triple-quoted string, inside brackets or after a backslash continuation is never touched.
+IPython-only syntax is neutralised by :mod:`graders.magics` before anything runs.
 """
 
 from __future__ import annotations
@@ -40,7 +20,6 @@ import itertools
 import json
 import logging
 import math
-import re
 import stat
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -54,6 +33,14 @@ import nbformat.reader
 import nbformat.validator
 
 from graders.errors import SubmissionError
+from graders.magics import (
+    DISPLAY_CELLS,
+    SHELL_CELLS,
+    Action,
+    MagicLine,
+    Neutralised,
+    neutralise_magics,
+)
 
 __all__ = [
     "ACCEPTED_SUFFIXES",
@@ -72,23 +59,8 @@ MAX_BYTES = 20_000_000
 
 ACCEPTED_SUFFIXES = (".py", ".ipynb")
 
-# Cell magics whose body IPython runs once, in the user namespace, as ordinary Python.
-_BODY_RUNS = frozenset({"time", "capture"})
-_SHELL_CELLS = frozenset(
-    {"bash", "sh", "script", "system", "sx", "perl", "ruby", "python", "python2", "python3", "pypy"}
-)
-_DISPLAY_CELLS = frozenset({"html", "javascript", "js", "latex", "markdown", "svg"})
 _MAX_LISTED = 8  # locations listed in one note before "and N more"
 _MAX_PROBLEMS = 8  # schema problems listed in one note
-
-_MAGIC_NAME = re.compile(r"%(?P<name>\w*)\s*(?P<rest>.*)", re.DOTALL)
-_CELL_MAGIC_NAME = re.compile(r"%%(?P<name>[\w.-]*)")
-# IPython's `obj?` / `obj??` help syntax: a (dotted, possibly wildcarded) name and 1-2 marks.
-_HELP_SUFFIX = re.compile(r"[A-Za-z_][\w.*]*\?{1,2}")
-# IPython's `lhs = !cmd` / `lhs = %magic`: a plain target, then `=`, then `!` or `%`.
-_ASSIGN = re.compile(r"(?P<lhs>[A-Za-z_][\w.\[\], ]*?)\s*=\s*(?P<op>[!%])(?P<rest>.*)", re.DOTALL)
-
-Action = Literal["skipped", "unwrapped", "shell_assign", "magic_assign", "cell_header"]
 
 
 @dataclass(frozen=True)
@@ -134,204 +106,6 @@ class Submission:
     cells: tuple[Cell, ...]
     sha256: str
     notes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class MagicLine:
-    """One neutralised line of IPython syntax.
-
-    Attributes
-    ----------
-    line
-        1-based line number within the cell.
-    text
-        The original line, stripped of surrounding whitespace.
-    action
-        ``"skipped"`` (now ``pass``), ``"unwrapped"`` (``%time`` dropped, statement kept),
-        ``"shell_assign"`` (``x = !cmd`` -> ``x = []``), ``"magic_assign"``
-        (``x = %magic`` -> ``x = None``) or ``"cell_header"`` (``%%time``/``%%capture`` line).
-    """
-
-    line: int
-    text: str
-    action: Action
-
-
-@dataclass(frozen=True)
-class Neutralised:
-    """Result of :func:`neutralise_magics` for one cell.
-
-    Attributes
-    ----------
-    source
-        The rewritten source, with exactly as many lines as the input.
-    magic_lines
-        The lines that were rewritten, in order.
-    cell_magic
-        Name of the cell magic (``"bash"``, ``"writefile"``, ...) that keeps the whole cell
-        from running, or ``None``. When set, ``source`` is the unchanged input.
-    has_code
-        Whether anything other than blank lines, comments and neutralised lines remains.
-    """
-
-    source: str
-    magic_lines: tuple[MagicLine, ...] = ()
-    cell_magic: str | None = None
-    has_code: bool = False
-
-
-# --------------------------------------------------------------------------------------------
-# Magic neutralisation
-
-
-@dataclass
-class _Scanner:
-    """Just enough of Python's tokenizer to know where statements start.
-
-    ``tokenize`` itself cannot be used: it stops at (or, since Python 3.12, rejects) the very
-    ``!``/``?``/``%`` lines we are looking for, and its behaviour differs between versions.
-    This tracks open strings (including triple-quoted ones), bracket depth and backslash
-    continuations, which is all that decides whether a physical line starts a statement.
-    """
-
-    quote: str | None = None  # delimiter of the string still open at the end of the line
-    depth: int = 0
-    continued: bool = False
-
-    @property
-    def at_statement_start(self) -> bool:
-        return self.quote is None and self.depth == 0 and not self.continued
-
-    def feed(self, line: str) -> None:
-        i, n = 0, len(line)
-        escaped_eol = False
-        self.continued = False
-        while i < n:
-            ch = line[i]
-            if self.quote is not None:
-                if ch == "\\":
-                    # Even in raw strings a backslash keeps the next character from closing it.
-                    escaped_eol = i == n - 1
-                    i += 2
-                elif line.startswith(self.quote, i):
-                    i += len(self.quote)
-                    self.quote = None
-                else:
-                    i += 1
-                continue
-            if ch == "#":
-                return  # the rest is a comment, and a comment cannot continue a line
-            if ch in "'\"":
-                triple = ch * 3
-                self.quote = triple if line.startswith(triple, i) else ch
-                i += len(self.quote)
-                continue
-            if ch in "([{":
-                self.depth += 1
-            elif ch in ")]}":
-                self.depth = max(0, self.depth - 1)
-            i += 1
-        if self.quote in ("'", '"') and not escaped_eol:
-            self.quote = None  # unterminated one-line string: the worker reports it; recover here
-        elif self.quote is None:
-            self.continued = line.endswith("\\")
-
-
-def _indent(line: str) -> str:
-    return line[: len(line) - len(line.lstrip())]
-
-
-def _timed_statement(magic: str) -> str | None:
-    """``STMT`` if ``magic`` is ``%time STMT`` (the one magic whose statement we keep)."""
-    m = _MAGIC_NAME.match(magic)
-    if m is None or m["name"] != "time" or not m["rest"].strip() or m["rest"][0] in "%!?":
-        return None
-    return m["rest"]
-
-
-def _rewrite(line: str) -> tuple[str, Action] | None:
-    """Return the replacement of a statement-starting line of IPython syntax, or ``None``."""
-    body = line.lstrip()
-    if not body:
-        return None
-    indent = _indent(line)
-    if body[0] in "%!?":
-        statement = _timed_statement(body)
-        if statement is not None:
-            # `%time x = !ls` and the like: the timed statement may itself need rewriting.
-            return _rewrite(indent + statement) or (indent + statement, "unwrapped")
-        return indent + "pass", "skipped"
-    if _HELP_SUFFIX.fullmatch(body.rstrip()):
-        return indent + "pass", "skipped"
-    m = _ASSIGN.fullmatch(body)
-    if m is None:
-        return None
-    if m["op"] == "!":
-        return f"{indent}{m['lhs']} = []", "shell_assign"
-    statement = _timed_statement("%" + m["rest"])
-    if statement is not None:
-        return f"{indent}{m['lhs']} = {statement}", "unwrapped"
-    return f"{indent}{m['lhs']} = None", "magic_assign"
-
-
-def neutralise_magics(source: str) -> Neutralised:
-    """Rewrite IPython magics, shell and help lines of one cell into plain Python.
-
-    Parameters
-    ----------
-    source
-        The cell's source with ``\\n`` line endings.
-
-    Returns
-    -------
-    Neutralised
-        The rewritten source (same number of lines), what was rewritten, and the name of a
-        cell magic that keeps the whole cell from running, if any. The rules are in the
-        module docstring.
-    """
-    original = source.split("\n")
-    lines = list(original)
-    found: list[MagicLine] = []
-    start = 0
-    first = next((i for i, line in enumerate(lines) if line.strip()), None)
-    if first is not None and lines[first].lstrip().startswith("%%"):
-        header = lines[first].strip()
-        m = _CELL_MAGIC_NAME.match(header)
-        name = m["name"] if m else ""
-        if name not in _BODY_RUNS:
-            return Neutralised(source=source, cell_magic=name)
-        lines[first] = _indent(lines[first]) + "pass"
-        found.append(MagicLine(first + 1, header, "cell_header"))
-        start = first + 1
-
-    scanner = _Scanner()
-    has_code = False
-    i = start
-    while i < len(lines):
-        line = lines[i]
-        rewritten = _rewrite(line) if scanner.at_statement_start else None
-        if rewritten is None:
-            scanner.feed(line)
-            has_code = has_code or not (line.strip() == "" or line.lstrip().startswith("#"))
-            i += 1
-            continue
-        new_line, action = rewritten
-        found.append(MagicLine(i + 1, line.strip(), action))
-        lines[i] = new_line
-        if action == "unwrapped":
-            # The kept statement is real Python: let it continue lines or open brackets.
-            scanner.feed(new_line)
-            has_code = True
-            i += 1
-            continue
-        # IPython hands backslash-continued lines to the magic too; they go with it.
-        while original[i].endswith("\\") and i + 1 < len(lines):
-            i += 1
-            lines[i] = ""
-        i += 1
-    return Neutralised(
-        source="\n".join(lines), magic_lines=tuple(found), cell_magic=None, has_code=has_code
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -509,13 +283,13 @@ def _listing(items: Sequence[str]) -> str:
 
 
 def _cell_magic_reason(name: str) -> str:
-    if name in _SHELL_CELLS:
+    if name in SHELL_CELLS:
         return "shell commands and scripts are never run by the grader"
     if name == "writefile":
         return "%%writefile cells are not run, so the file was not written"
     if name == "timeit":
         return "timing cells are not run (in Jupyter, names assigned in %%timeit are not kept)"
-    if name in _DISPLAY_CELLS:
+    if name in DISPLAY_CELLS:
         return "it only displays content"
     return "the grader runs only Python and does not know this cell magic"
 
