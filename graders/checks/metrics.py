@@ -18,7 +18,7 @@ from graders.checks.base import (
     fail,
 )
 from graders.compare import Mismatch, as_plain_array, compare
-from graders.diagnose import Misconception
+from graders.diagnose import Misconception, diagnose
 from reference import logistic as ref_logistic
 from reference import metrics as ref
 from reference import regularization as ref_reg
@@ -123,6 +123,20 @@ def _predict_default(X: Any, w: Any) -> Any:
     return ref_logistic.predict(X, w)
 
 
+def _predict_strict(X: Any, w: Any, threshold: float = 0.5) -> Any:
+    return (ref_logistic.predict_proba(X, w) > threshold).astype(np.int64)
+
+
+PREDICT_MISTAKES = (
+    Misconception(
+        "threshold-strict",
+        "a probability exactly equal to the threshold is predicted 0 (p > threshold); the rule "
+        "is p >= threshold, so sigmoid(0) = 0.5 predicts class 1.",
+        _predict_strict,
+    ),
+)
+
+
 def check_predict_matches_reference(ctx: CheckContext) -> None:
     """predict(X, w) is 1 where sigmoid(X·w) >= 0.5, else 0."""
     agree_with_reference(
@@ -130,6 +144,7 @@ def check_predict_matches_reference(ctx: CheckContext) -> None:
         _predict_default,
         regression=[(np.array([[1.0, 2.0], [0.0, -1.0], [-3.0, 0.5]]), np.array([0.5, 1.0]))],
         strategy=_prob_problems(),
+        misconceptions=PREDICT_MISTAKES,
         allow_bool=True,
     )
 
@@ -153,6 +168,7 @@ def check_predict_threshold_is_inclusive(ctx: CheckContext) -> None:
             "the rule is probability >= threshold.",
             args=args,
             mismatch=mismatch,
+            diagnosis=diagnose(PREDICT_MISTAKES, args, actual, ctx.tolerance, allow_bool=True),
         )
 
 
