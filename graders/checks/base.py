@@ -322,7 +322,7 @@ def assert_inputs_unchanged(ctx: CheckContext, args: Args, **kwargs: Any) -> Non
 
 def _identical(before: Any, after: Any) -> bool:
     if isinstance(before, np.ndarray):
-        checked = as_plain_array(after, name="argument")
+        checked = as_plain_array(after)
         if isinstance(checked, Mismatch):
             return False
         return before.shape == checked.shape and bool(

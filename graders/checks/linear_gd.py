@@ -179,7 +179,7 @@ def check_rss_accepts_pandas(ctx: CheckContext) -> None:
     import pandas as pd
 
     X, y = pd.Series(_X, name="x"), pd.Series(_Y, name="y")
-    actual = as_plain_array(call_student(ctx, 2.0, X, y), name="rss")
+    actual = as_plain_array(call_student(ctx, 2.0, X, y))
     mismatch = (
         actual
         if isinstance(actual, Mismatch)
@@ -230,7 +230,7 @@ def check_gradient_descent_respects_max_iterations(ctx: CheckContext) -> None:
     grad = _quadratic_grad(1.0, 10.0)
     for n in (0, 1, 7):
         args = (grad, 0.0, 0.01, n, 0.0)
-        actual = as_plain_array(_point_of(call_student(ctx, *args)), name="gradient_descent")
+        actual = as_plain_array(_point_of(call_student(ctx, *args)))
         expected = _ref_point(*args)
         mismatch = (
             actual if isinstance(actual, Mismatch) else compare(expected, actual, ctx.tolerance)
@@ -297,7 +297,7 @@ def check_multi_start_descent_finds_global_minimum(ctx: CheckContext) -> None:
     starts = np.array([trap, -3.0, 0.5, 2.5])
     args: Args = (_WIGGLY, _WIGGLY_GRAD, starts, 0.01, 2000)
     expected = _ref_multi(*args)
-    actual = as_plain_array(call_student(ctx, *args), name="multi_start_descent")
+    actual = as_plain_array(call_student(ctx, *args))
     mismatch = actual if isinstance(actual, Mismatch) else compare(expected, actual, ctx.tolerance)
     if mismatch is not None:
         diagnosis = None
@@ -356,7 +356,7 @@ def check_cur_x_matches_lab_descent(ctx: CheckContext) -> None:
     outcome = ctx.session.value(ctx.name)
     if outcome.status != "ok":
         raise StudentCallError("error", outcome.message)
-    actual = as_plain_array(outcome.value, name="cur_x")
+    actual = as_plain_array(outcome.value)
     mismatch = actual if isinstance(actual, Mismatch) else compare(expected, actual, ctx.tolerance)
     if mismatch is not None:
         raise fail(

@@ -183,7 +183,7 @@ def _weights_of(value: Any) -> Any:
     lab's own code produces a (d, 1) column: both conventions are accepted by the spec."""
     if isinstance(value, (tuple, list)) and len(value) >= 1 and not np.isscalar(value[0]):
         value = value[0]
-    checked = as_plain_array(value, name="grad_desc")
+    checked = as_plain_array(value)
     if isinstance(checked, Mismatch):
         return value
     if checked.ndim == 2 and checked.shape[1] == 1:
@@ -226,7 +226,7 @@ def check_sigmoid_matches_reference(ctx: CheckContext) -> None:
 def check_sigmoid_preserves_shape(ctx: CheckContext) -> None:
     """sigmoid returns the shape it was given: (n,), (n, m), (1,) and a scalar."""
     for z in (np.zeros(4), np.zeros((2, 3)), np.zeros(1), 0.5):
-        actual = as_plain_array(call_student(ctx, z), name="sigmoid")
+        actual = as_plain_array(call_student(ctx, z))
         expected = ref.sigmoid(z)
         mismatch = (
             actual if isinstance(actual, Mismatch) else compare(expected, actual, Tolerance())
@@ -245,8 +245,8 @@ def check_sigmoid_is_symmetric(ctx: CheckContext) -> None:
 
     def prop(args: Args) -> None:
         (z,) = args
-        pos = as_plain_array(call_student(ctx, z), name="sigmoid")
-        neg = as_plain_array(call_student(ctx, -z), name="sigmoid")
+        pos = as_plain_array(call_student(ctx, z))
+        neg = as_plain_array(call_student(ctx, -z))
         for value in (pos, neg):
             if isinstance(value, Mismatch):
                 raise fail(
@@ -312,8 +312,8 @@ def check_log_likelihood_is_permutation_invariant(ctx: CheckContext) -> None:
 
     def prop(args: Args) -> None:
         X, y, w, order = args
-        first = as_plain_array(call_student(ctx, X, y, w), name="log_likelihood")
-        second = as_plain_array(call_student(ctx, X[order], y[order], w), name="log_likelihood")
+        first = as_plain_array(call_student(ctx, X, y, w))
+        second = as_plain_array(call_student(ctx, X[order], y[order], w))
         if isinstance(first, Mismatch) or isinstance(second, Mismatch):
             raise fail(
                 ctx, "`log_likelihood` returned something that is not a number.", args=(X, y, w)
@@ -381,7 +381,7 @@ def check_gradient_step_increases_log_likelihood(ctx: CheckContext) -> None:
     def prop(args: Args) -> None:
         X, y, w = args
         alpha = 1e-4 / max(float(np.sum(X * X)), 1.0)
-        new = as_plain_array(call_student(ctx, X, y, w, alpha), name="gradient_step")
+        new = as_plain_array(call_student(ctx, X, y, w, alpha))
         if isinstance(new, Mismatch) or new.shape != w.shape:
             raise fail(
                 ctx,

@@ -154,7 +154,7 @@ def check_predict_threshold_is_inclusive(ctx: CheckContext) -> None:
     X = np.array([[0.0], [1.0], [-1.0]])
     w = np.array([1.0])
     args: Args = (X, w, 0.5)
-    actual = as_plain_array(call_student(ctx, *args), name="predict")
+    actual = as_plain_array(call_student(ctx, *args))
     expected = ref_logistic.predict(X, w, 0.5)
     mismatch = (
         actual
@@ -193,7 +193,7 @@ def check_confusion_matrix_handles_missing_class(ctx: CheckContext) -> None:
         (np.zeros(4, dtype=np.int64), np.zeros(4, dtype=np.int64)),
         (np.ones(3, dtype=np.int64), np.ones(3, dtype=np.int64)),
     ):
-        actual = as_plain_array(call_student(ctx, *args), name="confusion_matrix")
+        actual = as_plain_array(call_student(ctx, *args))
         mismatch = (
             actual
             if isinstance(actual, Mismatch)
@@ -291,8 +291,8 @@ def check_f1_zero_division(ctx: CheckContext) -> None:
 def _curve_of(value: Any) -> Any:
     """(fpr, tpr, thresholds) -> the 2 x k array of (fpr, tpr); thresholds are checked apart."""
     if isinstance(value, (tuple, list)) and len(value) == 3:
-        fpr = as_plain_array(value[0], name="fpr")
-        tpr = as_plain_array(value[1], name="tpr")
+        fpr = as_plain_array(value[0])
+        tpr = as_plain_array(value[1])
         if isinstance(fpr, Mismatch):
             return fpr
         if isinstance(tpr, Mismatch):
@@ -313,7 +313,7 @@ def _check_thresholds(ctx: CheckContext, args: Args, value: Any) -> None:
     expected = ref.roc_curve(y_true, scores)[2]
     if not (isinstance(value, (tuple, list)) and len(value) == 3):
         raise fail(ctx, "`roc_curve` must return a tuple (fpr, tpr, thresholds).", args=args)
-    got = as_plain_array(value[2], name="thresholds")
+    got = as_plain_array(value[2])
     if isinstance(got, Mismatch) or got.shape != expected.shape or not got[0] > np.max(scores):
         raise fail(
             ctx,
