@@ -272,7 +272,7 @@ def agree_with_reference(
         expected = reference(*args)
         raw = call_student(ctx, *args)
         actual = normalise(raw) if normalise is not None else raw
-        checked = as_plain_array(actual, name=ctx.name)
+        checked = as_plain_array(actual)
         mismatch = (
             checked
             if isinstance(checked, Mismatch)
