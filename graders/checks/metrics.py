@@ -261,7 +261,7 @@ def check_f1_matches_reference(ctx: CheckContext) -> None:
 
 def _zero_division(ctx: CheckContext, reference: Any, what: str) -> None:
     args: Args = (np.array([1, 0, 1, 0]), np.zeros(4, dtype=np.int64))
-    actual = as_plain_array(call_student(ctx, *args), name=ctx.name)
+    actual = as_plain_array(call_student(ctx, *args))
     mismatch = (
         actual if isinstance(actual, Mismatch) else compare(reference(*args), actual, ctx.tolerance)
     )
