@@ -2,14 +2,16 @@
 
 Grader side: ``plan_isolation`` probes bubblewrap once and picks the strongest layer that works
 ("bwrap", else "process", never silently); ``worker_command`` builds the command line, binding
-read-only only what the interpreter needs plus the directory holding the worker's own code, and a
-private scratch directory as the working directory; ``scrubbed_env`` is the whole environment the
-worker sees.
+read-only only what the interpreter needs plus the directory holding the worker's own code, with
+a private scratch directory as the working directory (under bwrap a size-capped tmpfs holding
+copies of the data files; every other mount read-only); ``zygote_command`` does the same for the
+warm zygote (``zygote.py``); ``scrubbed_env`` is the whole environment the worker sees.
 
 Worker side, called after the worker's imports: ``apply_rlimits`` (address space, CPU seconds,
 file size, open files, processes) and ``install_seccomp`` (best effort, through ctypes on
 libseccomp.so.2: fork, vfork, exec and clone without CLONE_THREAD fail with EPERM, clone3 with
-ENOSYS so glibc falls back to clone for threads).
+ENOSYS so glibc falls back to clone for threads; so do signals to other processes, IPv4/IPv6
+sockets and administrative syscalls).
 
 Imported by the grader as ``graders.sandbox.isolation`` and by the worker as the sibling module
 ``isolation``: standard library only at import time, Python >= 3.9.
@@ -43,6 +45,7 @@ __all__ = [
     "protect_grader",
     "scrubbed_env",
     "worker_command",
+    "zygote_command",
 ]
 
 CODE_DIR = "/sandbox"  # where the worker's code appears inside bwrap (read-only)
@@ -367,6 +370,8 @@ def worker_command(
     code_dir: str,
     scratch: str,
     worker_args: Sequence[str],
+    data: Sequence[tuple[str, int]] | None = None,
+    scratch_bytes: int = TMPFS_BYTES,
 ) -> tuple[list[str], dict[str, str]]:
     """The argv and environment that start a worker under ``plan``.
 
@@ -377,9 +382,14 @@ def worker_command(
     code_dir
         Host directory holding only worker.py and its sibling modules.
     scratch
-        Host directory that becomes the worker's private working directory.
+        Host directory that becomes the worker's working directory when it is bound (the
+        process layer, or a bwrap without ``--size``).
     worker_args
         Arguments after ``worker.py`` (the protocol file descriptors).
+    data
+        With bwrap ``--size``: the data files as (relative name, open descriptor), copied by
+        bwrap into a private tmpfs of ``scratch_bytes`` bytes that becomes the working
+        directory instead of ``scratch`` (pass the descriptors to the child).
     """
     # -s: no user site-packages; -B: no .pyc writes. Not -I/-E: that would also drop
     # PYTHONHASHSEED, and the environment is ours entirely anyway.
@@ -387,30 +397,66 @@ def worker_command(
     if plan.kind != "bwrap" or plan.bwrap is None:
         env = scrubbed_env(home=scratch, tmp=scratch)
         return [*python, os.path.join(code_dir, "worker.py"), *worker_args], env
+    argv, env = _bwrap_prefix(plan.bwrap, plan.tmpfs_size, info)
+    argv += ["--ro-bind", code_dir, CODE_DIR]
+    if plan.tmpfs_size and data is not None:
+        # A private, size-capped scratch: writes never reach the host's disk.
+        argv += ["--size", str(scratch_bytes), "--tmpfs", SCRATCH_DIR]
+        made: set[str] = set()
+        for name, fd in data:
+            parts = name.split("/")
+            for depth in range(1, len(parts)):
+                directory = "/".join(parts[:depth])
+                if directory not in made:
+                    made.add(directory)
+                    argv += ["--dir", f"{SCRATCH_DIR}/{directory}"]
+            argv += ["--file", str(fd), f"{SCRATCH_DIR}/{name}"]
+    else:
+        argv += ["--bind", scratch, SCRATCH_DIR]
+    # Nothing but /scratch, /tmp and the device nodes stays writable.
+    argv += ["--remount-ro", "/dev", "--remount-ro", "/"]
+    argv += ["--chdir", SCRATCH_DIR, "--", *python, f"{CODE_DIR}/worker.py", *worker_args]
+    return argv, env
+
+
+def zygote_command(
+    plan: Plan, info: InterpreterInfo, *, code_dir: str, zygote_args: Sequence[str]
+) -> tuple[list[str], dict[str, str]]:
+    """The argv and environment that start the warm zygote (``zygote.py``) under ``plan``.
+
+    With bwrap the zygote gets the same view as a worker, minus a scratch directory, and keeps
+    two capabilities inside its user namespace (``CAP_SYS_ADMIN``, ``CAP_SETPCAP``) so that each
+    forked worker can build its own pid, mount, network and IPC namespaces and private mounts
+    before dropping every capability. On the process layer it is a plain fresh interpreter.
+    """
+    python = [info.python, "-s", "-B"]
+    if plan.kind != "bwrap" or plan.bwrap is None:
+        env = scrubbed_env(home="/nonexistent", tmp="/nonexistent")
+        return [*python, os.path.join(code_dir, "zygote.py"), *zygote_args], env
+    capabilities = ("CAP_SYS_ADMIN", "CAP_SETPCAP")
+    argv, env = _bwrap_prefix(plan.bwrap, plan.tmpfs_size, info, capabilities)
+    # Its cwd (and so PWD) is the scratch mount point; each worker mounts its own tmpfs there.
+    argv += ["--ro-bind", code_dir, CODE_DIR, "--dir", SCRATCH_DIR, "--chdir", SCRATCH_DIR]
+    argv += ["--", *python, f"{CODE_DIR}/zygote.py", *zygote_args]
+    return argv, env
+
+
+def _bwrap_prefix(
+    bwrap: str, tmpfs_size: bool, info: InterpreterInfo, capabilities: Sequence[str] = ()
+) -> tuple[list[str], dict[str, str]]:
+    """bwrap, its namespaces, the environment, the system and interpreter binds, /proc, /tmp."""
     env = scrubbed_env(home=SCRATCH_DIR, tmp="/tmp")
-    argv = [plan.bwrap, *_BWRAP_BASE]
+    argv = [bwrap, *_BWRAP_BASE]
+    for capability in capabilities:
+        argv += ["--cap-add", capability]
     for key, value in env.items():
         argv += ["--setenv", key, value]
     argv += _system_binds()
     argv += ["--proc", "/proc", "--dev", "/dev"]
-    if plan.tmpfs_size:
+    if tmpfs_size:
         argv += ["--size", str(TMPFS_BYTES)]
     argv += ["--tmpfs", "/tmp"]
     argv += _mounts(info.directories, hidden_paths())
-    argv += [
-        "--ro-bind",
-        code_dir,
-        CODE_DIR,
-        "--bind",
-        scratch,
-        SCRATCH_DIR,
-        "--chdir",
-        SCRATCH_DIR,
-        "--",
-        *python,
-        f"{CODE_DIR}/worker.py",
-        *worker_args,
-    ]
     return argv, env
 
 
@@ -497,6 +543,7 @@ def _vmsize_bytes() -> int | None:
 _SCMP_ACT_ALLOW = 0x7FFF0000
 _SCMP_ACT_ERRNO = 0x00050000
 _SCMP_CMP_NE = 1
+_SCMP_CMP_EQ = 4
 _SCMP_CMP_MASKED_EQ = 7
 _SCMP_FLTATR_CTL_TSYNC = 4
 _CLONE_THREAD = 0x00010000
@@ -538,6 +585,9 @@ _DENIED = (
     "add_key",
     "request_key",
 )
+# No network sockets (the process layer has no network namespace to keep loopback private);
+# Unix sockets stay (libraries use socketpair internally).
+_NETWORK_FAMILIES = (2, 10, 17)  # AF_INET, AF_INET6, AF_PACKET
 # Signals only to itself: kill(-1, SIGKILL) from a root worker would otherwise end every process
 # (kill(0, ...), to its own process group, is refused too: it is never needed).
 _SELF_ONLY = ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_open")
@@ -546,8 +596,9 @@ _SELF_ONLY = ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_o
 def install_seccomp() -> str | None:
     """Forbid new processes (threads stay allowed) with a seccomp filter, if libseccomp exists.
 
-    Also forbids signalling other processes, changing resource limits, and the
-    administrative syscalls listed in ``_DENIED``; they fail with EPERM.
+    Also forbids signalling other processes, changing resource limits, network sockets
+    (IPv4, IPv6, packet; loopback included) and the administrative syscalls listed in
+    ``_DENIED``; they fail with EPERM.
 
     Returns
     -------
@@ -615,6 +666,10 @@ def install_seccomp() -> str | None:
             ("clone", _EPERM, (ArgCmp(0, _SCMP_CMP_MASKED_EQ, _CLONE_THREAD, 0),)),
             ("clone3", _ENOSYS, ()),  # glibc then falls back to clone for threads
             ("prlimit64", _EPERM, (ArgCmp(2, _SCMP_CMP_NE, 0, 0),)),  # setting, not reading
+            *(
+                ("socket", _EPERM, (ArgCmp(0, _SCMP_CMP_EQ, family, 0),))
+                for family in _NETWORK_FAMILIES
+            ),
         ]
         failures += [
             name for name, errno, conditions in rules if not deny(name, errno, *conditions)

@@ -173,6 +173,13 @@ class _Encoder:
         if kind is list or kind is tuple:
             items = [self._item(item, depth, f"[{i}]") for i, item in enumerate(value)]
             return items if kind is list else {"t": "tuple", "v": items}
+        if isinstance(value, tuple) and isinstance(getattr(kind, "_fields", None), tuple):
+            # A namedtuple, e.g. ``Estimate(mu, sigma)``: a correct way to return a pair. It
+            # crosses as the plain tuple of its stored items (tuple.__iter__, so an overridden
+            # __iter__ cannot change what is sent); the parent never sees the class.
+            stored = tuple.__iter__(value)
+            items = [self._item(item, depth, f"[{i}]") for i, item in enumerate(stored)]
+            return {"t": "tuple", "v": items}
         if kind is dict:
             keys = []
             values = []

@@ -10,8 +10,11 @@ Two clocks guard every operation: the worker interrupts the student's code at th
 kills its whole process tree, reports a timeout and starts a fresh worker (re-running the cells
 quietly) the next time one is needed, at most ``max_restarts`` times.
 
-A session is not thread-safe, and with bwrap it must be closed by a thread that outlives it:
-``--die-with-parent`` ties the sandbox to the thread that started it.
+Workers are forked from a warm zygote (``pool.py``) when one can run here, else started cold
+(exec'd); the isolation is the same either way and ``SandboxConfig(zygote=False)`` forces cold
+starts. A session is not thread-safe. A cold bwrap worker must be closed by a thread that
+outlives it (``--die-with-parent`` ties the sandbox to the thread that started it); a warm one
+lives until its session closes it, or the grader process ends, whichever thread started it.
 """
 
 from __future__ import annotations
@@ -30,10 +33,10 @@ import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from graders.errors import SandboxError
-from graders.sandbox import functions, isolation, protocol
+from graders.sandbox import functions, isolation, pool, protocol
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -42,10 +45,11 @@ if TYPE_CHECKING:
 
 __all__ = ["CallOutcome", "CellReport", "SandboxConfig", "WorkerSession"]
 
-_WORKER_FILES = ("worker.py", "protocol.py", "functions.py", "isolation.py")
+_WORKER_FILES = ("worker.py", "protocol.py", "functions.py", "isolation.py", "zygote.py")
 _OPEN_FILES = 256
 _PROCESSES = 256
 _READ_CHUNK = 1 << 20
+_MAX_BOUND_FILES = 200  # data files bwrap copies into a cold worker's tmpfs (one fd each)
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,9 @@ class SandboxConfig:
         Largest file the student's code may write.
     startup_timeout
         Seconds a worker may take to import numpy/pandas and say hello.
+    zygote
+        Fork workers from a warm zygote (``pool.py``) when one can run here: the same
+        isolation, milliseconds instead of seconds per worker. False starts every worker cold.
     """
 
     python: str = sys.executable
@@ -91,6 +98,7 @@ class SandboxConfig:
     max_message_bytes: int = protocol.DEFAULT_MAX_BYTES
     file_size_mb: int = 64
     startup_timeout: float = 60.0
+    zygote: bool = True
 
 
 @dataclass(frozen=True)
@@ -169,6 +177,16 @@ class _OutputSink:
             self._kept += chunk[:room]
             self._dropped += max(len(chunk) - room, 0)
 
+    def checkpoint(self) -> tuple[int, int]:
+        with self._lock:
+            return len(self._kept), self._dropped
+
+    def rollback(self, checkpoint: tuple[int, int]) -> None:
+        """Forget what arrived after ``checkpoint`` (a worker start that was abandoned)."""
+        with self._lock:
+            del self._kept[checkpoint[0] :]
+            self._dropped = checkpoint[1]
+
     def text(self) -> str:
         with self._lock:
             text = self._kept.decode("utf-8", errors="replace")
@@ -213,30 +231,101 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+class _Handle(Protocol):
+    """How the grader stops a worker and learns how it ended (cold process or zygote job)."""
+
+    @property
+    def pid(self) -> int | None: ...
+
+    def wait(self, timeout: float) -> int | None: ...
+
+    def stop(self) -> None: ...
+
+
+class _ColdProcess:
+    """A worker started by exec (bwrap or python), in its own session and process group."""
+
+    def __init__(self, process: subprocess.Popen[bytes], *, bwrap: bool) -> None:
+        self.process = process
+        self.bwrap = bwrap
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
+
+    def wait(self, timeout: float) -> int | None:
+        try:
+            code = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+        # bwrap reports a child killed by signal N as exit status 128 + N.
+        return 128 - code if self.bwrap and 128 < code < 160 else code
+
+    def stop(self) -> None:
+        process = self.process
+        if process.poll() is None:
+            # Inside-out: killing bwrap's child first lets bwrap reap it and exit by itself,
+            # instead of leaving a zombie for whichever init adopts it.
+            for pid in _descendants(process.pid):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            if self.bwrap:
+                try:
+                    process.wait(timeout=1)
+                except subprocess.TimeoutExpired:
+                    pass
+        try:
+            os.killpg(process.pid, signal.SIGKILL)  # the group outlives a dead leader's children
+        except (ProcessLookupError, PermissionError):
+            pass
+        process.wait()
+
+
+class _WarmJob:
+    """A worker forked by the zygote: stopping it SIGKILLs its whole pid namespace."""
+
+    def __init__(self, job: pool.ZygoteJob) -> None:
+        self.job = job
+
+    @property
+    def pid(self) -> int | None:
+        return self.job.pid
+
+    def wait(self, timeout: float) -> int | None:
+        return self.job.wait(timeout)
+
+    def stop(self) -> None:
+        self.job.stop()
+
+
 class _Worker:
     """One live worker process: its pipes, its output drain, and how to kill it."""
 
     def __init__(
         self,
-        process: subprocess.Popen[bytes],
+        handle: _Handle,
         request_fd: int,
         reply_fd: int,
         drain: threading.Thread,
         *,
-        bwrap: bool,
         max_bytes: int,
     ) -> None:
-        self.process = process
+        self.handle = handle
         self.request_fd = request_fd
         self.reply_fd = reply_fd
         self.drain = drain
-        self.bwrap = bwrap
         self.max_bytes = max_bytes
         self.stopped = False
         self._pending = bytearray()
         self._chunk = bytearray(_READ_CHUNK)
         os.set_blocking(request_fd, False)
         os.set_blocking(reply_fd, False)
+
+    @property
+    def warm(self) -> bool:
+        return isinstance(self.handle, _WarmJob)
 
     def _wait_for(self, fd: int, event: int, deadline: float) -> None:
         poller = select.poll()
@@ -285,36 +374,17 @@ class _Worker:
 
     def exit_description(self) -> str:
         """How the worker ended (waits briefly for it to be reaped)."""
-        try:
-            code = self.process.wait(timeout=2)
-        except subprocess.TimeoutExpired:
+        code = self.handle.wait(2.0)
+        if code is None:
             return "it stopped answering"
-        return isolation.describe_exit(code, bwrap=self.bwrap)
+        return isolation.describe_exit(code, bwrap=False)
 
     def stop(self) -> None:
         """Kill the worker's whole process tree and reap it; idempotent."""
         if self.stopped:
             return
         self.stopped = True
-        process = self.process
-        if process.poll() is None:
-            # Inside-out: killing bwrap's child first lets bwrap reap it and exit by itself,
-            # instead of leaving a zombie for whichever init adopts it.
-            for pid in _descendants(process.pid):
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-            if self.bwrap:
-                try:
-                    process.wait(timeout=1)
-                except subprocess.TimeoutExpired:
-                    pass
-        try:
-            os.killpg(process.pid, signal.SIGKILL)  # the group outlives a dead leader's children
-        except (ProcessLookupError, PermissionError):
-            pass
-        process.wait()
+        self.handle.stop()
         for fd in (self.request_fd, self.reply_fd):
             try:
                 os.close(fd)
@@ -341,10 +411,11 @@ def start_worker(
     config: SandboxConfig,
     sink: _OutputSink,
     module_name: str,
+    zygote: pool.Zygote | None = None,
 ) -> tuple[_Worker, dict[str, Any]]:
     """Start one worker and wait for its hello; the single place workers come to life.
 
-    (A zygote that forks pre-imported workers would replace this function.)
+    The worker is forked from ``zygote`` when one is given, else started cold (exec'd).
 
     Returns
     -------
@@ -353,6 +424,8 @@ def start_worker(
 
     Raises
     ------
+    pool.ZygoteUnavailable
+        If ``zygote`` could not fork the worker (start it cold instead).
     SandboxError
         If the worker cannot be started or does not say hello in time.
     """
@@ -362,45 +435,52 @@ def start_worker(
     for fd in (request_write, reply_write):
         _widen_pipe(fd)
     child_ends = (request_read, reply_write, output_write)
-    argv, env = isolation.worker_command(
-        plan,
-        info,
-        code_dir=str(code_dir),
-        scratch=str(scratch),
-        worker_args=[str(request_read), str(reply_write), str(config.max_message_bytes)],
-    )
+    data: list[tuple[str, int]] = []
+    handle: _Handle
     try:
-        process = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=output_write,
-            stderr=output_write,
-            pass_fds=(request_read, reply_write),
-            cwd=scratch,
-            env=env,
-            start_new_session=True,
-            user=plan.user,
-            group=plan.user,
-            extra_groups=None if plan.user is None else [],
-        )
-    except OSError as exc:
-        for fd in (*child_ends, request_write, reply_read, output_read):
+        bwrap = plan.kind == "bwrap"
+        for name, path in _data_entries(config.data_files) if bwrap else []:
+            try:
+                data.append((name, os.open(path, os.O_RDONLY | os.O_CLOEXEC)))
+            except OSError as exc:
+                raise SandboxError(f"data file {str(path)!r} cannot be read: {exc}") from exc
+        scratch_bytes = config.file_size_mb * 2**20 + (1 << 20)
+        scratch_bytes += sum(os.fstat(fd).st_size for _, fd in data)
+        if zygote is not None:
+            handle = _WarmJob(
+                zygote.spawn(
+                    request_fd=request_read,
+                    reply_fd=reply_write,
+                    output_fd=output_write,
+                    data=data,
+                    scratch=str(scratch),
+                    scratch_bytes=scratch_bytes,
+                    max_bytes=config.max_message_bytes,
+                )
+            )
+        else:
+            handle = _start_cold(
+                plan,
+                info,
+                code_dir=code_dir,
+                scratch=scratch,
+                config=config,
+                child_ends=child_ends,
+                data=data if bwrap and len(data) <= _MAX_BOUND_FILES else None,
+                scratch_bytes=scratch_bytes,
+            )
+    except BaseException:
+        for fd in (request_write, reply_read, output_read):
             os.close(fd)
-        raise SandboxError(f"could not start the sandbox worker: {exc}") from exc
-    for fd in child_ends:
-        os.close(fd)
+        raise
+    finally:
+        for fd in (*child_ends, *(fd for _, fd in data)):
+            os.close(fd)
     drain = threading.Thread(
-        target=_drain, args=(output_read, sink), daemon=True, name=f"sandbox-output-{process.pid}"
+        target=_drain, args=(output_read, sink), daemon=True, name=f"sandbox-output-{handle.pid}"
     )
     drain.start()
-    worker = _Worker(
-        process,
-        request_write,
-        reply_read,
-        drain,
-        bwrap=plan.kind == "bwrap",
-        max_bytes=config.max_message_bytes,
-    )
+    worker = _Worker(handle, request_write, reply_read, drain, max_bytes=config.max_message_bytes)
     init = {
         "op": "init",
         "id": 0,
@@ -429,6 +509,66 @@ def start_worker(
         worker.stop()
         raise SandboxError(f"the sandbox worker sent a bad hello: {hello!r}")
     return worker, hello["value"]
+
+
+def _start_cold(
+    plan: isolation.Plan,
+    info: isolation.InterpreterInfo,
+    *,
+    code_dir: Path,
+    scratch: Path,
+    config: SandboxConfig,
+    child_ends: tuple[int, int, int],
+    data: list[tuple[str, int]] | None,
+    scratch_bytes: int,
+) -> _ColdProcess:
+    """Exec a fresh worker (through bwrap, or directly on the process layer)."""
+    request_read, reply_write, output_write = child_ends
+    argv, env = isolation.worker_command(
+        plan,
+        info,
+        code_dir=str(code_dir),
+        scratch=str(scratch),
+        worker_args=[str(request_read), str(reply_write), str(config.max_message_bytes)],
+        data=data,
+        scratch_bytes=scratch_bytes,
+    )
+    try:
+        process = subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=output_write,
+            stderr=output_write,
+            pass_fds=(request_read, reply_write, *(fd for _, fd in data or ())),
+            cwd=scratch,
+            env=env,
+            start_new_session=True,
+            user=plan.user,
+            group=plan.user,
+            extra_groups=None if plan.user is None else [],
+        )
+    except OSError as exc:
+        raise SandboxError(f"could not start the sandbox worker: {exc}") from exc
+    return _ColdProcess(process, bwrap=plan.kind == "bwrap")
+
+
+def _data_entries(data_files: Sequence[Path]) -> list[tuple[str, Path]]:
+    """The data files as (name relative to the scratch directory, host path), in order."""
+    entries: list[tuple[str, Path]] = []
+    seen: set[str] = set()
+    for source in data_files:
+        if source.name in seen:
+            raise SandboxError(f"two data files are both named {source.name!r}")
+        seen.add(source.name)
+        if source.is_dir():
+            entries += [
+                (f"{source.name}/{path.relative_to(source).as_posix()}", path)
+                for path in sorted(source.rglob("*"))
+                if path.is_file()
+            ]
+        else:
+            entries.append((source.name, source))
+    return entries
 
 
 _REPLY_KEYS = frozenset({"id", "status", "value", "message", "args_after", "seconds"})
@@ -462,7 +602,8 @@ def _private_copy(
     """Create root/code (the worker's files, read-only) and root/scratch (the data files).
 
     With ``owner`` (a worker running as another uid) the scratch tree is handed to that uid
-    and ``root`` becomes traversable, but still not listable, by it.
+    and ``root`` becomes traversable, but still not listable, by it. Pass no ``data_files``
+    when the worker gets them another way (bwrap copies them into a private tmpfs).
     """
     code_dir = root / "code"
     scratch = root / "scratch"
@@ -547,6 +688,11 @@ class WorkerSession:
             if protected is not None:
                 self._notes.append(protected)
         self._sink = _OutputSink(config.output_cap)
+        self._zygote = (
+            pool.zygote_for(self._plan, self._info, timeout=config.startup_timeout)
+            if config.zygote and len(_data_entries(config.data_files)) <= pool.MAX_DATA_FILES
+            else None
+        )
         self._resources = _Resources(Path(tempfile.mkdtemp(prefix="grader-sandbox-")))
         self._finalizer = weakref.finalize(self, self._resources.release)
         self._restarts = 0
@@ -556,9 +702,20 @@ class WorkerSession:
         self.cells_seconds = 0.0
         self.startup_seconds = 0.0
         try:
-            self._code_dir, self._scratch = _private_copy(
-                self._resources.root, config.data_files, owner=self._plan.user
+            # bwrap copies the data files straight into the worker's tmpfs; else a host copy.
+            in_tmpfs = (
+                self._plan.kind == "bwrap"
+                and self._plan.tmpfs_size
+                and len(_data_entries(config.data_files)) <= _MAX_BOUND_FILES
             )
+            self._code_dir, self._scratch = _private_copy(
+                self._resources.root,
+                () if in_tmpfs else config.data_files,
+                owner=self._plan.user,
+            )
+            for _, path in _data_entries(config.data_files) if in_tmpfs else ():
+                if not os.access(path, os.R_OK):
+                    raise SandboxError(f"data file {str(path)!r} cannot be read")
             started = time.monotonic()
             self._spawn()
             self.startup_seconds = time.monotonic() - started
@@ -583,9 +740,19 @@ class WorkerSession:
 
     @property
     def worker_pid(self) -> int | None:
-        """Host pid of the current worker's top process (bwrap or python); for diagnostics."""
+        """Host pid of the current worker's top process; for diagnostics.
+
+        bwrap or python for a cold worker; for one forked by the zygote, its monitor (whose
+        only child is the worker). None when there is no worker or it cannot be found.
+        """
         worker = self._resources.worker
-        return None if worker is None else worker.process.pid
+        return None if worker is None else worker.handle.pid
+
+    @property
+    def warm(self) -> bool:
+        """Whether the current worker was forked from the warm zygote (else started cold)."""
+        worker = self._resources.worker
+        return worker is not None and worker.warm
 
     @property
     def restarts(self) -> int:
@@ -604,7 +771,13 @@ class WorkerSession:
         return {str(k): str(v) for k, v in value.items() if v in ("function", "value")}
 
     def call(
-        self, name: str, /, *args: object, timeout: float | None = None, **kwargs: object
+        self,
+        name: str,
+        /,
+        *args: object,
+        timeout: float | None = None,
+        return_args: bool = True,
+        **kwargs: object,
     ) -> CallOutcome:
         """Call the student's top-level function ``name`` in the worker.
 
@@ -617,6 +790,10 @@ class WorkerSession:
             into trusted callables.
         timeout
             Seconds allowed; ``config.call_timeout`` by default.
+        return_args
+            Whether the worker sends the positional arguments back as they were after the call
+            (``CallOutcome.args_after``, for mutation checks). Off, ``args_after`` is ``None``
+            and the reply is smaller: most checks only need the value.
 
         Raises
         ------
@@ -633,6 +810,7 @@ class WorkerSession:
             "args": tuple(args),
             "kwargs": dict(kwargs),
             "timeout": budget,
+            "return_args": bool(return_args),
         }
         return self._ask(request, budget, f"calling `{name}`")
 
@@ -660,7 +838,26 @@ class WorkerSession:
     # ---------------------------------------------------------------- worker lifecycle
 
     def _spawn(self) -> None:
-        worker, hello = start_worker(
+        worker: _Worker | None = None
+        if self._zygote is not None:
+            checkpoint = self._sink.checkpoint()
+            try:
+                worker, hello = self._start(self._zygote)
+            except (pool.ZygoteUnavailable, SandboxError) as exc:
+                # The zygote is broken here (no student code ran yet): cold from now on.
+                pool.discard(self._zygote, str(exc))
+                self._zygote = None
+                self._sink.rollback(checkpoint)
+        if worker is None:
+            worker, hello = self._start(None)
+        self._resources.worker = worker
+        notes = hello.get("notes")
+        for note in notes if type(notes) is list else []:
+            if type(note) is str and note not in self._notes:
+                self._notes.append(note)
+
+    def _start(self, zygote: pool.Zygote | None) -> tuple[_Worker, dict[str, Any]]:
+        return start_worker(
             self._plan,
             self._info,
             code_dir=self._code_dir,
@@ -668,12 +865,8 @@ class WorkerSession:
             config=self._config,
             sink=self._sink,
             module_name=self._module_name,
+            zygote=zygote,
         )
-        self._resources.worker = worker
-        notes = hello.get("notes")
-        for note in notes if type(notes) is list else []:
-            if type(note) is str and note not in self._notes:
-                self._notes.append(note)
 
     def _discard_worker(self) -> None:
         if self._resources.worker is not None:

@@ -316,10 +316,14 @@ class _Runner:
         # Value and arguments share one reply: half of the cap each keeps it under the cap.
         half = self.max_bytes // 2
         per_arg = half // max(len(args), 1)
-        args_after = [
-            sent if type(sent) is protocol.FunctionSpec else self._sendable(real, per_arg)
-            for sent, real in _pairs(args, real_args)
-        ]
+        args_after = (
+            [
+                sent if type(sent) is protocol.FunctionSpec else self._sendable(real, per_arg)
+                for sent, real in _pairs(args, real_args)
+            ]
+            if request.get("return_args", True) is not False
+            else None
+        )
         if status == "ok":
             value = self._sendable(value, half)
         return _reply(status, value, message, args_after, seconds)
@@ -407,17 +411,35 @@ def _serve(channel: _Channel) -> int:
             channel.send({"id": reply["id"], **_reply("internal", message=str(exc))})
 
 
-def main(argv: list[str]) -> int:
-    """Serve requests from fd ``argv[1]``, replying on fd ``argv[2]``, until EOF."""
-    if sys.path and os.path.abspath(sys.path[0]) == _HERE:
-        del sys.path[0]  # the student's ``import protocol`` should not find ours
-    max_bytes = int(argv[3]) if len(argv) > 3 else protocol.DEFAULT_MAX_BYTES
-    channel = _Channel(int(argv[1]), int(argv[2]), max_bytes)
+def serve(request_fd: int, reply_fd: int, max_bytes: int) -> int:
+    """Serve requests from ``request_fd``, replying on ``reply_fd``, until EOF; the exit code.
+
+    The entry point of a cold-started worker (``main``) and of one forked by the zygote.
+    """
+    channel = _Channel(request_fd, reply_fd, max_bytes)
     try:
         return _serve(channel)
     except (EOFError, BrokenPipeError, protocol.WireError):
         return 65
 
 
+def main(argv: list[str]) -> int:
+    """Serve requests from fd ``argv[1]``, replying on fd ``argv[2]``, until EOF."""
+    if sys.path and os.path.abspath(sys.path[0]) == _HERE:
+        del sys.path[0]  # the student's ``import protocol`` should not find ours
+    max_bytes = int(argv[3]) if len(argv) > 3 else protocol.DEFAULT_MAX_BYTES
+    return serve(int(argv[1]), int(argv[2]), max_bytes)
+
+
+def exit_now(code: int) -> None:
+    """Flush and leave at once: a thread the student left running must not keep us alive."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    exit_now(main(sys.argv))

@@ -79,3 +79,47 @@ def test_bwrap_command_binds_only_the_interpreter_code_and_scratch() -> None:
     for flag in ("--unshare-all", "--die-with-parent", "--new-session", "--clearenv"):
         assert flag in argv
     assert env["HOME"] == isolation.SCRATCH_DIR
+
+
+def test_cold_bwrap_copies_the_data_into_a_capped_private_scratch() -> None:
+    plan = isolation.Plan("bwrap", "/usr/bin/bwrap", "", True)
+    info = isolation.InterpreterInfo("/venv/bin/python", "3.11.7", ("/venv",))
+    argv, _ = isolation.worker_command(
+        plan,
+        info,
+        code_dir="/tmp/x/code",
+        scratch="/tmp/x/scratch",
+        worker_args=["3", "4"],
+        data=[("table.csv", 7), ("extra/deep/notes.txt", 8)],
+        scratch_bytes=1234,
+    )
+    assert "/tmp/x/scratch" not in argv  # nothing of the host is writable
+    tail = argv[argv.index("--ro-bind", argv.index("/venv") + 1) :]
+    assert tail[: tail.index("--remount-ro")] == [
+        "--ro-bind", "/tmp/x/code", "/sandbox",
+        "--size", "1234", "--tmpfs", "/scratch",
+        "--file", "7", "/scratch/table.csv",
+        "--dir", "/scratch/extra",
+        "--dir", "/scratch/extra/deep",
+        "--file", "8", "/scratch/extra/deep/notes.txt",
+    ]  # fmt: skip
+    assert argv[argv.index("--remount-ro") : argv.index("--chdir")] == [
+        "--remount-ro", "/dev", "--remount-ro", "/",
+    ]  # fmt: skip
+
+
+def test_the_zygote_keeps_only_the_capabilities_its_workers_drop() -> None:
+    plan = isolation.Plan("bwrap", "/usr/bin/bwrap", "", True)
+    info = isolation.InterpreterInfo("/venv/bin/python", "3.11.7", ("/venv",))
+    argv, env = isolation.zygote_command(
+        plan, info, code_dir="/tmp/z/code", zygote_args=["5", "bwrap", "numpy"]
+    )
+    added = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--cap-add"]
+    assert added == ["CAP_SYS_ADMIN", "CAP_SETPCAP"]
+    assert argv.index("--cap-drop") < argv.index("--cap-add")
+    binds = [argv[i + 1] for i, arg in enumerate(argv) if arg in ("--ro-bind", "--bind")]
+    assert set(binds) - {"/usr", "/bin", "/lib", "/lib64", "/sbin"} == {"/venv", "/tmp/z/code"}
+    assert "--bind" not in argv  # nothing of the host is writable
+    python = ["/venv/bin/python", "-s", "-B", "/sandbox/zygote.py"]
+    assert argv[-7:] == [*python, "5", "bwrap", "numpy"]
+    assert env == isolation.scrubbed_env(isolation.SCRATCH_DIR, "/tmp")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import io
 import json
 import math
@@ -159,6 +160,20 @@ def test_dataframe_and_series_round_trip() -> None:
     pd.testing.assert_series_equal(decode(encode(series)), series)
     ranged = pd.DataFrame(np.arange(6.0).reshape(3, 2), columns=["a", "a"])  # duplicate labels
     pd.testing.assert_frame_equal(decode(encode(ranged)), ranged)
+
+
+def test_namedtuple_crosses_as_the_plain_tuple_of_its_items() -> None:
+    Estimate = collections.namedtuple("Estimate", "mu sigma")
+
+    class Lying(Estimate):  # an overridden __iter__ must not change what is sent
+        def __iter__(self) -> Any:
+            return iter((0.0, 0.0))
+
+    for value in (Estimate(1.5, np.float64(0.25)), Lying(1.5, np.float64(0.25))):
+        back = decode(encode(value))
+        assert type(back) is tuple
+        assert back == (1.5, 0.25)
+        assert type(back[1]) is np.float64
 
 
 def test_function_spec_and_unsupported_round_trip() -> None:

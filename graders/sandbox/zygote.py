@@ -1,0 +1,503 @@
+"""The warm zygote: imports numpy & co once, then forks one confined worker per submission.
+
+Started by ``graders.sandbox.pool`` as ``python -s -B zygote.py CONTROL_FD MODE PRELOAD``, always
+through ``exec`` (inside bwrap, or as a fresh process on the process layer): it never shares
+memory with the grader, so no reference implementation, check or other student's data can be
+found in it or in anything it forks. It makes itself undumpable and then serves *spawn* requests
+on ``CONTROL_FD``, a ``SOCK_SEQPACKET`` socket: one JSON datagram plus the job's file descriptors
+(``SCM_RIGHTS``): the worker's request pipe, reply pipe, output pipe, a *kill* pipe and a
+*status* pipe, then the data files' descriptors. It answers each request with
+``{"ok": true, "pid": P}`` or ``{"ok": false, "error": "..."}``.
+
+Per job (``MODE`` is ``bwrap`` or ``process``)::
+
+    zygote ── fork ──► monitor ── unshare(mount, pid, net, ipc) + fork ──► worker (pid 1)
+
+The *monitor* waits until the worker exits or the kill pipe reports EOF (the grader closed its
+end, or died), SIGKILLs the worker (with it its whole pid namespace), reaps it and writes its
+exit code (4 bytes, negative for a signal, as ``Popen.returncode``) on the status pipe.
+
+The *worker*, before any student code, confines itself: inside bwrap it mounts a fresh
+``/proc`` for its pid namespace, private size-capped tmpfs at ``/scratch`` (the data files are
+copied in from their descriptors) and ``/tmp``, hides ``/dev/pts``, remounts every other mount
+read-only, checks the result and drops every capability (bounding set, ambient, securebits
+locked); on the process layer it starts a new session in the job's scratch directory. It then
+runs ``worker.serve``, which applies the rlimits and the seccomp filter when the grader's
+``init`` arrives, exactly as a cold-started worker does. Any failure before that ends the job
+with exit status 70 and a message on its output: student code never runs half-confined.
+
+Worker-side module: standard library, plus whatever ``worker`` imports; Python >= 3.9.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import importlib
+import json
+import os
+import select
+import signal
+import socket
+import struct
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+if TYPE_CHECKING:  # the type checker sees the package; at run time they are plain siblings
+    from graders.sandbox import worker
+else:
+    import worker
+
+if sys.path and os.path.abspath(sys.path[0]) == _HERE:
+    del sys.path[0]  # the student's ``import protocol`` should not find ours
+
+SETUP_FAILED = 70  # exit status of a worker whose confinement could not be completed
+STATUS = struct.Struct(">i")
+MAX_FDS = 253  # SCM_MAX_FD
+JOB_FDS = 5  # request, reply, output, kill, status
+TMP_BYTES = 64 * 2**20
+
+_CLONE_NEWNS = 0x00020000
+_CLONE_NEWIPC = 0x08000000
+_CLONE_NEWPID = 0x20000000
+_CLONE_NEWNET = 0x40000000
+_MS_RDONLY = 1
+_MS_NOSUID = 2
+_MS_NODEV = 4
+_MS_NOEXEC = 8
+_MS_REMOUNT = 32
+_MS_NOATIME = 1024
+_MS_NODIRATIME = 2048
+_MS_BIND = 4096
+_MS_REC = 16384
+_MS_PRIVATE = 1 << 18
+_MS_RELATIME = 1 << 21
+_MS_STRICTATIME = 1 << 24
+_OPTION_FLAGS = {
+    "nosuid": _MS_NOSUID,
+    "nodev": _MS_NODEV,
+    "noexec": _MS_NOEXEC,
+    "noatime": _MS_NOATIME,
+    "nodiratime": _MS_NODIRATIME,
+    "relatime": _MS_RELATIME,
+    "strictatime": _MS_STRICTATIME,
+}
+_PR_SET_PDEATHSIG = 1
+_PR_GET_DUMPABLE = 3
+_PR_SET_DUMPABLE = 4
+_PR_SET_CHILD_SUBREAPER = 36
+_PR_CAPBSET_DROP = 24
+_PR_SET_SECUREBITS = 28
+_PR_SET_NO_NEW_PRIVS = 38
+_PR_CAP_AMBIENT = 47
+_PR_CAP_AMBIENT_CLEAR_ALL = 4
+# NOROOT, NO_SETUID_FIXUP, KEEP_CAPS off, NO_CAP_AMBIENT_RAISE, each with its lock bit.
+_SECUREBITS = 0x01 | 0x02 | 0x04 | 0x08 | 0x20 | 0x40 | 0x80
+_CAP_VERSION_3 = 0x20080522
+# Writable after confinement: the private tmpfs mounts, /proc (its files have their own
+# permissions) and the device nodes bwrap binds (writing to /dev/null must work).
+_WRITABLE = frozenset({"/scratch", "/tmp", "/proc"})
+_WRITABLE_DEVICES = frozenset(
+    {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty"}
+)
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+class SetupError(RuntimeError):
+    """The worker's confinement could not be completed; the job ends before student code."""
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise SetupError(f"{what}: {os.strerror(errno)} (errno {errno})")
+
+
+def _prctl(option: int, arg: int, what: str) -> None:
+    _check(_libc.prctl(option, ctypes.c_ulong(arg), 0, 0, 0), what)
+
+
+def _mount(source: str, target: str, fstype: str | None, flags: int, data: str | None) -> None:
+    _check(
+        _libc.mount(
+            source.encode(),
+            target.encode(),
+            None if fstype is None else fstype.encode(),
+            ctypes.c_ulong(flags),
+            None if data is None else data.encode(),
+        ),
+        f"mount {target}",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The zygote
+
+
+def main(argv: Sequence[str]) -> int:
+    """Preload, report ready, then fork a monitor and worker per spawn request until EOF."""
+    control = socket.socket(fileno=int(argv[1]))
+    mode = argv[2]
+    preload = [name for name in argv[3].split(",") if name] if len(argv) > 3 else []
+    if mode == "process":
+        # Outside bwrap nothing else ties the zygote to the grader: die with it.
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, "PR_SET_PDEATHSIG")
+        if os.getppid() == 1:
+            return 1
+    pristine = dict(os.environ)  # scikit-learn, for one, sets variables when imported
+    loaded = []
+    for name in preload:
+        try:
+            importlib.import_module(name)
+        except Exception:  # an optional package missing from this interpreter
+            continue
+        loaded.append(name)
+    try:
+        ctypes.CDLL("libseccomp.so.2")  # loaded once here, not once per worker
+    except OSError:
+        pass
+    # The preloaded objects move to a generation the collector never scans: a forked worker's
+    # collections then do not touch (and so copy) every page of the inherited heap.
+    gc.collect()
+    gc.freeze()
+    _prctl(_PR_SET_DUMPABLE, 0, "PR_SET_DUMPABLE")
+    threads = _thread_count()
+    if threads != 1:  # forking a multi-threaded process could copy a held lock
+        _send(control, {"ready": False, "error": f"the zygote runs {threads} threads, not 1"})
+        return 1
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # monitors are reaped by the kernel
+    dumpable = int(_libc.prctl(_PR_GET_DUMPABLE, 0, 0, 0, 0))
+    _send(control, {"ready": True, "preloaded": loaded, "pid": os.getpid(), "dumpable": dumpable})
+    while True:
+        try:
+            data, fds, _flags, _address = socket.recv_fds(control, 1 << 16, MAX_FDS)
+        except InterruptedError:
+            continue
+        if not data:
+            return 0  # the grader closed the socket (or died)
+        reply: dict[str, Any]
+        try:
+            request = json.loads(data)
+            reply = {"ok": True, "pid": _spawn(request, fds, mode, control.fileno(), pristine)}
+        except Exception as exc:
+            reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        finally:
+            for fd in fds:
+                os.close(fd)
+        _send(control, reply)
+
+
+def _send(control: socket.socket, message: dict[str, Any]) -> None:
+    control.sendall(json.dumps(message).encode())
+
+
+def _thread_count() -> int:
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        import threading
+
+        return threading.active_count()
+
+
+def _spawn(
+    request: Any, fds: list[int], mode: str, control_fd: int, environ: dict[str, str]
+) -> int:
+    """Fork the job's monitor; return its pid (in the zygote's pid namespace)."""
+    if type(request) is not dict or request.get("op") != "spawn":
+        raise ValueError("not a spawn request")
+    names = request.get("files")
+    if type(names) is not list or len(fds) != JOB_FDS + len(names):
+        raise ValueError(f"expected {JOB_FDS} + {len(names or [])} descriptors, got {len(fds)}")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        code = SETUP_FAILED
+        try:
+            os.close(control_fd)
+            os.environ.clear()
+            os.environ.update(environ)
+            code = _monitor(request, fds, mode)
+        except BaseException:
+            _report(fds[2], traceback.format_exc())
+        finally:
+            os._exit(code)
+    return pid
+
+
+def _report(fd: int, text: str) -> None:
+    try:
+        os.write(fd, f"the sandbox could not start the worker: {text}\n".encode())
+    except OSError:
+        pass
+
+
+# --------------------------------------------------------------------------------------------
+# The monitor
+
+
+def _monitor(request: dict[str, Any], fds: list[int], mode: str) -> int:
+    """Start the worker, wait for it or for the kill pipe, report its exit code."""
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    kill_fd, status_fd = fds[3], fds[4]
+    if mode == "bwrap":
+        flags = _CLONE_NEWNS | _CLONE_NEWPID | _CLONE_NEWNET | _CLONE_NEWIPC
+        _check(_libc.unshare(flags), "unshare")
+    else:  # no pid namespace: orphans of the worker are re-parented here, to be killed
+        _prctl(_PR_SET_CHILD_SUBREAPER, 1, "PR_SET_CHILD_SUBREAPER")
+    pid = os.fork()
+    if pid == 0:
+        code = SETUP_FAILED
+        try:
+            os.close(kill_fd)
+            os.close(status_fd)
+            code = _worker(request, fds, mode)
+        except BaseException:
+            _report(fds[2], traceback.format_exc())
+        finally:
+            worker.exit_now(code)
+    for fd in fds[:3] + fds[JOB_FDS:]:
+        os.close(fd)
+    code = _wait_or_kill(pid, kill_fd, mode)
+    os.write(status_fd, STATUS.pack(code))
+    return 0
+
+
+def _wait_or_kill(pid: int, kill_fd: int, mode: str) -> int:
+    """The worker's exit code; SIGKILL it (and all it started) once the kill pipe is closed."""
+    try:
+        watch = os.pidfd_open(pid)
+    except (AttributeError, OSError):  # before Linux 5.3 / Python 3.9: poll the exit
+        watch = -1
+    poller = select.poll()
+    poller.register(kill_fd, select.POLLIN)
+    if watch >= 0:
+        poller.register(watch, select.POLLIN)
+    killed = False
+    # WNOWAIT: the exited worker stays a zombie, so its pid and process group id stay ours
+    # (never reused by another process) until the clean-up below has signalled them.
+    flags = os.WEXITED | os.WNOHANG | os.WNOWAIT
+    while os.waitid(os.P_PID, pid, flags) is None:
+        events = poller.poll(-1 if watch >= 0 else 50)
+        if not killed and any(fd == kill_fd for fd, _ in events):
+            _kill_job(pid, mode)
+            killed = True
+            poller.unregister(kill_fd)
+    if mode != "bwrap":
+        _kill_job(pid, mode)  # whatever it left behind: its process group, our other children
+        for orphan in _descendants(os.getpid()):
+            try:
+                os.kill(orphan, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+def _kill_job(pid: int, mode: str) -> None:
+    """In bwrap the worker is pid 1 of its namespace: killing it kills everything in there."""
+    targets = [pid] if mode == "bwrap" else [pid, *_descendants(pid)]
+    for target in targets:
+        try:
+            os.kill(target, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    if mode != "bwrap":
+        try:
+            os.killpg(pid, signal.SIGKILL)  # the worker is its session's and group's leader
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as stat:
+                data = stat.read()
+            parent = int(data[data.rfind(b")") + 2 :].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+    found: list[int] = []
+    frontier = [pid]
+    while frontier:
+        below = children.get(frontier.pop(), [])
+        found += below
+        frontier += below
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# The worker
+
+
+def _worker(request: dict[str, Any], fds: list[int], mode: str) -> int:
+    """Confine this process, then serve the grader like a cold-started worker."""
+    request_fd, reply_fd, output_fd = fds[:3]
+    files = list(zip(request["files"], fds[JOB_FDS:]))  # noqa: B905 -- counted in _spawn
+    os.setsid()
+    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, "PR_SET_PDEATHSIG")  # should the monitor die
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(output_fd, 1)
+    os.dup2(output_fd, 2)
+    # The protocol pipes at 3 and 4, the data files above; nothing else stays open.
+    keep = [request_fd, reply_fd] + [fd for _, fd in files]
+    moved = [os.dup(fd) for fd in keep]
+    for fd, target in zip(moved, range(3, 3 + len(moved))):  # noqa: B905
+        os.dup2(fd, target, inheritable=False)
+    os.closerange(3 + len(moved), _max_fd())
+    files = [(name, 5 + i) for i, (name, _) in enumerate(files)]
+    if mode == "bwrap":
+        _confine(files, int(request["scratch_bytes"]))
+    else:
+        _enter_scratch(str(request["scratch"]))
+    for _, fd in files:
+        os.close(fd)
+    import tempfile
+
+    tempfile.tempdir = None  # recomputed from TMPDIR, not the zygote's cached choice
+    _reseed()
+    try:
+        return worker.serve(3, 4, int(request["max_bytes"]))
+    except BaseException:  # the student broke the worker's own code: end as a cold one would
+        traceback.print_exc()
+        return 1
+
+
+def _max_fd() -> int:
+    try:
+        return int(os.sysconf("SC_OPEN_MAX"))
+    except (ValueError, OSError):
+        return 65536
+
+
+def _reseed() -> None:
+    """Fresh random state, as a freshly started interpreter would have."""
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed()
+    import random
+
+    random.seed()
+
+
+def _enter_scratch(scratch: str) -> None:
+    """Process layer: the job's own directory, and the environment pointing into it."""
+    os.chdir(scratch)
+    os.environ["HOME"] = os.environ["TMPDIR"] = scratch
+    os.environ["MPLCONFIGDIR"] = os.path.join(scratch, "matplotlib")  # as scrubbed_env
+
+
+def _confine(files: list[tuple[str, int]], scratch_bytes: int) -> None:
+    """Private mounts for this job, everything else read-only, then no capabilities at all."""
+    _mount("none", "/", None, _MS_REC | _MS_PRIVATE, None)  # nothing propagates back
+    hardened = _MS_NOSUID | _MS_NODEV | _MS_NOEXEC
+    _mount("proc", "/proc", "proc", hardened, None)  # shows this job's pid namespace only
+    _mount("tmpfs", "/scratch", "tmpfs", hardened, f"size={scratch_bytes},mode=0755")
+    _mount("tmpfs", "/tmp", "tmpfs", hardened, f"size={TMP_BYTES},mode=1777")
+    _mount("tmpfs", "/dev/pts", "tmpfs", hardened | _MS_RDONLY, "size=4k,nr_inodes=2,mode=0555")
+    _copy_files(files, "/scratch")
+    os.chdir("/scratch")
+    for target, options in _mounts():
+        if _may_stay_writable(target) or "rw" not in options:
+            continue
+        flags = sum(_OPTION_FLAGS.get(option, 0) for option in options)
+        _mount("none", target, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | flags, None)
+    writable = [t for t, options in _mounts() if "rw" in options and not _may_stay_writable(t)]
+    if writable:
+        raise SetupError(f"still writable after remounting: {writable}")
+    _drop_capabilities()
+
+
+def _may_stay_writable(target: str) -> bool:
+    # Below /proc: the old /proc's own submounts, now hidden under the new /proc.
+    return target in _WRITABLE or target in _WRITABLE_DEVICES or target.startswith("/proc/")
+
+
+def _copy_files(files: list[tuple[str, int]], root: str) -> None:
+    """Copy each data file from its descriptor to ``root/<relative name>``."""
+    for name, fd in files:
+        parts = name.split("/")
+        if name.startswith("/") or any(part in ("", ".", "..") for part in parts):
+            raise SetupError(f"bad data file name {name!r}")
+        target = os.path.join(root, *parts)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        out = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            while chunk := os.read(fd, 1 << 20):
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(out, view) :]
+        finally:
+            os.close(out)
+
+
+def _unescape(field: str) -> str:
+    """Undo mountinfo's octal escapes (``\\040`` for a space)."""
+    if "\\" not in field:
+        return field
+    return field.encode().decode("unicode_escape").encode("latin-1").decode(errors="replace")
+
+
+def _mounts() -> list[tuple[str, set[str]]]:
+    """(mount point, per-mount options) of every mount that is not hidden under a later one."""
+    with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as info:
+        lines = info.read().splitlines()
+    top: dict[str, set[str]] = {}
+    for line in lines:
+        fields = line.split()
+        top[_unescape(fields[4])] = set(fields[5].split(","))  # a later mount hides an earlier
+    return list(top.items())
+
+
+def _drop_capabilities() -> None:
+    _prctl(_PR_SET_SECUREBITS, _SECUREBITS, "PR_SET_SECUREBITS")
+    _prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, "PR_CAP_AMBIENT_CLEAR_ALL")
+    try:
+        with open("/proc/sys/kernel/cap_last_cap", encoding="ascii") as last:
+            last_cap = int(last.read())
+    except (OSError, ValueError):
+        last_cap = 63
+    for cap in range(last_cap + 1):
+        _prctl(_PR_CAPBSET_DROP, cap, f"PR_CAPBSET_DROP {cap}")
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [
+            ("effective", ctypes.c_uint32),
+            ("permitted", ctypes.c_uint32),
+            ("inheritable", ctypes.c_uint32),
+        ]
+
+    header = Header(_CAP_VERSION_3, 0)
+    data = (Data * 2)()
+    _check(_libc.capset(ctypes.byref(header), data), "capset")
+    _prctl(_PR_SET_NO_NEW_PRIVS, 1, "PR_SET_NO_NEW_PRIVS")
+    with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+        caps = {
+            key: value.strip()
+            for key, _, value in (line.partition(":") for line in status)
+            if key in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
+        }
+    if len(caps) != 5 or any(int(value, 16) for value in caps.values()):
+        raise SetupError(f"capabilities remain: {caps}")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,5 @@
+"""sys.exit(0) at import time."""
+
+import sys
+
+sys.exit(0)

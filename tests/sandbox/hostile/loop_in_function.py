@@ -1,0 +1,6 @@
+"""The graded function never returns."""
+
+
+def bernoulli_mle(flips):
+    while True:
+        pass
