@@ -13,11 +13,11 @@ from collections.abc import Sequence
 
 from rich.console import Console
 
-from graders.commands import check, samples
+from graders.commands import check, grade, samples, validate
 from graders.errors import SpecError
 from graders.exitcodes import EPILOG, EXIT_INTERNAL, EXIT_USAGE
 
-COMMANDS = (check, samples)
+COMMANDS = (check, grade, samples, validate)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -6,7 +6,7 @@ This is the only place that turns check outcomes into records; checks raise, the
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,9 +14,35 @@ from graders.checks.base import CheckContext, StudentCallError, fingerprint
 from graders.checks.registry import resolve
 from graders.errors import CheckFailed, SubmissionError
 from graders.load import Submission, load_submission
-from graders.results import CheckResult, SubmissionResult
-from graders.sandbox.session import SandboxConfig, WorkerSession
+from graders.results import CheckResult, Plot, SubmissionResult
+from graders.sandbox.session import CallOutcome, SandboxConfig, WorkerSession
 from graders.spec import Assignment, CheckSpec, Question
+
+#: Gathers feedback plots while the student's worker is still open (``graders.plots.gather``).
+PlotHook = Callable[[WorkerSession, Assignment, Mapping[str, str]], tuple[Plot, ...]]
+
+
+class _MeteredSession(WorkerSession):
+    """A session that adds up the time spent inside the student's functions.
+
+    The worker measures each call; the sum lets timings separate the student's own time from the
+    grader's overhead (worker start, protocol, Hypothesis, comparisons).
+    """
+
+    student_seconds = 0.0
+
+    def call(
+        self,
+        name: str,
+        /,
+        *args: object,
+        timeout: float | None = None,
+        return_args: bool = True,
+        **kwargs: object,
+    ) -> CallOutcome:
+        outcome = super().call(name, *args, timeout=timeout, return_args=return_args, **kwargs)
+        self.student_seconds += outcome.seconds
+        return outcome
 
 
 def sandbox_config(
@@ -47,8 +73,13 @@ def grade_path(
     *,
     student: str | None = None,
     config: SandboxConfig | None = None,
+    plots: PlotHook | None = None,
 ) -> SubmissionResult:
-    """Grade the submission at ``path``; an unloadable file gives an *ungradable* result."""
+    """Grade the submission at ``path``; an unloadable file gives an *ungradable* result.
+
+    ``plots``, when given, is called with the open session after the checks (see
+    :func:`grade_submission`).
+    """
     student = student or path.stem
     started = time.perf_counter()
     try:
@@ -61,7 +92,9 @@ def grade_path(
             sha256=_sha256_or_empty(path),
             max_score=assignment.max_score,
         )
-    return grade_submission(submission, assignment, student=student, config=config, started=started)
+    return grade_submission(
+        submission, assignment, student=student, config=config, started=started, plots=plots
+    )
 
 
 def grade_submission(
@@ -71,12 +104,26 @@ def grade_submission(
     student: str,
     config: SandboxConfig | None = None,
     started: float | None = None,
+    plots: PlotHook | None = None,
 ) -> SubmissionResult:
-    """Run ``submission`` in a fresh worker and grade every question of ``assignment``."""
+    """Run ``submission`` in a fresh worker and grade every question of ``assignment``.
+
+    Parameters
+    ----------
+    plots
+        Optional hook (``graders.plots.gather``) called once the checks are done, while the
+        worker is still open, with the session, the assignment and the names the submission
+        defines; the plots it returns go into the result (feedback only, never the score).
+
+    Timings (seconds): ``total``; ``startup`` (starting the worker); ``cells`` (running the
+    cells); ``checks``; ``student_calls`` (inside the student's functions, checks and plots);
+    ``plots`` when gathered; and ``startup_and_cells``.
+    """
     started = time.perf_counter() if started is None else started
     config = config or sandbox_config(assignment)
     checks: list[CheckResult] = []
-    with WorkerSession(submission, config) as session:
+    session = _MeteredSession(submission, config)
+    with session:
         cells_done = time.perf_counter()
         defined = session.defined()
         for question in assignment.questions:
@@ -91,7 +138,19 @@ def grade_submission(
                     session=session, assignment=assignment, question=question, spec=spec
                 )
                 checks.append(run_check(resolve(spec.id), ctx))
+        checks_done = time.perf_counter()
+        gathered = plots(session, assignment, defined) if plots is not None else ()
         finished = time.perf_counter()
+        timings = {
+            "total": round(finished - started, 4),
+            "startup": round(session.startup_seconds, 4),
+            "cells": round(session.cells_seconds, 4),
+            "startup_and_cells": round(cells_done - started, 4),
+            "checks": round(checks_done - cells_done, 4),
+            "student_calls": round(session.student_seconds, 4),
+        }
+        if plots is not None:
+            timings["plots"] = round(finished - checks_done, 4)
         return SubmissionResult(
             student=student,
             assignment=assignment.slug,
@@ -103,13 +162,9 @@ def grade_submission(
                 {"cell": r.number, "status": r.status, "message": r.message}
                 for r in session.cell_reports
             ),
-            timings={
-                "total": round(finished - started, 4),
-                "cells": round(session.cells_seconds, 4),
-                "startup_and_cells": round(cells_done - started, 4),
-                "checks": round(finished - cells_done, 4),
-            },
+            timings=timings,
             sha256=submission.sha256,
+            plots=gathered,
         )
 
 

@@ -46,3 +46,7 @@ class CheckFailed(AssertionError):
         self.message = message
         self.counterexample = counterexample
         self.diagnosis = diagnosis
+
+
+class GradebookError(RuntimeError):
+    """A gradebook file cannot be used (not SQLite, or written by an incompatible version)."""

@@ -16,18 +16,24 @@ from typing import Any, Literal, get_args
 __all__ = [
     "SCORE_DECIMALS",
     "CheckResult",
+    "Plot",
+    "PlotSeries",
     "Status",
     "SubmissionResult",
 ]
 
 Status = Literal["passed", "failed", "error", "timeout", "missing"]
 SubmissionStatus = Literal["graded", "ungradable"]
+SeriesRole = Literal["student", "reference", "guide"]
 
 #: Scores are rounded to this many decimals in the JSON (sums of thirds stay readable).
 SCORE_DECIMALS = 4
 _STATUSES = frozenset(get_args(Status))
 _SUBMISSION_STATUSES = frozenset(get_args(SubmissionStatus))
 _VISIBILITIES = frozenset({"visible", "hidden", "after_due_date", "after_published"})
+_ROLES = frozenset(get_args(SeriesRole))
+#: Most points one plotted series may hold (a feedback page stays small).
+MAX_PLOT_POINTS = 2000
 
 
 def _bad(name: str, value: object, wanted: str) -> str:
@@ -171,6 +177,123 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
+class PlotSeries:
+    """One line of a plot: the student's values, the reference's, or a guide (the diagonal).
+
+    Attributes
+    ----------
+    label
+        Legend text.
+    x, y
+        Coordinates, equally long; ``nan`` in ``y`` leaves a gap (a value that was not finite).
+    role
+        ``"student"``, ``"reference"`` or ``"guide"``: decides the style, not the meaning.
+    """
+
+    label: str
+    x: tuple[float, ...]
+    y: tuple[float, ...]
+    role: SeriesRole
+
+    def __post_init__(self) -> None:
+        _text("label", self.label)
+        if self.role not in _ROLES:
+            raise ValueError(_bad("role", self.role, f"one of {sorted(_ROLES)}"))
+        x = tuple(float(v) for v in _tuple("x", self.x))
+        y = tuple(float(v) for v in _tuple("y", self.y))
+        if len(x) != len(y):
+            raise ValueError(f"x and y must be equally long, got {len(x)} and {len(y)}")
+        if len(x) > MAX_PLOT_POINTS:
+            raise ValueError(f"a series holds at most {MAX_PLOT_POINTS} points, got {len(x)}")
+        object.__setattr__(self, "x", x)
+        object.__setattr__(self, "y", y)
+
+    def to_plain(self) -> dict[str, Any]:
+        """JSON-ready dict (non-finite values become ``None``)."""
+        return {
+            "label": self.label,
+            "role": self.role,
+            "x": [v if math.isfinite(v) else None for v in self.x],
+            "y": [v if math.isfinite(v) else None for v in self.y],
+        }
+
+    @classmethod
+    def from_plain(cls, data: Mapping[str, Any]) -> PlotSeries:
+        """Inverse of :meth:`to_plain` (``None`` becomes ``nan``)."""
+        return cls(
+            label=data["label"],
+            x=tuple(math.nan if v is None else float(v) for v in data["x"]),
+            y=tuple(math.nan if v is None else float(v) for v in data["y"]),
+            role=data["role"],
+        )
+
+
+@dataclass(frozen=True)
+class Plot:
+    """A picture for the student's feedback: their function against the reference.
+
+    Plots are gathered while the student's worker is open (``graders.plots``) and drawn by
+    ``graders.report.html``. They are feedback only: never part of the score, and not in the
+    Gradescope JSON.
+
+    Attributes
+    ----------
+    id
+        Stable name, e.g. ``"sigmoid"`` or ``"roc_curve"``.
+    question
+        Id of the question the plot illustrates.
+    title, x_label, y_label
+        Texts drawn on the plot.
+    series
+        The lines, drawn in order (the student's last, on top).
+    caption
+        One or two sentences under the plot saying what was called and how to read it.
+    """
+
+    id: str
+    question: str
+    title: str
+    x_label: str
+    y_label: str
+    series: tuple[PlotSeries, ...]
+    caption: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("id", "question", "title", "x_label", "y_label", "caption"):
+            _text(name, getattr(self, name))
+        series = _tuple("series", self.series)
+        for i, line in enumerate(series):
+            if not isinstance(line, PlotSeries):
+                raise TypeError(_bad(f"series[{i}]", line, "a PlotSeries"))
+        object.__setattr__(self, "series", series)
+
+    def to_plain(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return {
+            "id": self.id,
+            "question": self.question,
+            "title": self.title,
+            "x_label": self.x_label,
+            "y_label": self.y_label,
+            "caption": self.caption,
+            "series": [line.to_plain() for line in self.series],
+        }
+
+    @classmethod
+    def from_plain(cls, data: Mapping[str, Any]) -> Plot:
+        """Inverse of :meth:`to_plain`."""
+        return cls(
+            id=data["id"],
+            question=data["question"],
+            title=data["title"],
+            x_label=data["x_label"],
+            y_label=data["y_label"],
+            caption=data.get("caption", ""),
+            series=tuple(PlotSeries.from_plain(line) for line in data["series"]),
+        )
+
+
+@dataclass(frozen=True)
 class SubmissionResult:
     """Everything known about one graded (or ungradable) submission.
 
@@ -196,6 +319,9 @@ class SubmissionResult:
         Overall message (the reason, for an ungradable submission).
     assignment_max_score
         The assignment's total points; when None, the sum of the checks' ``max_score``.
+    plots
+        Pictures for the feedback page (the student's function against the reference); not
+        part of the Gradescope JSON.
 
     Notes
     -----
@@ -214,6 +340,7 @@ class SubmissionResult:
     sha256: str
     message: str = ""
     assignment_max_score: float | None = None
+    plots: tuple[Plot, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("student", "assignment", "isolation", "sha256", "message"):
@@ -240,6 +367,11 @@ class SubmissionResult:
         for key, seconds in self.timings.items():
             _text("a key of timings", key)
             timings[key] = _points(f"timings[{key!r}]", seconds)
+        plots = _tuple("plots", self.plots)
+        for i, plot in enumerate(plots):
+            if not isinstance(plot, Plot):
+                raise TypeError(_bad(f"plots[{i}]", plot, "a Plot"))
+        object.__setattr__(self, "plots", plots)
         object.__setattr__(self, "checks", checks)
         object.__setattr__(self, "notes", notes)
         object.__setattr__(self, "cell_reports", tuple(copies))
@@ -356,6 +488,61 @@ class SubmissionResult:
         }
         plain: dict[str, Any] = _plain(result, "result")
         return plain
+
+    def to_record(self) -> dict[str, Any]:
+        """Every field as plain data, unrounded, plots included: what a gradebook stores.
+
+        Unlike :meth:`to_gradescope` (a view for students and Gradescope), the record is
+        lossless: :meth:`from_record` rebuilds an equal result, so feedback can be re-rendered
+        without grading again.
+        """
+        return {
+            "student": self.student,
+            "assignment": self.assignment,
+            "status": self.status,
+            "checks": [
+                {
+                    "check_id": c.check_id,
+                    "question": c.question,
+                    "name": c.name,
+                    "status": c.status,
+                    "score": c.score,
+                    "max_score": c.max_score,
+                    "message": c.message,
+                    "counterexample": c.counterexample,
+                    "diagnosis": c.diagnosis,
+                    "behaviour": c.behaviour,
+                    "visibility": c.visibility,
+                }
+                for c in self.checks
+            ],
+            "isolation": self.isolation,
+            "notes": list(self.notes),
+            "cell_reports": [dict(c) for c in self.cell_reports],
+            "timings": dict(self.timings),
+            "sha256": self.sha256,
+            "message": self.message,
+            "assignment_max_score": self.assignment_max_score,
+            "plots": [plot.to_plain() for plot in self.plots],
+        }
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> SubmissionResult:
+        """Rebuild a result from :meth:`to_record` (validated like any new result)."""
+        return cls(
+            student=record["student"],
+            assignment=record["assignment"],
+            status=record["status"],
+            checks=tuple(CheckResult(**c) for c in record["checks"]),
+            isolation=record["isolation"],
+            notes=tuple(record["notes"]),
+            cell_reports=tuple(record["cell_reports"]),
+            timings=dict(record["timings"]),
+            sha256=record["sha256"],
+            message=record["message"],
+            assignment_max_score=record["assignment_max_score"],
+            plots=tuple(Plot.from_plain(p) for p in record.get("plots", ())),
+        )
 
     def to_json(self) -> str:
         """:meth:`to_gradescope` as JSON: sorted keys, indent 2, UTF-8 text, trailing newline.

@@ -1,4 +1,11 @@
-"""``grader samples``: grade every bundled sample submission and compare with its expectation."""
+"""``grader samples``: grade every bundled sample submission and compare with its expectation.
+
+Each assignment's ``examples/`` folder is graded as a cohort with the batch machinery
+(``graders.batch``, in parallel with ``--jobs``), so the output folder holds, per assignment, what
+``grader grade`` produces: a gradebook, ``grades.csv``, ``summary.html`` and, per sample,
+``results.json``, ``feedback.html`` (and ``feedback.md``). Samples are always regraded: the point
+is to check the grader against the expectations, not to reuse earlier grades.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +16,13 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from graders.batch import default_jobs, discover, grade_cohort
 from graders.checks.registry import validate_assignment
-from graders.engine import grade_path, sandbox_config
+from graders.commands.grade import LogReporter, RichReporter
 from graders.exitcodes import EXIT_FULL, EXIT_PARTIAL
+from graders.gradebook import Gradebook
 from graders.report import markdown
-from graders.samples import iter_samples, mismatches
+from graders.samples import load_expectation, mismatches
 from graders.spec import available_assignments, load_assignment
 
 
@@ -31,6 +40,12 @@ def add_parser(sub: Any) -> None:
         default=Path("grading-output"),
         help="where results.json and feedback files go (default: %(default)s)",
     )
+    samples.add_argument(
+        "--jobs",
+        type=int,
+        default=default_jobs(),
+        help="grader processes working in parallel (default: the CPUs available, %(default)s)",
+    )
     samples.set_defaults(run=run)
 
 
@@ -45,33 +60,42 @@ def run(args: argparse.Namespace) -> int:
     for slug in slugs:
         assignment = load_assignment(slug)
         validate_assignment(assignment)
-        config = sandbox_config(assignment)
-        scores: list[float] = []
+        examples = assignment.directory / "examples"
+        out = args.out / slug
+        console.print(f"[bold]{slug}[/bold]")
+        reporter = RichReporter(console) if console.is_terminal else LogReporter(console)
+        report = grade_cohort(
+            examples, assignment, out, jobs=max(args.jobs, 1), force=True, reporter=reporter
+        )
+        matched = 0
         isolation: set[str] = set()
-        matched = total = 0
-        for path, expected in iter_samples(assignment):
-            total += 1
-            console.print(f"grading {slug}/{path.name} ...", style="dim")
-            result = grade_path(path, assignment, config=config)
-            folder = args.out / slug / path.stem
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / "results.json").write_text(result.to_json(), encoding="utf-8")
-            (folder / "feedback.md").write_text(markdown.render(result), encoding="utf-8")
-            problems = mismatches(result, assignment, expected)
-            matched += not problems
-            failures += [f"{slug}/{path.name}: {p}" for p in problems]
-            scores.append(result.score)
-            isolation.add(result.isolation)
-        mean = sum(scores) / len(scores) if scores else 0.0
+        with Gradebook(out / "gradebook.sqlite") as book:
+            for item in discover(examples, exclude=[out]).files:
+                result = book.result(slug, item.student)
+                if result is None:  # an internal error: reported below, not as expected
+                    failures.append(f"{slug}/{item.relative}: not graded (internal error)")
+                    continue
+                (out / item.student / "feedback.md").write_text(
+                    markdown.render(result), encoding="utf-8"
+                )
+                problems = mismatches(result, assignment, load_expectation(item.path))
+                matched += not problems
+                failures += [f"{slug}/{item.relative}: {p}" for p in problems]
+                isolation.add(result.isolation)
+        summary = report.summary
+        mean = summary.mean if summary.mean is not None else 0.0
         table.add_row(
             slug,
-            str(total),
-            f"{matched} / {total}",
+            str(report.found),
+            f"{matched} / {report.found}",
             f"{mean:.1f} / {assignment.max_score:g}",
             ", ".join(sorted(isolation)),
         )
     console.print(table)
     for line in failures:
         console.print(f"[red]not as expected[/red] {line}")
-    console.print(f"Results and feedback: {args.out}/<assignment>/<sample>/")
+    console.print(
+        f"Results and feedback: {args.out}/<assignment>/<sample>/; "
+        f"cohort summaries: {args.out}/<assignment>/summary.html"
+    )
     return EXIT_FULL if not failures else EXIT_PARTIAL

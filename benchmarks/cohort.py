@@ -1,0 +1,453 @@
+"""Benchmark ``grader grade`` on a deterministic synthetic cohort.
+
+    python benchmarks/cohort.py                     # 200 notebooks, --jobs 2, median of 3 runs
+    python benchmarks/cohort.py --n 50 --runs 1     # quicker
+    python benchmarks/cohort.py --sizes 50,100,200  # is the grader's memory flat in the size?
+    python benchmarks/cohort.py --profile           # cProfile of grading one submission
+
+The cohort is built from the logistic-regression-from-scratch samples (``examples/``): correct
+and alternative-correct solutions, buggy ones, slow-training notebooks (a training cell of a few
+seconds; one in fifty runs into the 10 s cell budget), malformed files, and a few hostile ones
+(an endless loop, a memory hog, an output flood, code that attacks the grader). Every file differs
+(a comment or notebook metadata carries the student number), so each is graded on its own.
+
+Each run grades the whole cohort from scratch with the real command line, in a subprocess, and
+reports: wall time; submissions per second; the median per-submission grader overhead (wall time
+minus the time inside the student's own cells and functions, from the timings in the
+gradebook); and the peak resident memory of the grader's processes (the main process and its
+grader pool, summed, sampled from /proc; the sandboxed student processes are reported apart).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import dataclasses
+import io
+import json
+import os
+import pstats
+import random
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from graders.results import SubmissionResult
+    from graders.spec import Assignment
+
+ROOT = Path(__file__).resolve().parent.parent
+SLUG = "logistic-regression-from-scratch"
+EXAMPLES = ROOT / "assignments" / SLUG / "examples"
+
+# (category, share of the cohort, variants); a variant is an example file name or a generator.
+CORRECT = ("solution.ipynb",)
+ALTERNATIVE = ("alt_expit_history.py", "loops.py", "magics_and_missing_file.ipynb")
+BUGGY = (
+    "descent_sign.py",
+    "mean_gradient.py",
+    "missing_transpose.py",
+    "naive_loglik.py",
+    "overflow_sigmoid.py",
+    "inplace_update.py",
+    "eq_none.py",
+    "column_weights.ipynb",
+    "partial.ipynb",
+    "template.ipynb",
+)
+SHARES = {
+    "correct": 0.30,
+    "alternative": 0.15,
+    "buggy": 0.40,
+    "slow": 0.07,
+    "malformed": 0.05,
+    "hostile": 0.03,
+}
+
+
+# --------------------------------------------------------------------------- the cohort
+
+
+def _notebook(name: str) -> dict[str, object]:
+    data: dict[str, object] = json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
+    return data
+
+
+def _tagged_notebook(nb: dict[str, object], student: int) -> bytes:
+    """The notebook with the student number in its metadata: a new file, the same behaviour."""
+    copy = json.loads(json.dumps(nb))
+    copy.setdefault("metadata", {})["student"] = student
+    return json.dumps(copy, indent=1).encode()
+
+
+def _example(name: str, student: int) -> tuple[str, bytes]:
+    if name.endswith(".ipynb"):
+        return ".ipynb", _tagged_notebook(_notebook(name), student)
+    text = (EXAMPLES / name).read_text(encoding="utf-8")
+    return ".py", f"{text}\n# student {student}\n".encode()
+
+
+def _slow(student: int) -> tuple[str, bytes]:
+    """long_training.ipynb with a shorter training cell (a few s); 1 in 50 keeps 2 x 50,000."""
+    nb = _notebook("long_training.ipynb")
+    if student % 50 != 0:
+        for cell in nb["cells"]:  # type: ignore[union-attr]
+            source = "".join(cell["source"])
+            if "50_000" in source:
+                cell["source"] = source.replace("50_000", "500")
+    return ".ipynb", _tagged_notebook(nb, student)
+
+
+def _solution_source() -> str:
+    cells = _notebook("solution.ipynb")["cells"]
+    return "\n\n".join(
+        "".join(c["source"])
+        for c in cells  # type: ignore[union-attr]
+        if c["cell_type"] == "code" and "def " in "".join(c["source"])
+    )
+
+
+def _malformed(student: int) -> tuple[str, bytes]:
+    kind = student % 5
+    if kind == 0:
+        return ".ipynb", b""  # empty
+    if kind == 1:
+        raw = (EXAMPLES / "solution.ipynb").read_bytes()
+        return ".ipynb", raw[: len(raw) // 2]  # truncated upload
+    if kind == 2:
+        return ".ipynb", random.Random(student).randbytes(4096)  # binary garbage
+    if kind == 3:
+        return ".ipynb", json.dumps({"student": student, "answer": 42}).encode()  # not a notebook
+    return ".py", f"# student {student}\ndef sigmoid(x)\n    return 1 / (1 + np.exp(-x))\n".encode()
+
+
+_HOSTILE = (
+    # An endless loop after correct functions: the cell is stopped at its budget.
+    "{solution}\n\nwhile True:\n    pass\n",
+    # A memory hog: the worker's address-space limit stops it.
+    "{solution}\n\nhog = bytearray(16 * 2**30)\n",
+    # An output flood: kept up to the output cap.
+    "{solution}\n\nfor _ in range(200_000):\n    print('spam ' * 40)\n",
+    # Attacks on the grader: patch numpy's comparison, read the references, kill the parent.
+    "{solution}\n\nimport os, numpy\nnumpy.allclose = lambda *a, **k: True\n"
+    "for p in ('/work', '/etc/shadow', '../reference/logistic.py'):\n"
+    "    try:\n        open(p).read()\n    except Exception:\n        pass\n"
+    "try:\n    os.kill(os.getppid(), 9)\nexcept Exception:\n    pass\n",
+)
+
+
+def _hostile(student: int) -> tuple[str, bytes]:
+    template = _HOSTILE[student % len(_HOSTILE)]
+    source = "import numpy as np\n\n" + template.format(solution=_solution_source())
+    return ".py", f"# student {student}\n{source}".encode()
+
+
+def build_cohort(n: int, dest: Path, seed: int = 2024) -> dict[str, int]:
+    """Write ``n`` submissions into ``dest``; return how many of each category."""
+    counts = {k: int(round(share * n)) for k, share in SHARES.items()}
+    counts["correct"] += n - sum(counts.values())
+    plan = [category for category, count in counts.items() for _ in range(count)]
+    random.Random(seed).shuffle(plan)
+    dest.mkdir(parents=True, exist_ok=True)
+    makers: dict[str, Callable[[int], tuple[str, bytes]]] = {
+        "correct": lambda i: _example(CORRECT[i % len(CORRECT)], i),
+        "alternative": lambda i: _example(ALTERNATIVE[i % len(ALTERNATIVE)], i),
+        "buggy": lambda i: _example(BUGGY[i % len(BUGGY)], i),
+        "slow": _slow,
+        "malformed": _malformed,
+        "hostile": _hostile,
+    }
+    for student, category in enumerate(plan):
+        suffix, data = makers[category](student)
+        (dest / f"student{student:04d}{suffix}").write_bytes(data)
+    return counts
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _descendants(pid: int) -> list[int]:
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                children = (task / "children").read_text().split()
+            except OSError:
+                continue
+            for child in map(int, children):
+                found.append(child)
+                todo.append(child)
+    return found
+
+
+def _is_sandbox(cmdline: str) -> bool:
+    return "bwrap" in cmdline.split(" ", 1)[0] or "worker.py" in cmdline or "zygote.py" in cmdline
+
+
+class MemorySampler:
+    """Samples, every 0.1 s, the summed RSS of the grader's processes and of the sandboxes."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.grader_peak_kb = 0
+        self.largest_grader_kb = 0
+        self.sandbox_peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            grader = [self.pid]
+            sandbox = []
+            for pid in _descendants(self.pid):
+                (sandbox if _is_sandbox(_cmdline(pid)) else grader).append(pid)
+            sizes = [_rss_kb(p) for p in grader]
+            self.grader_peak_kb = max(self.grader_peak_kb, sum(sizes))
+            self.largest_grader_kb = max(self.largest_grader_kb, max(sizes, default=0))
+            self.sandbox_peak_kb = max(self.sandbox_peak_kb, sum(_rss_kb(p) for p in sandbox))
+            self._stop.wait(0.1)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@dataclass(frozen=True)
+class Run:
+    n: int
+    wall: float
+    per_second: float
+    median_overhead: float
+    median_total: float
+    student_share: float
+    grader_peak_mb: float
+    largest_grader_mb: float
+    sandbox_peak_mb: float
+    breakdown: dict[str, float]
+    statuses: dict[str, int]
+
+
+def _grader_command() -> list[str]:
+    script = Path(sys.executable).parent / "grader"
+    if script.is_file():
+        return [str(script)]
+    return [sys.executable, "-c", "import sys; from graders.cli import main; sys.exit(main())"]
+
+
+def grade_once(cohort: Path, out: Path, jobs: int) -> Run:
+    shutil.rmtree(out, ignore_errors=True)
+    command = [
+        *_grader_command(),
+        "grade",
+        str(cohort),
+        "--assignment",
+        SLUG,
+        "--out",
+        str(out),
+        "--jobs",
+        str(jobs),
+    ]
+    log = out.with_suffix(".log")
+    started = time.perf_counter()
+    with log.open("w") as handle:
+        process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT)
+        sampler = MemorySampler(process.pid)
+        code = process.wait()
+        sampler.stop()
+    wall = time.perf_counter() - started
+    if code not in (0, 3):
+        raise SystemExit(f"grader grade exited {code}; see {log}")
+    db = sqlite3.connect(out / "gradebook.sqlite")
+    rows = db.execute(
+        "SELECT status, seconds, cells_seconds, student_seconds, overhead_seconds, timings_json "
+        "FROM submissions"
+    ).fetchall()
+    db.close()
+    statuses: dict[str, int] = {}
+    for row in rows:
+        statuses[row[0]] = statuses.get(row[0], 0) + 1
+    graded = [r for r in rows if r[0] == "graded"]
+    timings = [json.loads(r[5]) for r in graded]
+
+    def median_of(key: Callable[[dict[str, float]], float]) -> float:
+        return statistics.median(key(t) for t in timings) if timings else 0.0
+
+    total = sum(r[1] for r in rows)
+    student = sum(r[2] + r[3] for r in rows)
+    return Run(
+        n=len(rows),
+        wall=wall,
+        per_second=len(rows) / wall,
+        median_overhead=statistics.median(r[4] for r in graded) if graded else 0.0,
+        median_total=statistics.median(r[1] for r in graded) if graded else 0.0,
+        student_share=student / total if total else 0.0,
+        grader_peak_mb=sampler.grader_peak_kb / 1024,
+        largest_grader_mb=sampler.largest_grader_kb / 1024,
+        sandbox_peak_mb=sampler.sandbox_peak_kb / 1024,
+        breakdown={
+            "worker start": median_of(lambda t: t.get("startup", 0.0)),
+            "cells (student)": median_of(lambda t: t.get("cells", 0.0)),
+            "checks": median_of(lambda t: t.get("checks", 0.0)),
+            "  of which in student functions": median_of(lambda t: t.get("student_calls", 0.0)),
+            "plots": median_of(lambda t: t.get("plots", 0.0)),
+        },
+        statuses=statuses,
+    )
+
+
+def _report(runs: list[Run], jobs: int) -> None:
+    print(
+        f"\n{'run':>4} {'wall s':>8} {'subm/s':>7} {'overhead ms':>12} {'grader MB':>10} "
+        f"{'sandbox MB':>11}"
+    )
+    for i, r in enumerate(runs, 1):
+        print(
+            f"{i:>4} {r.wall:8.1f} {r.per_second:7.2f} {r.median_overhead * 1000:12.0f} "
+            f"{r.grader_peak_mb:10.0f} {r.sandbox_peak_mb:11.0f}"
+        )
+    mid = sorted(runs, key=lambda r: r.wall)[len(runs) // 2]
+    print(
+        f"\nmedian of {len(runs)} run(s), {mid.n} submissions, --jobs {jobs}, "
+        f"{os.cpu_count()} CPUs:"
+    )
+    print(f"  total wall time                    {statistics.median(r.wall for r in runs):8.1f} s")
+    print(
+        f"  submissions per second             {statistics.median(r.per_second for r in runs):8.2f}"
+    )
+    overhead = statistics.median(r.median_overhead for r in runs) * 1000
+    print(f"  median grader overhead/submission  {overhead:8.0f} ms")
+    print(f"  median wall time/submission        {mid.median_total * 1000:8.0f} ms")
+    print(f"  share of time in student code      {mid.student_share:8.0%}")
+    grader_mb = statistics.median(r.grader_peak_mb for r in runs)
+    largest_mb = statistics.median(r.largest_grader_mb for r in runs)
+    sandbox_mb = statistics.median(r.sandbox_peak_mb for r in runs)
+    print(
+        f"  peak RSS, grader processes summed  {grader_mb:8.0f} MB"
+        f" (largest single process {largest_mb:.0f} MB)"
+    )
+    print(f"  peak RSS, sandboxed student code   {sandbox_mb:8.0f} MB")
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"  getrusage(CHILDREN).ru_maxrss      {children:8.0f} MB (largest reaped process)")
+    print(f"  statuses                           {mid.statuses}")
+    print("  median per-submission phases (graded submissions, ms):")
+    for name, seconds in mid.breakdown.items():
+        print(f"    {name:<34} {seconds * 1000:6.0f}")
+
+
+# --------------------------------------------------------------------------- profiling
+
+
+def profile_one(name: str = "solution.ipynb", top: int = 20) -> None:
+    """cProfile of grading one submission in this process, cold and then warm."""
+    from graders.engine import grade_path, sandbox_config
+    from graders.plots import gather
+    from graders.spec import load_assignment
+
+    assignment = load_assignment(SLUG)
+    config = sandbox_config(assignment)
+    path = EXAMPLES / name
+    for label in ("cold (first submission in a grader process)", "warm (a later submission)"):
+        profiler = cProfile.Profile()
+        started = time.perf_counter()
+        profiler.enable()
+        result = grade_path(path, assignment, config=config, plots=gather)
+        profiler.disable()
+        wall = time.perf_counter() - started
+        print(f"\n=== {name}, {label}: {wall * 1000:.0f} ms; timings {result.timings}")
+        for order in ("cumulative", "tottime"):
+            stream = io.StringIO()
+            stats = pstats.Stats(profiler, stream=stream).strip_dirs().sort_stats(order)
+            stats.print_stats(top)
+            text = stream.getvalue()
+            print(f"--- top {top} by {order}")
+            print(text[text.index("   ncalls") :].rstrip())
+    _batch_costs(result, assignment)
+
+
+def _batch_costs(result: SubmissionResult, assignment: Assignment) -> None:
+    """What the batch's main process spends per submission: its files and its gradebook row."""
+    from graders.batch import write_student_files
+    from graders.gradebook import Gradebook
+
+    rounds = 50
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder)
+        started = time.perf_counter()
+        for i in range(rounds):
+            write_student_files(out, dataclasses.replace(result, student=f"s{i}"), assignment)
+        files = (time.perf_counter() - started) / rounds
+        with Gradebook(out / "gradebook.sqlite") as book:
+            started = time.perf_counter()
+            for i in range(rounds):
+                copy = dataclasses.replace(result, student=f"s{i}")
+                book.record(copy, path=f"s{i}.ipynb", grading_key="k")
+            record = (time.perf_counter() - started) / rounds
+    print(
+        f"\n=== batch main process, per submission: results.json + feedback.html "
+        f"{files * 1000:.1f} ms, gradebook transaction {record * 1000:.1f} ms"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=200, help="submissions (default 200)")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=3, help="runs; the median is reported")
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--sizes", default=None, help="e.g. 50,100,200: peak memory per size")
+    parser.add_argument("--keep", type=Path, default=None, help="build the cohort here, keep it")
+    parser.add_argument("--profile", action="store_true", help="profile one submission")
+    args = parser.parse_args(argv)
+    if args.profile:
+        profile_one()
+        return 0
+    work = Path(tempfile.mkdtemp(prefix="grader-cohort-"))
+    try:
+        sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [args.n]
+        for n in sizes:
+            cohort = (args.keep or work) / f"cohort-{n}"
+            shutil.rmtree(cohort, ignore_errors=True)
+            counts = build_cohort(n, cohort, args.seed)
+            print(f"cohort of {n} in {cohort}: {counts}", flush=True)
+            runs = []
+            for i in range(args.runs):
+                runs.append(grade_once(cohort, work / f"out-{n}-{i}", args.jobs))
+                print(f"  run {i + 1}: {runs[-1].wall:.1f} s", flush=True)
+            _report(runs, args.jobs)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

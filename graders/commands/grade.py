@@ -1,0 +1,262 @@
+"""``grader grade DIR --assignment SLUG --out OUT``: grade a whole cohort into a gradebook.
+
+Exit codes: 0 every submission is in the gradebook (graded, or recorded as ungradable); 2 usage
+error (unknown assignment, no such folder, no submissions, unusable gradebook); 3 the grader
+failed on some submissions (they are not recorded: run the same command again to retry them);
+130 interrupted (everything recorded so far is kept; run again to continue).
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from graders.batch import TaskOutcome, default_jobs, discover, grade_cohort
+from graders.checks.registry import validate_assignment
+from graders.errors import GradebookError
+from graders.exitcodes import EXIT_FULL, EXIT_INTERNAL, EXIT_USAGE
+from graders.spec import load_assignment
+
+EXIT_INTERRUPTED = 130
+
+_EPILOG = (
+    "exit codes: 0 every submission graded or recorded as ungradable, 2 usage error, "
+    "3 internal error on some submissions (re-run to retry them), 130 interrupted "
+    "(re-run to continue; finished submissions are kept)"
+)
+
+
+def add_parser(sub: Any) -> None:
+    """Register ``grade`` on the subparsers object ``sub``."""
+    grade = sub.add_parser(
+        "grade",
+        help="grade every submission in a folder into a gradebook, with feedback and a summary",
+        description=(
+            "Grade every .py and .ipynb under DIR (one file per student, or one folder per "
+            "student). Writes OUT/gradebook.sqlite, OUT/grades.csv, OUT/summary.html and "
+            "summary.json, and OUT/<student>/results.json and feedback.html. Re-running grades "
+            "only new and changed submissions."
+        ),
+        epilog=_EPILOG,
+    )
+    grade.add_argument("dir", type=Path, metavar="DIR", help="folder of submissions")
+    grade.add_argument("--assignment", required=True, help="assignment slug, e.g. mle")
+    grade.add_argument("--out", type=Path, required=True, help="output folder")
+    grade.add_argument(
+        "--jobs",
+        type=int,
+        default=default_jobs(),
+        help="grader processes working in parallel (default: the CPUs available, %(default)s)",
+    )
+    grade.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="folder with optional data files the instructor supplies",
+    )
+    grade.add_argument(
+        "--force", action="store_true", help="regrade every submission, even unchanged ones"
+    )
+    grade.add_argument(
+        "--no-plots", action="store_true", help="leave the plots out of the feedback pages"
+    )
+    grade.add_argument(
+        "--python",
+        default=None,
+        help="interpreter that runs the students' code (default: this one)",
+    )
+    grade.set_defaults(run=run)
+
+
+class RichReporter:
+    """A progress bar with counts, elapsed time and ETA (on a terminal)."""
+
+    def __init__(self, console: Console) -> None:
+        self._console = console
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]grading[/bold]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("•"),
+            TimeElapsedColumn(),
+            TextColumn("• ETA"),
+            TimeRemainingColumn(),
+            TextColumn("{task.description}", style="dim"),
+            console=console,
+        )
+        self._task: TaskID | None = None
+
+    def start(self, total: int, skipped: int, jobs: int) -> None:
+        self._console.print(
+            f"{total} to grade, {skipped} unchanged (skipped), {jobs} grader process"
+            f"{'es' if jobs != 1 else ''}"
+        )
+        self._progress.start()
+        self._task = self._progress.add_task("", total=total)
+
+    def advance(self, outcome: TaskOutcome) -> None:
+        result = outcome.result
+        if result is None:
+            self._progress.console.print(
+                f"[red]internal error[/red] grading {outcome.task.relative}; it will be "
+                "retried on the next run"
+            )
+        elif result.status == "ungradable":
+            first = result.message.splitlines()[0] if result.message else ""
+            self._progress.console.print(f"[yellow]ungradable[/yellow] {result.student}: {first}")
+        if self._task is not None:
+            self._progress.update(self._task, advance=1, description=outcome.task.student)
+
+    def note(self, text: str) -> None:
+        self._console.print(f"[dim]note:[/dim] {text}")
+
+    def finish(self) -> None:
+        self._progress.stop()
+
+
+class LogReporter:
+    """Plain, flushed log lines, one per submission (CI logs, pipes, files)."""
+
+    def __init__(self, console: Console) -> None:
+        self._console = console
+        self._total = 0
+        self._done = 0
+        self._started = time.monotonic()
+
+    def _print(self, text: str) -> None:
+        self._console.print(text, markup=False, highlight=False, soft_wrap=True)
+        self._console.file.flush()
+
+    def start(self, total: int, skipped: int, jobs: int) -> None:
+        self._total = total
+        self._started = time.monotonic()
+        self._print(
+            f"grading {total} submission(s), {skipped} unchanged (skipped), {jobs} grader "
+            f"process(es)"
+        )
+
+    def advance(self, outcome: TaskOutcome) -> None:
+        self._done += 1
+        elapsed = time.monotonic() - self._started
+        remaining = elapsed / self._done * (self._total - self._done)
+        width = len(str(self._total))
+        head = f"[{self._done:>{width}}/{self._total}]"
+        result = outcome.result
+        if result is None:
+            what = "INTERNAL ERROR (not recorded; re-run to retry)"
+        elif result.status == "ungradable":
+            first = result.message.splitlines()[0] if result.message else ""
+            what = f"ungradable: {first}"
+        else:
+            what = (
+                f"graded {result.score:g}/{result.max_score:g} in "
+                f"{result.timings.get('total', 0.0):.1f} s"
+            )
+        self._print(f"{head} {outcome.task.student}: {what} (eta {_duration(remaining)})")
+
+    def note(self, text: str) -> None:
+        self._print(f"note: {text}")
+
+    def finish(self) -> None:
+        pass
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(int(round(seconds)), 0)
+    minutes, secs = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def run(args: argparse.Namespace) -> int:
+    """Grade the cohort in ``args.dir``; return the exit code."""
+    console = Console()
+    errors = Console(stderr=True)
+    if not args.dir.is_dir():
+        errors.print(f"grader: {args.dir} is not a folder of submissions")
+        return EXIT_USAGE
+    if args.jobs < 1:
+        errors.print(f"grader: --jobs must be at least 1, got {args.jobs}")
+        return EXIT_USAGE
+    assignment = load_assignment(args.assignment)
+    validate_assignment(assignment)
+    if not discover(args.dir, exclude=[args.out]).files:
+        errors.print(f"grader: no .py or .ipynb submissions under {args.dir}")
+        return EXIT_USAGE
+    reporter = RichReporter(console) if console.is_terminal else LogReporter(console)
+    # SIGTERM (a cancelled CI job) stops like Ctrl-C: the pool is shut down, nothing is lost.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        report = grade_cohort(
+            args.dir,
+            assignment,
+            args.out,
+            jobs=args.jobs,
+            data_dir=args.data,
+            python=args.python,
+            force=args.force,
+            plots=not args.no_plots,
+            reporter=reporter,
+        )
+    except KeyboardInterrupt:
+        errors.print(
+            "grader: interrupted; every finished submission is saved in "
+            f"{args.out / 'gradebook.sqlite'}. Run the same command again to continue."
+        )
+        return EXIT_INTERRUPTED
+    except GradebookError as exc:
+        errors.print(f"grader: {exc}")
+        return EXIT_USAGE
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    summary = report.summary
+    rate = report.graded / report.seconds if report.seconds > 0 else 0.0
+    mean = "-" if summary.mean is None else f"{summary.mean:.1f}"
+    console.print(
+        f"{report.found} submissions: {report.graded} graded now, {report.skipped} unchanged, "
+        f"{len(summary.ungradable)} ungradable, {len(report.internal_errors)} internal errors; "
+        f"mean {mean} / {summary.max_score:g}; {report.seconds:.1f} s ({rate:.2f} per second)",
+        markup=False,
+        highlight=False,
+    )
+    shared = [g for g in summary.groups if g.size > 1]
+    if shared:
+        top = shared[0]
+        console.print(
+            f"largest shared mistake: {top.size} submissions fail {top.check_id} the same way"
+            + (f" ({top.diagnosis})" if top.diagnosis else ""),
+            markup=False,
+            highlight=False,
+        )
+    console.print(
+        f"gradebook {args.out / 'gradebook.sqlite'}; grades {args.out / 'grades.csv'}; "
+        f"summary {args.out / 'summary.html'}; feedback {args.out}/<student>/feedback.html",
+        markup=False,
+        highlight=False,
+    )
+    for student, error in report.internal_errors:
+        errors.print(f"internal error grading {student}:\n{error}", markup=False, highlight=False)
+    return EXIT_INTERNAL if report.internal_errors else EXIT_FULL

@@ -1,0 +1,340 @@
+"""A cohort at a glance: score distribution, per-check failure rates, and shared mistakes.
+
+The summary is computed from the gradebook (not from results held in memory), so it costs the
+same whether the batch graded everything or skipped everything, and its memory does not grow
+with the cohort beyond one number per student.
+
+The most useful part for teaching is :attr:`CohortSummary.groups`: submissions that fail a check
+with *identical* behaviour (the same :attr:`~graders.results.CheckResult.behaviour`
+fingerprint: the same wrong outputs on the same inputs) are one group, largest first, each with
+its size, the diagnosis and one representative message, so a misconception can be addressed once
+for the whole class.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import statistics
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import asdict, dataclass
+
+from graders.gradebook import Gradebook
+from graders.spec import Assignment
+
+__all__ = [
+    "Bin",
+    "CheckStats",
+    "CohortSummary",
+    "Group",
+    "QuestionStats",
+    "histogram",
+    "summarise",
+    "to_json",
+]
+
+#: Up to this many points, the histogram has one bar per point.
+_POINT_BARS_UP_TO = 40
+_BINS = 20
+
+
+@dataclass(frozen=True)
+class Bin:
+    """One bar of the score histogram: ``low <= score < high`` (the last bar includes ``high``)."""
+
+    low: float
+    high: float
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class QuestionStats:
+    """How the graded submissions did on one question."""
+
+    question: str
+    title: str
+    max_score: float
+    attempted: int
+    mean: float
+    full_marks: int
+
+
+@dataclass(frozen=True)
+class CheckStats:
+    """Outcomes of one check across the graded submissions that were checked with it."""
+
+    check_id: str
+    question: str
+    checked: int
+    passed: int
+    failed: int
+    error: int
+    timeout: int
+    missing: int
+
+    @property
+    def failure_rate(self) -> float:
+        """Share of checked submissions that did not pass (0 when none was checked)."""
+        return (self.checked - self.passed) / self.checked if self.checked else 0.0
+
+
+@dataclass(frozen=True)
+class Group:
+    """Submissions failing one check with identical behaviour.
+
+    Attributes
+    ----------
+    check_id, question, status
+        The check, its question and the common outcome (failed, error, timeout, missing).
+    behaviour
+        The shared fingerprint (for ``missing``, a fingerprint of the shared message).
+    size
+        How many submissions behave this way.
+    diagnosis
+        The known misconception it matches, if any.
+    message, counterexample
+        What the representative submission (the first student id) was told.
+    students
+        Every student in the group, sorted.
+    """
+
+    check_id: str
+    question: str
+    status: str
+    behaviour: str
+    size: int
+    diagnosis: str | None
+    message: str
+    counterexample: str | None
+    students: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CohortSummary:
+    """Everything the cohort summary shows; :func:`to_json` is its JSON form."""
+
+    assignment: str
+    title: str
+    max_score: float
+    submissions: int
+    graded: int
+    ungradable: tuple[tuple[str, str], ...]
+    mean: float | None
+    median: float | None
+    histogram: tuple[Bin, ...]
+    questions: tuple[QuestionStats, ...]
+    checks: tuple[CheckStats, ...]
+    groups: tuple[Group, ...]
+    isolation: dict[str, int]
+    scores: tuple[tuple[str, float, str], ...]
+    timings: dict[str, float]
+    internal_errors: tuple[tuple[str, str], ...] = ()
+
+
+def histogram(scores: Sequence[float], max_score: float) -> tuple[Bin, ...]:
+    """Bars over ``[0, max_score]``: one per point up to 40 points, else 20 equal bins."""
+    if max_score <= 0:
+        return (Bin(0.0, 0.0, "0", len(scores)),)
+    if max_score <= _POINT_BARS_UP_TO and float(max_score).is_integer():
+        # Bar k holds scores that round to k points (partial credit of thirds lands nearby).
+        top = int(max_score)
+        counts = [0] * (top + 1)
+        for score in scores:
+            counts[min(max(int(math.floor(score + 0.5)), 0), top)] += 1
+        return tuple(Bin(k - 0.5, k + 0.5, f"{k}", n) for k, n in enumerate(counts))
+    width = max_score / _BINS
+    counts = [0] * _BINS
+    for score in scores:
+        counts[min(max(int(score // width), 0), _BINS - 1)] += 1
+    return tuple(
+        Bin(k * width, (k + 1) * width, f"{k * width:g}–{(k + 1) * width:g}", n)
+        for k, n in enumerate(counts)
+    )
+
+
+def summarise(
+    gradebook: Gradebook,
+    assignment: Assignment,
+    *,
+    students: Collection[str] | None = None,
+    internal_errors: Sequence[tuple[str, str]] = (),
+) -> CohortSummary:
+    """Summarise the stored results of ``assignment``.
+
+    Parameters
+    ----------
+    gradebook
+        Where the results are.
+    assignment
+        Its questions and checks give the order of the tables.
+    students
+        The current cohort (students no longer in the submissions folder are left out); every
+        stored student when None.
+    internal_errors
+        ``(student, error)`` for submissions the grader could not grade this run.
+    """
+    slug = assignment.slug
+    keep = None if students is None else frozenset(students)
+
+    def present(student: str) -> bool:
+        return keep is None or student in keep
+
+    scores: list[tuple[str, float, str]] = []
+    ungradable: list[tuple[str, str]] = []
+    isolation: dict[str, int] = {}
+    totals: list[float] = []
+    overheads: list[float] = []
+    for student, score, status, level, seconds, overhead, result_json in gradebook.rows(
+        "SELECT student, score, status, isolation, seconds, overhead_seconds, "
+        "CASE WHEN status = 'ungradable' THEN result_json ELSE '' END "
+        "FROM submissions WHERE assignment = ? ORDER BY student",
+        (slug,),
+    ):
+        if not present(student):
+            continue
+        scores.append((student, float(score), status))
+        isolation[level] = isolation.get(level, 0) + 1
+        if status == "ungradable":
+            ungradable.append((student, str(json.loads(result_json).get("output", ""))))
+        else:
+            totals.append(float(seconds))
+            overheads.append(float(overhead))
+    graded_scores = [s for _, s, status in scores if status == "graded"]
+    all_scores = [s for _, s, _ in scores]
+
+    order = {spec.id: i for i, spec in enumerate(c for q in assignment.questions for c in q.checks)}
+    counts: dict[str, dict[str, int]] = {}
+    question_of: dict[str, str] = {}
+    per_question: dict[str, dict[str, float]] = {}
+    for student, check_id, question, status, score in gradebook.rows(
+        "SELECT student, check_id, question, status, score FROM checks WHERE assignment = ?",
+        (slug,),
+    ):
+        if not present(student):
+            continue
+        counts.setdefault(check_id, {}).setdefault(status, 0)
+        counts[check_id][status] += 1
+        question_of[check_id] = question
+        per_question.setdefault(question, {}).setdefault(student, 0.0)
+        per_question[question][student] += float(score)
+    checks = tuple(
+        CheckStats(
+            check_id=check_id,
+            question=question_of[check_id],
+            checked=sum(by_status.values()),
+            passed=by_status.get("passed", 0),
+            failed=by_status.get("failed", 0),
+            error=by_status.get("error", 0),
+            timeout=by_status.get("timeout", 0),
+            missing=by_status.get("missing", 0),
+        )
+        for check_id, by_status in sorted(
+            counts.items(), key=lambda item: (order.get(item[0], len(order)), item[0])
+        )
+    )
+    questions = tuple(
+        QuestionStats(
+            question=q.id,
+            title=q.title,
+            max_score=q.max_score,
+            attempted=len(per_question.get(q.id, {})),
+            mean=_mean(list(per_question.get(q.id, {}).values())) or 0.0,
+            full_marks=sum(
+                1 for s in per_question.get(q.id, {}).values() if s >= q.max_score - 1e-9
+            ),
+        )
+        for q in assignment.questions
+    )
+    return CohortSummary(
+        assignment=slug,
+        title=assignment.title,
+        max_score=assignment.max_score,
+        submissions=len(scores),
+        graded=len(graded_scores),
+        ungradable=tuple(ungradable),
+        mean=_mean(all_scores),
+        median=statistics.median(all_scores) if all_scores else None,
+        histogram=histogram(all_scores, assignment.max_score),
+        questions=questions,
+        checks=checks,
+        groups=_groups(gradebook, slug, present, order),
+        isolation=dict(sorted(isolation.items())),
+        scores=tuple(scores),
+        timings={
+            "median_seconds": round(statistics.median(totals), 4) if totals else 0.0,
+            "median_overhead_seconds": round(statistics.median(overheads), 4) if overheads else 0.0,
+            "total_seconds": round(math.fsum(totals), 4),
+        },
+        internal_errors=tuple(internal_errors),
+    )
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return math.fsum(values) / len(values) if values else None
+
+
+def _groups(
+    gradebook: Gradebook, slug: str, present: Callable[[str], bool], order: dict[str, int]
+) -> tuple[Group, ...]:
+    """Failing checks grouped by (check, status, behaviour), largest first.
+
+    A check without a behaviour fingerprint (``missing``) is grouped by its message, which is
+    the same for everyone who did not define the function.
+    """
+    members: dict[tuple[str, str, str], list[str]] = {}
+    question_of: dict[str, str] = {}
+    for student, check_id, question, status, key in gradebook.rows(
+        "SELECT student, check_id, question, status, COALESCE(behaviour, 'message:' || message) "
+        "FROM checks WHERE assignment = ? AND status != 'passed' ORDER BY student",
+        (slug,),
+    ):
+        if present(student):
+            members.setdefault((check_id, status, key), []).append(student)
+            question_of[check_id] = question
+    ranked = sorted(
+        members.items(),
+        key=lambda item: (-len(item[1]), order.get(item[0][0], len(order)), item[0]),
+    )
+    groups: list[Group] = []
+    for (check_id, status, key), students in ranked:
+        representative = students[0]  # rows came sorted by student: the first id
+        message, diagnosis, counterexample, behaviour = gradebook.rows(
+            "SELECT message, diagnosis, counterexample, behaviour FROM checks "
+            "WHERE assignment = ? AND student = ? AND check_id = ?",
+            (slug, representative, check_id),
+        )[0]
+        groups.append(
+            Group(
+                check_id=check_id,
+                question=question_of[check_id],
+                status=status,
+                behaviour=behaviour or _short_key(key),
+                size=len(students),
+                diagnosis=diagnosis,
+                message=message,
+                counterexample=counterexample,
+                students=tuple(students),
+            )
+        )
+    return tuple(groups)
+
+
+def _short_key(key: str) -> str:
+    return "m-" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()[:10]
+
+
+def to_json(summary: CohortSummary) -> str:
+    """The summary as JSON: sorted keys, indent 2, trailing newline; failure rates included.
+
+    Identical gradebooks give identical text except under ``timings``.
+    """
+    data = asdict(summary)
+    data["checks"] = [
+        {**asdict(stats), "failure_rate": round(stats.failure_rate, 4)} for stats in summary.checks
+    ]
+    data["ungradable"] = [{"student": s, "message": m} for s, m in summary.ungradable]
+    data["internal_errors"] = [{"student": s, "error": e} for s, e in summary.internal_errors]
+    data["scores"] = [{"student": s, "score": v, "status": st} for s, v, st in summary.scores]
+    return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
