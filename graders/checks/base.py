@@ -10,7 +10,9 @@ code is wrong) or ``StudentCallError`` (the student's code raised, hung or crash
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,7 +92,7 @@ def call_student(ctx: CheckContext, *args: Any, **kwargs: Any) -> Any:
         When the call raised, timed out or crashed; the message names the call.
     """
     outcome = ctx.session.call(
-        ctx.name, *args, timeout=ctx.assignment.limits.call_timeout, **kwargs
+        ctx.name, *args, timeout=ctx.assignment.limits.call_timeout, return_args=False, **kwargs
     )
     return _unwrap(ctx, outcome, render_call(ctx.name, args, kwargs))
 
@@ -161,6 +163,12 @@ def fail(
         lines.append(f"Input: {call}")
     if mismatch is not None:
         lines.append(render_mismatch(mismatch, what=f"`{ctx.name}`"))
+        if mismatch.kind == "nonfinite":
+            # The rendering of NaN/inf leaves the tolerance out (none admits them); the student
+            # still needs to know how close the finite entries must come.
+            lines.append(
+                f"Tolerance: {mismatch.tolerance}; NaN and inf never match a finite expected value."
+            )
     return CheckFailed("\n".join(lines), counterexample=call, diagnosis=diagnosis)
 
 
@@ -231,7 +239,8 @@ def search(
     def run(args: Args) -> None:
         guarded(args)
 
-    run()
+    with without_local_constants():
+        run()
     if len(_PASSING_INPUTS) < _MAX_REMEMBERED_CHECKS:
         _PASSING_INPUTS[key] = tuple(tried)
 
@@ -239,6 +248,60 @@ def search(
 # Inputs of searches that passed, keyed by (check id, max_examples); bounded, read-only once set.
 _PASSING_INPUTS: dict[tuple[str, int], tuple[Args, ...]] = {}
 _MAX_REMEMBERED_CHECKS = 512
+
+
+# Hypothesis mixes number literals found in "local" modules (any imported module outside
+# site-packages and the standard library: here graders/ and reference/ themselves, and whatever
+# else the grading process happened to import) into the inputs it generates. Which of those are
+# loaded differs between `grader check`, a batch and a test run, and grows when a module is
+# imported lazily, so the generated inputs -- and with them verdicts and counterexamples -- would
+# depend on the grading process instead of the submission. During a search the local pool is
+# pinned to empty; Hypothesis's own built-in edge cases (0, -0.0, tiny and huge values, ...)
+# are still drawn.
+_pin_lock = threading.Lock()
+_pin_depth = 0
+_unpinned: list[Callable[[], Any]] = []
+
+
+def _hypothesis_providers() -> Any:
+    """Hypothesis's provider module if it has the local-constants feature (6.131+), else None."""
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover - a different Hypothesis layout: nothing to pin
+        return None
+    if not callable(getattr(providers, "_get_local_constants", None)):
+        return None  # pragma: no cover - older Hypothesis without the feature
+    return providers
+
+
+@contextmanager
+def without_local_constants() -> Iterator[None]:
+    """Within the block, Hypothesis draws no literals from modules loaded in this process.
+
+    Re-entrant and thread-safe: the first entry swaps the pool out, the last exit restores it.
+    The cache of permitted constants is emptied on both edges, as Hypothesis itself does when
+    its pool changes.
+    """
+    global _pin_depth
+    providers = _hypothesis_providers()
+    if providers is None:  # pragma: no cover
+        yield
+        return
+    empty = providers.Constants()
+    with _pin_lock:
+        if _pin_depth == 0:
+            _unpinned.append(providers._get_local_constants)
+            setattr(providers, "_get_local_constants", lambda: empty)  # noqa: B010
+            providers.CONSTANTS_CACHE.cache.clear()
+        _pin_depth += 1
+    try:
+        yield
+    finally:
+        with _pin_lock:
+            _pin_depth -= 1
+            if _pin_depth == 0:
+                setattr(providers, "_get_local_constants", _unpinned.pop())  # noqa: B010
+                providers.CONSTANTS_CACHE.cache.clear()
 
 
 def agree_with_reference(

@@ -216,6 +216,9 @@ def check_gradient_descent_matches_reference(ctx: CheckContext) -> None:
         regression=[
             (_quadratic_grad(1.0, 3.0), 0.0, 0.1, 100, 1e-6),
             (_quadratic_grad(2.0, -1.0), 5.0, 0.05, 3, 1e-9),
+            # Steps 0.5 then 0.25, exactly: the rule is strict, so a step EQUAL to the
+            # precision does not stop the loop (a `<=` would stop at 0.5, not 0.75).
+            (_quadratic_grad(0.5, 1.0), 0.0, 0.5, 100, 0.5),
         ],
         strategy=_descent_problems(),
         normalise=_point_of,
@@ -294,7 +297,9 @@ RESTART_MISTAKES = (
 def check_multi_start_descent_finds_global_minimum(ctx: CheckContext) -> None:
     """From starts that include one trapped in a poor local minimum, the best end point wins."""
     trap = data.WIGGLY_TRAP_START
-    starts = np.array([trap, -3.0, 0.5, 2.5])
+    # Starts ending in four different local minima (the best one from 0.5), so that keeping
+    # only the first start's or only the last start's end point can be told apart.
+    starts = np.array([trap, -3.0, 0.5, 3.0])
     args: Args = (_WIGGLY, _WIGGLY_GRAD, starts, 0.01, 2000)
     expected = _ref_multi(*args)
     actual = as_plain_array(call_student(ctx, *args))

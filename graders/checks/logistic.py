@@ -114,15 +114,14 @@ def _step_mean(X: Any, y: Any, w: Any, alpha: float) -> Any:
     return np.asarray(w) + alpha * ref.gradient(X, y, w) / len(y)
 
 
-def _step_error_flipped(X: Any, y: Any, w: Any, alpha: float) -> Any:
-    return np.asarray(w) + alpha * np.asarray(X).T @ (ref.sigmoid(np.asarray(X) @ w) - y)
-
-
+# w - alpha * X^T (y - p) and w + alpha * X^T (p - y) are the same function, so one entry covers
+# both ways of writing it (a second entry for the flipped error term could never be reported).
 STEP_MISTAKES = (
     Misconception(
         "descent-instead-of-ascent",
-        "the step goes downhill: w - alpha * gradient. We maximise the log-likelihood, so the "
-        "update is w + alpha * X^T (y - sigmoid(Xw)).",
+        "the step goes downhill: w - alpha * X^T (y - sigmoid(Xw)), or equivalently the error "
+        "term written sigmoid(Xw) - y. We maximise the log-likelihood, so the update is "
+        "w + alpha * X^T (y - sigmoid(Xw)).",
         _step_descent,
     ),
     Misconception(
@@ -130,12 +129,6 @@ STEP_MISTAKES = (
         "the gradient is divided by n (a mean); this assignment uses the summed gradient "
         "X^T (y - sigmoid(Xw)).",
         _step_mean,
-    ),
-    Misconception(
-        "error-sign",
-        "the error term is sigmoid(Xw) - y; the gradient of the log-likelihood uses "
-        "y - sigmoid(Xw).",
-        _step_error_flipped,
     ),
 )
 

@@ -17,7 +17,7 @@ from graders.checks.base import (
     fail,
 )
 from graders.compare import Mismatch, as_plain_array, compare
-from graders.diagnose import Misconception
+from graders.diagnose import Misconception, diagnose
 from reference import mle as ref
 
 _FLIPS = np.array([1, 0, 1, 1, 0, 1, 1, 0, 1, 1])
@@ -142,7 +142,8 @@ def check_bernoulli_log_likelihood_matches_reference(ctx: CheckContext) -> None:
 def check_bernoulli_log_likelihood_handles_certain_coins(ctx: CheckContext) -> None:
     """At p = 1 with all heads (or p = 0 with all tails) the log-likelihood is 0, not nan."""
     for p, flips in ((1.0, np.ones(5, dtype=np.int64)), (0.0, np.zeros(4, dtype=np.int64))):
-        actual = as_plain_array(call_student(ctx, p, flips))
+        raw = call_student(ctx, p, flips)
+        actual = as_plain_array(raw)
         mismatch = (
             actual
             if isinstance(actual, Mismatch)
@@ -155,6 +156,8 @@ def check_bernoulli_log_likelihood_handles_certain_coins(ctx: CheckContext) -> N
                 "Terms whose count is zero must be skipped (0 * log 0 is nan in numpy).",
                 args=(p, flips),
                 mismatch=mismatch,
+                # Only here (p = 0 or 1) does the unguarded formula differ from the reference.
+                diagnosis=diagnose(BERNOULLI_LL_MISTAKES, (p, flips), raw, ctx.tolerance),
             )
 
 

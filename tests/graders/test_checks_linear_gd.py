@@ -1,0 +1,405 @@
+"""Controls for the gradient-descent checks (``graders/checks/linear_gd.py``).
+
+Positive controls: the reference (in process) and honest alternatives (in the sandbox) get every
+point. Negative controls: each catalogued misconception fails its check with its diagnosis, as
+the catalogue's variant and as a student writes it, and costs no other check.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from graders.checks import linear_gd
+from graders.diagnose import Misconception
+from reference import data
+from reference import linear_gd as ref
+from reference import restarts as ref_restarts
+from tests.graders.grading import (
+    GRADIENT_DESCENT,
+    Graded,
+    InProcessSession,
+    as_student,
+    assignment,
+    catalogued_misconceptions,
+    explain,
+    grade_controls,
+    reference_functions,
+    reference_values,
+    run_in_process,
+)
+
+SPEC = assignment(GRADIENT_DESCENT)
+CHECK_IDS = [c.id for q in SPEC.questions for c in q.checks]
+
+
+REFERENCE = reference_functions(GRADIENT_DESCENT)
+
+
+@pytest.mark.parametrize("check_id", CHECK_IDS)
+def test_reference_passes(check_id: str) -> None:
+    session = InProcessSession(REFERENCE, values=reference_values(GRADIENT_DESCENT))
+    record = run_in_process(GRADIENT_DESCENT, check_id, session)
+    assert record.status == "passed", record.message
+
+
+CATALOGUE: list[tuple[str, Misconception, str]] = [
+    ("rss_matches_reference", linear_gd.RSS_MISTAKES[0], r"^mean-not-sum: "),
+    ("rss_matches_reference", linear_gd.RSS_MISTAKES[1], r"^residuals-not-squared: "),
+    ("rss_derivative_matches_reference", linear_gd.DERIVATIVE_MISTAKES[0], r"^derivative-sign: "),
+    (
+        "rss_derivative_matches_reference",
+        linear_gd.DERIVATIVE_MISTAKES[1],
+        r"^derivative-missing-factor-2: ",
+    ),
+    (
+        "gradient_descent_matches_reference",
+        linear_gd.DESCENT_MISTAKES[0],
+        r"^ascent-instead-of-descent: ",
+    ),
+    (
+        "gradient_descent_matches_reference",
+        linear_gd.DESCENT_MISTAKES[1],
+        r"^off-by-one-iterations: one step too many",
+    ),
+    (
+        "gradient_descent_respects_max_iterations",
+        linear_gd.DESCENT_MISTAKES[1],
+        r"^off-by-one-iterations: one step too many",
+    ),
+    (
+        "gradient_descent_matches_reference",
+        linear_gd.DESCENT_MISTAKES[2],
+        r"^off-by-one-iterations: one step too few",
+    ),
+    (
+        "gradient_descent_respects_max_iterations",
+        linear_gd.DESCENT_MISTAKES[2],
+        r"^off-by-one-iterations: one step too few",
+    ),
+    (
+        "multi_start_descent_finds_global_minimum",
+        linear_gd.RESTART_MISTAKES[0],
+        r"^first-start-only: ",
+    ),
+    ("multi_start_descent_matches_reference", linear_gd.RESTART_MISTAKES[0], r"^first-start-only"),
+    (
+        "multi_start_descent_finds_global_minimum",
+        linear_gd.RESTART_MISTAKES[1],
+        r"^last-start-only: ",
+    ),
+    ("multi_start_descent_matches_reference", linear_gd.RESTART_MISTAKES[1], r"^last-start-only"),
+]
+
+
+@pytest.mark.parametrize(
+    ("check_id", "mistake", "diagnosis"),
+    CATALOGUE,
+    ids=[f"{m.name}-{c}" for c, m, _ in CATALOGUE],
+)
+def test_misconception_fails_with_its_diagnosis(
+    check_id: str, mistake: Misconception, diagnosis: str
+) -> None:
+    # The catalogue's variants take the function specs themselves, not callables.
+    record = as_student(GRADIENT_DESCENT, check_id, mistake.variant, raw_function_specs=True)
+    assert record.status == "failed"
+    assert record.diagnosis is not None and re.search(diagnosis, record.diagnosis), record.output()
+
+
+def test_catalogue_is_covered() -> None:
+    assert catalogued_misconceptions(linear_gd) == {m.name for _, m, _ in CATALOGUE}
+    tested = {id(m) for _, m, _ in CATALOGUE}
+    for catalogue in (
+        linear_gd.RSS_MISTAKES,
+        linear_gd.DERIVATIVE_MISTAKES,
+        linear_gd.DESCENT_MISTAKES,
+        linear_gd.RESTART_MISTAKES,
+    ):
+        assert all(id(m) in tested for m in catalogue)
+
+
+def test_restart_starts_separate_first_and_last() -> None:
+    """The global-minimum check's starts end in distinct minima, so the first-start and the
+    last-start mistakes cannot be confused with each other or with the right answer."""
+    from graders.sandbox import functions
+
+    f = functions.materialise(linear_gd._WIGGLY.family, linear_gd._WIGGLY.params)
+    grad = functions.materialise(linear_gd._WIGGLY_GRAD.family, linear_gd._WIGGLY_GRAD.params)
+    starts = [data.WIGGLY_TRAP_START, 3.0]
+    ends = [float(ref.gradient_descent(grad, s, 0.01, 2000, 1e-8).point) for s in starts]
+    best = ref_restarts.multi_start_descent(f, grad, np.array([*starts, -3.0, 0.5]), 0.01, 2000)
+    assert len({round(e, 4) for e in [*ends, float(best)]}) == 3
+
+
+# --- submissions graded in the sandbox ---------------------------------------------------------
+
+VECTORISED = '''
+"""Honest alternative: dot products, a for loop with an early break, np.argmin over the ends."""
+import numpy as np
+
+
+def rss(m, X, y):
+    residuals = np.asarray(y, dtype=float) - m * np.asarray(X, dtype=float)
+    return float(residuals @ residuals)
+
+
+def rss_derivative(m, X, y):
+    X = np.asarray(X, dtype=float)
+    return float(-2 * X @ (np.asarray(y, dtype=float) - m * X))
+
+
+def gradient_descent(grad, start, alpha, max_iterations, precision):
+    x = start
+    for _ in range(max_iterations):
+        previous, x = x, x - alpha * grad(x)
+        if abs(x - previous) < precision:
+            break
+    return x
+
+
+def multi_start_descent(f, grad, starts, alpha, max_iterations):
+    ends = np.array([gradient_descent(grad, s, alpha, max_iterations, 1e-8) for s in starts])
+    return float(ends[np.argmin([f(e) for e in ends])])
+'''
+
+MISTAKES_A = """
+import numpy as np
+
+
+def rss(m, X, y):
+    return float(np.mean((np.asarray(y) - m * np.asarray(X)) ** 2))
+
+
+def rss_derivative(m, X, y):
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    return float(2 * np.sum(X * (y - m * X)))
+
+
+def gradient_descent(grad, start, alpha, max_iterations, precision):
+    x = start
+    for _ in range(max_iterations):
+        new_x = x + alpha * grad(x)
+        if abs(new_x - x) < precision:
+            return new_x
+        x = new_x
+    return x
+
+
+def _descend(grad, x, alpha, max_iterations):
+    # a correct descent of its own, so the restart mistake below is the only one there
+    for _ in range(max_iterations):
+        step = alpha * grad(x)
+        x = x - step
+        if abs(step) < 1e-8:
+            break
+    return x
+
+
+def multi_start_descent(f, grad, starts, alpha, max_iterations):
+    best = None
+    for s in starts:
+        end = _descend(grad, s, alpha, max_iterations)
+        if best is None or f(end) < f(best):
+            best = end
+        return best  # inside the loop: only the first start is ever tried
+"""
+
+MISTAKES_B = """
+import numpy as np
+
+
+def rss(m, X, y):
+    return float(np.sum(np.asarray(y) - m * np.asarray(X)))
+
+
+def rss_derivative(m, X, y):
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    return float(-np.sum(X * (y - m * X)))
+
+
+def gradient_descent(grad, start, alpha, max_iterations, precision):
+    x = start
+    iters = 0
+    while iters <= max_iterations:
+        new_x = x - alpha * grad(x)
+        if abs(new_x - x) < precision:
+            return new_x
+        x = new_x
+        iters += 1
+    return x
+
+
+def _descend(grad, x, alpha, max_iterations):
+    # a correct descent of its own, so the restart mistake below is the only one there
+    for _ in range(max_iterations):
+        step = alpha * grad(x)
+        x = x - step
+        if abs(step) < 1e-8:
+            break
+    return x
+
+
+def multi_start_descent(f, grad, starts, alpha, max_iterations):
+    for s in starts:
+        best = _descend(grad, s, alpha, max_iterations)  # overwritten each time
+    return best
+"""
+
+MISTAKES_C = """
+import numpy as np
+
+cur_x = 2.0  # not where the lab's loop stops
+
+
+def rss(m, X, y):
+    X = X.reshape(-1)  # numpy only: a pandas Series has no reshape
+    return float(np.sum((np.asarray(y) - m * X) ** 2))
+
+
+def rss_derivative(m, X, y):
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    return float(-2 * np.sum(X * (y - m * X)))
+
+
+def gradient_descent(grad, start, alpha, max_iterations, precision):
+    x = start
+    for _ in range(max_iterations - 1):
+        new_x = x - alpha * grad(x)
+        if abs(new_x - x) < precision:
+            return new_x
+        x = new_x
+    return x
+
+
+def _descend(grad, x, alpha, max_iterations):
+    # a correct descent of its own, so the restart mistake below is the only one there
+    for _ in range(max_iterations):
+        step = alpha * grad(x)
+        x = x - step
+        if abs(step) < 1e-8:
+            break
+    return x
+
+
+def multi_start_descent(f, grad, starts, alpha, max_iterations):
+    ends = [_descend(grad, s, alpha, max_iterations) for s in starts]
+    return min(ends, key=f)
+"""
+
+POSITIVE_SAMPLES = ("solution.ipynb", "loops.py", "path_tuple.py")
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graded]:
+    return grade_controls(
+        SPEC,
+        tmp_path_factory.mktemp("linear_gd"),
+        sources={
+            "vectorised": VECTORISED,
+            "mistakes_a": MISTAKES_A,
+            "mistakes_b": MISTAKES_B,
+            "mistakes_c": MISTAKES_C,
+        },
+        samples=POSITIVE_SAMPLES,
+    )
+
+
+@pytest.mark.parametrize("control", ["vectorised", *POSITIVE_SAMPLES])
+def test_honest_alternative_gets_full_marks(graded: dict[str, Graded], control: str) -> None:
+    """Full marks on every question the submission attempts (cur_x is optional)."""
+    graded_one = graded[control]
+    result = graded_one.result
+    assert result.score == result.max_score, explain(graded_one)
+    attempted = {c.question for c in result.checks}
+    assert attempted >= {q.id for q in SPEC.questions if not q.optional}
+
+
+def test_optional_question_is_left_out_when_absent(graded: dict[str, Graded]) -> None:
+    result = graded["vectorised"].result
+    assert "cur_x" not in {c.question for c in result.checks}
+    assert result.max_score == SPEC.max_score  # the optional question adds no points
+
+
+NEGATIVE: dict[str, dict[str, tuple[str, str | None, str]]] = {
+    "mistakes_a": {
+        "rss_matches_reference": ("failed", r"^mean-not-sum: ", r"Input: rss\(2\.5, "),
+        "rss_accepts_pandas": ("failed", None, r"pandas Series"),
+        "rss_derivative_matches_reference": ("failed", r"^derivative-sign: ", ""),
+        "gradient_descent_matches_reference": ("failed", r"^ascent-instead-of-descent: ", ""),
+        "gradient_descent_respects_max_iterations": ("failed", None, r"exactly max_iterations"),
+        "multi_start_descent_finds_global_minimum": (
+            "failed",
+            r"^first-start-only: ",
+            r"trapped in a poor local minimum",
+        ),
+        "multi_start_descent_matches_reference": ("failed", r"^first-start-only: ", ""),
+    },
+    "mistakes_b": {
+        "rss_matches_reference": ("failed", r"^residuals-not-squared: ", ""),
+        "rss_accepts_pandas": ("failed", None, ""),
+        "rss_derivative_matches_reference": ("failed", r"^derivative-missing-factor-2: ", ""),
+        "gradient_descent_matches_reference": (
+            "failed",
+            r"^off-by-one-iterations: one step too many",
+            "",
+        ),
+        "gradient_descent_respects_max_iterations": (
+            "failed",
+            r"^off-by-one-iterations: one step too many",
+            r"max_iterations = 0 steps",
+        ),
+        "multi_start_descent_finds_global_minimum": ("failed", r"^last-start-only: ", ""),
+        "multi_start_descent_matches_reference": ("failed", r"^last-start-only: ", ""),
+    },
+    "mistakes_c": {
+        "rss_accepts_pandas": (
+            "error",
+            None,
+            r"Calling rss\(2\.0, Series 'x'(.|\n)*AttributeError(.|\n)*reshape",
+        ),
+        "gradient_descent_matches_reference": (
+            "failed",
+            r"^off-by-one-iterations: one step too few",
+            "",
+        ),
+        "gradient_descent_respects_max_iterations": (
+            "failed",
+            r"^off-by-one-iterations: one step too few",
+            r"max_iterations = 1 steps",
+        ),
+        "cur_x_matches_lab_descent": ("failed", None, r"`cur_x` is not where the lab's descent"),
+    },
+}
+
+NEGATIVE_CASES = [(control, check) for control, table in NEGATIVE.items() for check in table]
+
+
+@pytest.mark.parametrize(("control", "check_id"), NEGATIVE_CASES)
+def test_mistake_fails_its_check(graded: dict[str, Graded], control: str, check_id: str) -> None:
+    status, diagnosis, message = NEGATIVE[control][check_id]
+    record = graded[control].check(check_id)
+    assert record.status == status, record.output()
+    assert record.score == 0
+    if diagnosis is not None:
+        assert record.diagnosis is not None and re.search(diagnosis, record.diagnosis), (
+            record.output()
+        )
+    assert re.search(message, record.message), record.message
+
+
+@pytest.mark.parametrize("control", list(NEGATIVE))
+def test_mistakes_cost_only_their_own_checks(graded: dict[str, Graded], control: str) -> None:
+    failing = {c for c, s in graded[control].statuses().items() if s != "passed"}
+    assert failing == set(NEGATIVE[control]), explain(graded[control])
+
+
+def test_optional_question_counts_once_attempted(graded: dict[str, Graded]) -> None:
+    """A submission that defines cur_x is graded on it, and its points join the total."""
+    result = graded["mistakes_c"].result
+    cur_x = SPEC.question("cur_x")
+    assert [c.check_id for c in result.checks if c.question == "cur_x"] == [
+        c.id for c in cur_x.checks
+    ]
+    assert result.max_score == SPEC.max_score + cur_x.max_score
