@@ -408,16 +408,30 @@ def _confine(files: list[tuple[str, int]], scratch_bytes: int) -> None:
     hardened = _MS_NOSUID | _MS_NODEV | _MS_NOEXEC
     _mount("proc", "/proc", "proc", hardened, None)  # shows this job's pid namespace only
     _mount("tmpfs", "/scratch", "tmpfs", hardened, f"size={scratch_bytes},mode=0755")
-    _mount("tmpfs", "/tmp", "tmpfs", hardened, f"size={TMP_BYTES},mode=1777")
+    # A private /tmp would hide what is bound below it: an interpreter or venv that lives under
+    # /tmp (a checkout cloned there) would lose every module the zygote did not preload. Then
+    # /tmp stays read-only (shared, so it must not be writable) and TMPDIR points into scratch.
+    private_tmp = not any(target.startswith("/tmp/") for target, _ in _mounts())
+    if private_tmp:
+        _mount("tmpfs", "/tmp", "tmpfs", hardened, f"size={TMP_BYTES},mode=1777")
     _mount("tmpfs", "/dev/pts", "tmpfs", hardened | _MS_RDONLY, "size=4k,nr_inodes=2,mode=0555")
     _copy_files(files, "/scratch")
     os.chdir("/scratch")
+    if not private_tmp:
+        os.mkdir("/scratch/.tmp", 0o700)
+        os.environ["TMPDIR"] = "/scratch/.tmp"
     for target, options in _mounts():
-        if _may_stay_writable(target) or "rw" not in options:
+        if "rw" not in options or (
+            _may_stay_writable(target) and (private_tmp or target != "/tmp")
+        ):
             continue
         flags = sum(_OPTION_FLAGS.get(option, 0) for option in options)
         _mount("none", target, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | flags, None)
-    writable = [t for t, options in _mounts() if "rw" in options and not _may_stay_writable(t)]
+    writable = [
+        t
+        for t, options in _mounts()
+        if "rw" in options and not (_may_stay_writable(t) and (private_tmp or t != "/tmp"))
+    ]
     if writable:
         raise SetupError(f"still writable after remounting: {writable}")
     _drop_capabilities()
