@@ -434,3 +434,23 @@ def catalogued_misconceptions(module: ModuleType) -> set[str]:
 def without_timings(result: SubmissionResult) -> str:
     """The JSON of ``result`` with every timing set to 0 (the only values allowed to vary)."""
     return dataclasses.replace(result, timings={k: 0.0 for k in result.timings}).to_json()
+
+
+def assert_fails_as_expected(
+    record: CheckResult, status: str, diagnosis: str | None, message: str
+) -> None:
+    """A negative control: the check has ``status``, scores 0, and its diagnosis and message
+    match the regexes (``diagnosis`` None: no diagnosis is required)."""
+    assert record.status == status, record.output()
+    assert record.score == 0
+    if diagnosis is not None:
+        assert record.diagnosis is not None and re.search(diagnosis, record.diagnosis), (
+            record.output()
+        )
+    assert re.search(message, record.message), record.message
+
+
+def assert_only_these_fail(graded: Graded, check_ids: Iterable[str]) -> None:
+    """Exactly ``check_ids`` did not pass: a mistake costs only its own checks."""
+    failing = {c for c, s in graded.statuses().items() if s != "passed"}
+    assert failing == set(check_ids), explain(graded)

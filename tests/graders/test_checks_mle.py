@@ -18,6 +18,8 @@ from tests.graders.grading import (
     Graded,
     InProcessSession,
     as_student,
+    assert_fails_as_expected,
+    assert_only_these_fail,
     assignment,
     catalogued_misconceptions,
     explain,
@@ -251,20 +253,14 @@ NEGATIVE_CASES = [(control, check) for control, table in NEGATIVE.items() for ch
 
 @pytest.mark.parametrize(("control", "check_id"), NEGATIVE_CASES)
 def test_mistake_fails_its_check(graded: dict[str, Graded], control: str, check_id: str) -> None:
-    diagnosis, message = NEGATIVE[control][check_id]
-    record = graded[control].check(check_id)
-    assert record.status == "failed", record.output()
-    if diagnosis is not None:
-        assert record.diagnosis is not None and re.search(diagnosis, record.diagnosis), (
-            record.output()
-        )
-    assert re.search(message, record.message), record.message
+    assert_fails_as_expected(
+        graded[control].check(check_id), "failed", *NEGATIVE[control][check_id]
+    )
 
 
 @pytest.mark.parametrize("control", list(NEGATIVE))
 def test_mistakes_cost_only_their_own_checks(graded: dict[str, Graded], control: str) -> None:
-    failing = {c for c, s in graded[control].statuses().items() if s != "passed"}
-    assert failing == set(NEGATIVE[control]), explain(graded[control])
+    assert_only_these_fail(graded[control], NEGATIVE[control])
 
 
 def test_length_one_array_for_a_number_is_refused() -> None:
