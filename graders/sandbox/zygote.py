@@ -39,6 +39,7 @@ import os
 import select
 import signal
 import socket
+import stat
 import struct
 import sys
 import traceback
@@ -408,33 +409,45 @@ def _confine(files: list[tuple[str, int]], scratch_bytes: int) -> None:
     hardened = _MS_NOSUID | _MS_NODEV | _MS_NOEXEC
     _mount("proc", "/proc", "proc", hardened, None)  # shows this job's pid namespace only
     _mount("tmpfs", "/scratch", "tmpfs", hardened, f"size={scratch_bytes},mode=0755")
-    # A private /tmp would hide what is bound below it: an interpreter or venv that lives under
-    # /tmp (a checkout cloned there) would lose every module the zygote did not preload. Then
-    # /tmp stays read-only (shared, so it must not be writable) and TMPDIR points into scratch.
-    private_tmp = not any(target.startswith("/tmp/") for target, _ in _mounts())
-    if private_tmp:
-        _mount("tmpfs", "/tmp", "tmpfs", hardened, f"size={TMP_BYTES},mode=1777")
+    # A private /tmp hides what is bound below it: an interpreter or venv that lives under /tmp
+    # (a checkout cloned there) would lose every module the zygote did not preload. Those
+    # mounts are held open across the new tmpfs and bound back on top of it, read-only below.
+    kept = _hold_mounts_under("/tmp")
+    _mount("tmpfs", "/tmp", "tmpfs", hardened, f"size={TMP_BYTES},mode=1777")
+    _rebind(kept)
     _mount("tmpfs", "/dev/pts", "tmpfs", hardened | _MS_RDONLY, "size=4k,nr_inodes=2,mode=0555")
     _copy_files(files, "/scratch")
     os.chdir("/scratch")
-    if not private_tmp:
-        os.mkdir("/scratch/.tmp", 0o700)
-        os.environ["TMPDIR"] = "/scratch/.tmp"
     for target, options in _mounts():
-        if "rw" not in options or (
-            _may_stay_writable(target) and (private_tmp or target != "/tmp")
-        ):
+        if _may_stay_writable(target) or "rw" not in options:
             continue
         flags = sum(_OPTION_FLAGS.get(option, 0) for option in options)
         _mount("none", target, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | flags, None)
-    writable = [
-        t
-        for t, options in _mounts()
-        if "rw" in options and not (_may_stay_writable(t) and (private_tmp or t != "/tmp"))
-    ]
+    writable = [t for t, options in _mounts() if "rw" in options and not _may_stay_writable(t)]
     if writable:
         raise SetupError(f"still writable after remounting: {writable}")
     _drop_capabilities()
+
+
+def _hold_mounts_under(root: str) -> list[tuple[str, int]]:
+    """O_PATH descriptors of the outermost mounts below ``root``, before ``root`` is covered."""
+    below = sorted(t for t, _ in _mounts() if t.startswith(root.rstrip("/") + "/"))
+    outermost = [t for t in below if not any(t.startswith(o + "/") for o in below if o != t)]
+    return [(target, os.open(target, os.O_PATH | os.O_CLOEXEC)) for target in outermost]
+
+
+def _rebind(held: list[tuple[str, int]]) -> None:
+    """Bind each held mount (with its submounts) back at its path; closes the descriptors."""
+    for target, fd in held:
+        try:
+            if stat.S_ISDIR(os.fstat(fd).st_mode):
+                os.makedirs(target, exist_ok=True)
+            else:
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o444))
+            _mount(f"/proc/self/fd/{fd}", target, None, _MS_BIND | _MS_REC, None)
+        finally:
+            os.close(fd)
 
 
 def _may_stay_writable(target: str) -> bool:

@@ -29,15 +29,20 @@ def lazy():
     return probe_only_in_tmp_venv.VALUE
 
 def temp_file():
+    found = sorted(os.listdir("/tmp"))
     with tempfile.NamedTemporaryFile(dir=None, delete=False) as handle:
         handle.write(b"x")
+    with open("/tmp/left_for_the_next_student", "w") as note:
+        note.write("answers")
+    return os.path.dirname(handle.name), found
+
+def write_into_venv():
+    import probe_only_in_tmp_venv
     try:
-        with open("/tmp/left_for_the_next_student", "w") as handle:
-            handle.write("answers")
-        shared = "writable"
+        open(probe_only_in_tmp_venv.__file__, "a").close()
     except OSError:
-        shared = "read-only"
-    return os.path.dirname(handle.name), shared
+        return "read-only"
+    return "writable"
 """
 
 
@@ -64,15 +69,20 @@ def test_a_warm_worker_imports_lazily_from_a_venv_under_tmp(tmp_venv_python: str
     submission = Submission(
         path=Path("probe.py"), kind="py", sha256="0" * 64, cells=(Cell(1, textwrap.dedent(PROBE)),)
     )
-    with WorkerSession(submission, SandboxConfig(python=tmp_venv_python)) as session:
-        assert session.isolation == "bwrap"
-        assert session.warm, "the zygote did not start: this test is about warm workers"
-        outcome = session.call("lazy")
-        assert outcome.status == "ok", outcome.message
-        assert outcome.value == 42
-        temp = session.call("temp_file")
-        assert temp.status == "ok", temp.message
-        where, shared = temp.value  # type: ignore[misc]
-        # Temporary files still work, privately; the shared /tmp is not a channel.
-        assert where == "/scratch/.tmp"
-        assert shared == "read-only"
+    config = SandboxConfig(python=tmp_venv_python)
+    for student in ("first", "second"):
+        with WorkerSession(submission, config) as session:
+            assert session.isolation == "bwrap"
+            assert session.warm, "the zygote did not start: this test is about warm workers"
+            outcome = session.call("lazy")
+            assert outcome.status == "ok", outcome.message
+            assert outcome.value == 42
+            temp = session.call("temp_file")
+            assert temp.status == "ok", temp.message
+            where, found = temp.value  # type: ignore[misc]
+            # /tmp is still each worker's own: what the first student left is not there for
+            # the second, and nothing of the host's /tmp shows but the path to the venv.
+            assert where == "/tmp", student
+            assert "left_for_the_next_student" not in found, student
+            assert found == [Path(tmp_venv_python).parents[1].name], student
+            assert session.call("write_into_venv").value == "read-only"
