@@ -414,7 +414,7 @@ def _confine(files: list[tuple[str, int]], scratch_bytes: int) -> None:
     # mounts are held open across the new tmpfs and bound back on top of it, read-only below.
     kept = _hold_mounts_under("/tmp")
     _mount("tmpfs", "/tmp", "tmpfs", hardened, f"size={TMP_BYTES},mode=1777")
-    _rebind(kept)
+    _rebind("/tmp", kept)
     _mount("tmpfs", "/dev/pts", "tmpfs", hardened | _MS_RDONLY, "size=4k,nr_inodes=2,mode=0555")
     _copy_files(files, "/scratch")
     os.chdir("/scratch")
@@ -436,8 +436,11 @@ def _hold_mounts_under(root: str) -> list[tuple[str, int]]:
     return [(target, os.open(target, os.O_PATH | os.O_CLOEXEC)) for target in outermost]
 
 
-def _rebind(held: list[tuple[str, int]]) -> None:
-    """Bind each held mount (with its submounts) back at its path; closes the descriptors."""
+def _rebind(root: str, held: list[tuple[str, int]]) -> None:
+    """Bind each held mount (with its submounts) back at its path below ``root``; closes the
+    descriptors. The directories made to hold them are bound onto themselves too, so that
+    the remount to read-only covers them: a student cannot add files beside the venv."""
+    skeleton: set[str] = set()
     for target, fd in held:
         try:
             if stat.S_ISDIR(os.fstat(fd).st_mode):
@@ -448,6 +451,11 @@ def _rebind(held: list[tuple[str, int]]) -> None:
             _mount(f"/proc/self/fd/{fd}", target, None, _MS_BIND | _MS_REC, None)
         finally:
             os.close(fd)
+        top = os.path.join(root, os.path.relpath(target, root).split(os.sep)[0])
+        if top != target:
+            skeleton.add(top)
+    for top in sorted(skeleton):
+        _mount(top, top, None, _MS_BIND | _MS_REC, None)
 
 
 def _may_stay_writable(target: str) -> bool:

@@ -36,13 +36,12 @@ def temp_file():
         note.write("answers")
     return os.path.dirname(handle.name), found
 
-def write_into_venv():
-    import probe_only_in_tmp_venv
+def write_beside(path):
     try:
-        open(probe_only_in_tmp_venv.__file__, "a").close()
-    except OSError:
-        return "read-only"
-    return "writable"
+        open(path, "a").close()
+    except OSError as exc:
+        return type(exc).__name__ + str(exc.errno)
+    return "written"
 """
 
 
@@ -50,7 +49,9 @@ def write_into_venv():
 def tmp_venv_python() -> Iterator[str]:
     if isolation.plan_isolation("auto").kind != "bwrap":
         pytest.skip("needs bubblewrap: the private /tmp mount exists only in the bwrap zygote")
-    root = Path(tempfile.mkdtemp(prefix="grader-test-venv-", dir="/tmp"))
+    # As a checkout cloned into /tmp holds its venv: /tmp/<checkout>/.venv.
+    checkout = Path(tempfile.mkdtemp(prefix="grader-test-checkout-", dir="/tmp"))
+    root = checkout / ".venv"
     subprocess.run(
         [sys.executable, "-m", "venv", "--without-pip", str(root)], check=True, timeout=120
     )
@@ -62,7 +63,7 @@ def tmp_venv_python() -> Iterator[str]:
         shutil.copytree(libs, packages / libs.name, symlinks=True)
     (packages / "probe_only_in_tmp_venv.py").write_text("VALUE = 42\n")
     yield str(root / "bin" / "python")
-    shutil.rmtree(root, ignore_errors=True)
+    shutil.rmtree(checkout, ignore_errors=True)
 
 
 def test_a_warm_worker_imports_lazily_from_a_venv_under_tmp(tmp_venv_python: str) -> None:
@@ -84,5 +85,8 @@ def test_a_warm_worker_imports_lazily_from_a_venv_under_tmp(tmp_venv_python: str
             # the second, and nothing of the host's /tmp shows but the path to the venv.
             assert where == "/tmp", student
             assert "left_for_the_next_student" not in found, student
-            assert found == [Path(tmp_venv_python).parents[1].name], student
-            assert session.call("write_into_venv").value == "read-only"
+            checkout = Path(tmp_venv_python).parents[2]
+            assert found == [checkout.name], student
+            # The venv and the directories made to hold it are read-only (EROFS is errno 30).
+            for path in (checkout / "planted.py", checkout / ".venv" / "planted.py"):
+                assert session.call("write_beside", str(path)).value == "OSError30", path
