@@ -6,7 +6,7 @@ This is the only place that turns check outcomes into records; checks raise, the
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,7 +15,7 @@ from graders.checks.registry import resolve
 from graders.errors import CheckFailed, SubmissionError
 from graders.load import Submission, load_submission
 from graders.results import CheckResult, Plot, SubmissionResult
-from graders.sandbox.session import CallOutcome, SandboxConfig, WorkerSession
+from graders.sandbox.session import CallOutcome, PlannedCall, SandboxConfig, WorkerSession
 from graders.spec import Assignment, CheckSpec, Question
 
 #: Gathers feedback plots while the student's worker is still open (``graders.plots.gather``).
@@ -43,6 +43,11 @@ class _MeteredSession(WorkerSession):
         outcome = super().call(name, *args, timeout=timeout, return_args=return_args, **kwargs)
         self.student_seconds += outcome.seconds
         return outcome
+
+    def call_many(self, calls: Sequence[PlannedCall]) -> list[CallOutcome]:
+        outcomes = super().call_many(calls)
+        self.student_seconds += sum(outcome.seconds for outcome in outcomes)
+        return outcomes
 
 
 def sandbox_config(

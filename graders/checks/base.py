@@ -9,11 +9,13 @@ code is wrong) or ``StudentCallError`` (the student's code raised, hung or crash
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -30,7 +32,8 @@ from graders.compare import (
 )
 from graders.diagnose import Misconception, diagnose
 from graders.errors import CheckFailed, StudentCodeError
-from graders.sandbox.session import CallOutcome, WorkerSession
+from graders.sandbox import protocol
+from graders.sandbox.session import CallOutcome, PlannedCall, WorkerSession
 from graders.spec import Assignment, CheckSpec, Question
 
 Args = tuple[Any, ...]
@@ -91,17 +94,13 @@ def call_student(ctx: CheckContext, *args: Any, **kwargs: Any) -> Any:
     StudentCallError
         When the call raised, timed out or crashed; the message names the call.
     """
-    outcome = ctx.session.call(
-        ctx.name, *args, timeout=ctx.assignment.limits.call_timeout, return_args=False, **kwargs
-    )
+    outcome = _outcome_of(ctx, args, kwargs, return_args=False)
     return _unwrap(ctx, outcome, render_call(ctx.name, args, kwargs))
 
 
 def call_student_with_args(ctx: CheckContext, *args: Any, **kwargs: Any) -> CallOutcome:
     """Like :func:`call_student` but returns the whole outcome (for mutation checks)."""
-    outcome = ctx.session.call(
-        ctx.name, *args, timeout=ctx.assignment.limits.call_timeout, **kwargs
-    )
+    outcome = _outcome_of(ctx, args, kwargs, return_args=True)
     _unwrap(ctx, outcome, render_call(ctx.name, args, kwargs))
     return outcome
 
@@ -172,6 +171,114 @@ def fail(
     return CheckFailed("\n".join(lines), counterexample=call, diagnosis=diagnosis)
 
 
+# ------------------------------------------------------------------ calls made in batches
+#
+# A check's property makes one call or a few per input, and a search tries dozens of inputs:
+# one round trip each would make the pipe, not the checking, the cost of grading. When the
+# inputs are known in advance (the regression set, and the inputs a passing search generates),
+# the property is first run in *discovery* mode: each student call it needs and that has no
+# outcome yet stops it with ``_Pending``; the calls found for a window of inputs go to the worker
+# in one ``call_many``, and discovery repeats until every property in the window ran through.
+# Then the search runs as it always did, its calls answered from those outcomes. The student's
+# functions are called in the order the search would call them, with the same arguments, and
+# each outcome is the one a single call gives; only a failure found in the replies ends the
+# batching early, so a failing input costs at most its window in extra calls.
+
+_MAX_BATCH = 64  # calls per round trip
+_MAX_ROUNDS = 4  # discovery rounds per window: properties make at most a few calls per input
+_FAST_CALL = 0.02  # seconds a call may take on average for the window to keep growing
+
+
+class _Pending(BaseException):
+    """Discovery reached a student call whose outcome is not known yet (never escapes)."""
+
+    def __init__(self, key: bytes, call: PlannedCall) -> None:
+        super().__init__(call.name)
+        self.key = key
+        self.call = call
+
+
+@dataclass
+class _Prefetched:
+    """Outcomes fetched in batches for one search, keyed by the encoded call."""
+
+    session: WorkerSession
+    outcomes: dict[bytes, CallOutcome] = field(default_factory=dict)
+    discovering: bool = False
+
+
+_PREFETCHED: ContextVar[_Prefetched | None] = ContextVar("prefetched", default=None)
+
+
+def _call_key(call: PlannedCall) -> bytes:
+    return protocol.encode((call.name, call.args, call.kwargs, call.return_args))
+
+
+def _outcome_of(
+    ctx: CheckContext, args: Args, kwargs: dict[str, Any], *, return_args: bool
+) -> CallOutcome:
+    """The outcome of calling the student: fetched already in a batch, else made now."""
+    call = PlannedCall(ctx.name, args, kwargs, return_args, ctx.assignment.limits.call_timeout)
+    batch = _PREFETCHED.get()
+    if batch is not None and batch.session is ctx.session:
+        key = _call_key(call)
+        known = batch.outcomes.get(key)
+        if known is not None:
+            return copy.deepcopy(known)  # a property may reshape or modify what it is given
+        if batch.discovering:
+            raise _Pending(key, call)
+    return ctx.session.call(
+        call.name, *args, timeout=call.timeout, return_args=return_args, **kwargs
+    )
+
+
+def _reusable(outcome: CallOutcome) -> bool:
+    """False for a value refused only because a batch gives each call a share of the cap."""
+    values = [outcome.value, *(outcome.args_after or ())]
+    return not any(isinstance(v, protocol.Unsupported) and v.type_name == "value" for v in values)
+
+
+def _prefetch(ctx: CheckContext, prop: Callable[[Args], None], inputs: Sequence[Args]) -> None:
+    """Fetch, in batches, the outcomes ``prop`` will need on ``inputs`` (see above)."""
+    batch = _PREFETCHED.get()
+    if batch is None:
+        return
+    position, size = 0, 1
+    while position < len(inputs):
+        window = inputs[position : position + size]
+        calls = seconds = 0.0
+        for _ in range(_MAX_ROUNDS):
+            wanted: dict[bytes, PlannedCall] = {}
+            batch.discovering = True
+            try:
+                for args in window:
+                    try:
+                        prop(args)
+                    except _Pending as pending:
+                        wanted.setdefault(pending.key, pending.call)
+                    except Exception:  # this input fails: the search stops here or before
+                        return
+            finally:
+                batch.discovering = False
+            if not wanted:
+                break
+            outcomes = ctx.session.call_many(list(wanted.values())[:_MAX_BATCH])
+            for key, outcome in zip(wanted, outcomes, strict=False):  # a prefix
+                if _reusable(outcome):
+                    batch.outcomes[key] = outcome
+            if len(outcomes) < min(len(wanted), _MAX_BATCH) or any(
+                o.status in ("timeout", "crashed") for o in outcomes
+            ):
+                return  # the batch ended early: the search meets that outcome and stops there
+            calls += len(outcomes)
+            seconds += sum(o.seconds for o in outcomes)
+        else:
+            return  # a property making many calls per input: leave it to the search
+        position += len(window)
+        fast = calls == 0 or seconds / calls < _FAST_CALL
+        size = min(size * 4, _MAX_BATCH) if fast else 1
+
+
 def settings_for(ctx: CheckContext) -> settings:
     """Hypothesis settings for a check: reproducible, no database, no deadline, bounded."""
     return settings(
@@ -201,48 +308,74 @@ def search(
     so shrinking cannot cost a time budget per step.
 
     The derandomized search generates the same inputs for every submission until one fails, so
-    the inputs of a passing search are remembered (per process, per check) and replayed for the
-    next submission without Hypothesis. Only when a replayed input fails does the real search
-    run, which finds the same first failure and shrinks it: verdicts and messages are exactly
-    those of a fresh search, at a fraction of the cost when grading a cohort.
+    the inputs of a passing search are generated once per process and check (a dry run of the
+    same search) and replayed without Hypothesis. Only when a replayed input fails does the
+    real search run, which finds the same first failure and shrinks it: verdicts and messages
+    are exactly those of a fresh search. The student's calls on the regression and replayed
+    inputs are made in batches (see ``_prefetch``).
     """
-    for args in regression:
-        prop(args)
-    if strategy is None:
-        return
-    key = (ctx.spec.id, ctx.spec.max_examples)
-    remembered = _PASSING_INPUTS.get(key)
-    if remembered is not None:
+    regression = tuple(regression)
+    generated = _generated_inputs(ctx, strategy) if strategy is not None else ()
+    token = _PREFETCHED.set(_Prefetched(ctx.session))
+    try:
+        _prefetch(ctx, prop, regression + generated)
+        for args in regression:
+            prop(args)
+        if strategy is None:
+            return
         try:
-            for args in remembered:
+            for args in generated:
                 prop(args)
         except (CheckFailed, StudentCallError):
             pass  # fall through to the real search, which reproduces and shrinks this failure
         else:
             return
-    poisoned: list[StudentCallError] = []
-    tried: list[Args] = []
+        poisoned: list[StudentCallError] = []
 
-    def guarded(args: Args) -> None:
-        if poisoned:
-            raise poisoned[0]
-        tried.append(args)
-        try:
-            prop(args)
-        except StudentCallError as exc:
-            if exc.fatal:
-                poisoned.append(exc)
-            raise
+        def guarded(args: Args) -> None:
+            if poisoned:
+                raise poisoned[0]
+            try:
+                prop(args)
+            except StudentCallError as exc:
+                if exc.fatal:
+                    poisoned.append(exc)
+                raise
+
+        run = _hypothesis_search(ctx, strategy, guarded)
+        with without_local_constants():
+            run()
+    finally:
+        _PREFETCHED.reset(token)
+
+
+def _hypothesis_search(
+    ctx: CheckContext, strategy: st.SearchStrategy[Args], guarded: Callable[[Args], None]
+) -> Callable[[], None]:
+    """The check's Hypothesis search, defined in this one place: derandomized Hypothesis seeds
+    from the test function's source, so the dry run and the real search draw the same inputs."""
 
     @settings_for(ctx)
     @given(strategy)
     def run(args: Args) -> None:
         guarded(args)
 
-    with without_local_constants():
-        run()
-    if len(_PASSING_INPUTS) < _MAX_REMEMBERED_CHECKS:
-        _PASSING_INPUTS[key] = tuple(tried)
+    return run
+
+
+def _generated_inputs(ctx: CheckContext, strategy: st.SearchStrategy[Args]) -> tuple[Args, ...]:
+    """The inputs the check's search generates when every one passes (remembered per process)."""
+    key = (ctx.spec.id, ctx.spec.max_examples)
+    remembered = _PASSING_INPUTS.get(key)
+    if remembered is None:
+        tried: list[Args] = []
+        run = _hypothesis_search(ctx, strategy, tried.append)
+        with without_local_constants():
+            run()
+        remembered = tuple(tried)
+        if len(_PASSING_INPUTS) < _MAX_REMEMBERED_CHECKS:
+            _PASSING_INPUTS[key] = remembered
+    return remembered
 
 
 # Inputs of searches that passed, keyed by (check id, max_examples); bounded, read-only once set.
@@ -332,8 +465,8 @@ def agree_with_reference(
     """
 
     def prop(args: Args) -> None:
+        raw = call_student(ctx, *args)  # first: discovery stops here until the outcome is known
         expected = reference(*args)
-        raw = call_student(ctx, *args)
         actual = normalise(raw) if normalise is not None else raw
         checked = as_plain_array(actual)
         mismatch = (

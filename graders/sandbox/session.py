@@ -31,7 +31,7 @@ import threading
 import time
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
     from graders.load import Cell, Submission
 
-__all__ = ["CallOutcome", "CellReport", "SandboxConfig", "WorkerSession"]
+__all__ = ["CallOutcome", "CellReport", "PlannedCall", "SandboxConfig", "WorkerSession"]
 
 _WORKER_FILES = ("worker.py", "protocol.py", "functions.py", "isolation.py", "zygote.py")
 _OPEN_FILES = 256
@@ -144,6 +144,17 @@ class CallOutcome:
     message: str
     args_after: tuple[object, ...] | None
     seconds: float
+
+
+@dataclass(frozen=True)
+class PlannedCall:
+    """One call of a :meth:`WorkerSession.call_many` batch (the arguments of ``call``)."""
+
+    name: str
+    args: tuple[object, ...] = ()
+    kwargs: dict[str, object] = field(default_factory=dict)
+    return_args: bool = True
+    timeout: float | None = None
 
 
 class _Deadline(Exception):
@@ -349,8 +360,9 @@ class _Worker:
                 raise _Died(self.exit_description()) from None
             view = view[written:]
 
-    def receive(self, deadline: float) -> object:
-        """Read one reply; bytes beyond it mean someone else is writing on our pipe."""
+    def receive(self, deadline: float, *, more: bool = False) -> object:
+        """Read one reply; bytes beyond it mean someone else is writing on our pipe, unless
+        ``more`` replies to the same request may follow (a ``call_many``)."""
         pending = self._pending
 
         def read_exact(n: int) -> bytes:
@@ -368,9 +380,14 @@ class _Worker:
             return data
 
         message = protocol.read_message(read_exact, max_array_bytes=self.max_bytes)
-        if pending:
-            raise protocol.WireError(f"{len(pending)} unexpected bytes after a reply")
+        if not more:
+            self.expect_nothing_more()
         return message
+
+    def expect_nothing_more(self) -> None:
+        """Raise ``WireError`` if bytes arrived beyond the last reply read."""
+        if self._pending:
+            raise protocol.WireError(f"{len(self._pending)} unexpected bytes after a reply")
 
     def exit_description(self) -> str:
         """How the worker ended (waits briefly for it to be reaped)."""
@@ -802,17 +819,66 @@ class WorkerSession:
         ValueError
             If a ``FunctionSpec`` names an unknown family or wrong parameters.
         """
-        budget = float(self._config.call_timeout if timeout is None else timeout)
-        _check_specs([*args, *kwargs.values()])
+        planned = PlannedCall(name, tuple(args), dict(kwargs), bool(return_args), timeout)
+        request, budget = self._call_request(planned)
+        return self._ask(request, budget, f"calling `{name}`")
+
+    def call_many(self, calls: Sequence[PlannedCall]) -> list[CallOutcome]:
+        """Make several calls in one round trip, in order; their outcomes, for a prefix.
+
+        Each outcome is the one ``call`` would have returned for that call made alone, in the
+        same order, except that a value larger than its share of the message cap (the cap
+        divided by ``len(calls)``) comes back ``Unsupported``. The batch ends after the first
+        call that timed out, crashed the worker or could not be finished: the outcomes stop
+        there, and the caller makes the remaining calls one by one if it still needs them.
+
+        Raises
+        ------
+        TypeError, ValueError
+            As ``call`` does, for arguments that cannot be sent.
+        """
+        if not calls:
+            return []
+        requests, budgets = zip(*(self._call_request(call) for call in calls), strict=True)
+        try:
+            worker = self._ensure_worker()
+        except _GaveUp:
+            return []  # made one by one, each call gets the "not attempted" outcome
+        self._next_id += 1
+        request = {"op": "call_many", "id": self._next_id, "calls": list(requests)}
+        data = self._encoded(request)
+        outcomes: list[CallOutcome] = []
+        budget, what = budgets[0], f"calling `{calls[0].name}`"
+        try:
+            worker.send(data, time.monotonic() + budget + 1.0 + 0.1 * budget)
+            for index, (call, budget) in enumerate(zip(calls, budgets, strict=True)):
+                what = f"calling `{call.name}`"
+                deadline = time.monotonic() + budget + 1.0 + 0.1 * budget
+                more = index < len(calls) - 1
+                reply = _checked_reply(worker.receive(deadline, more=more), self._next_id)
+                outcomes.append(self._outcome(reply, budget, what))
+                if reply["status"] in protocol.BATCH_ENDS:
+                    break
+            worker.expect_nothing_more()
+        except (_Deadline, _Died, protocol.WireError) as exc:
+            self._discard_worker()
+            if isinstance(exc, protocol.WireError) and len(outcomes) == len(requests):
+                outcomes.pop()  # stray bytes after the last reply: that call broke the pipe
+            outcomes.append(self._broken(exc, budget, what))
+        return outcomes
+
+    def _call_request(self, call: PlannedCall) -> tuple[dict[str, Any], float]:
+        budget = float(self._config.call_timeout if call.timeout is None else call.timeout)
+        _check_specs([*call.args, *call.kwargs.values()])
         request = {
             "op": "call",
-            "name": name,
-            "args": tuple(args),
-            "kwargs": dict(kwargs),
+            "name": call.name,
+            "args": tuple(call.args),
+            "kwargs": dict(call.kwargs),
             "timeout": budget,
-            "return_args": bool(return_args),
+            "return_args": bool(call.return_args),
         }
-        return self._ask(request, budget, f"calling `{name}`")
+        return request, budget
 
     def value(self, name: str) -> CallOutcome:
         """Read the student's top-level variable ``name`` (e.g. ``cur_x``)."""
@@ -899,11 +965,7 @@ class WorkerSession:
         if worker is None:
             raise _Died("no worker")
         self._next_id += 1
-        request = {**request, "id": self._next_id}
-        try:
-            data = protocol.encode(request, max_bytes=self._config.max_message_bytes)
-        except protocol.Unencodable as exc:
-            raise TypeError(f"cannot send {exc.type_name} to the sandbox: {exc.summary}") from exc
+        data = self._encoded({**request, "id": self._next_id})
         deadline = time.monotonic() + budget + 1.0 + 0.1 * budget
         try:
             worker.send(data, deadline)
@@ -911,6 +973,12 @@ class WorkerSession:
         except (_Deadline, _Died, protocol.WireError):
             self._discard_worker()
             raise
+
+    def _encoded(self, request: dict[str, Any]) -> bytes:
+        try:
+            return protocol.encode(request, max_bytes=self._config.max_message_bytes)
+        except protocol.Unencodable as exc:
+            raise TypeError(f"cannot send {exc.type_name} to the sandbox: {exc.summary}") from exc
 
     # ---------------------------------------------------------------- operations
 
@@ -966,7 +1034,14 @@ class WorkerSession:
             reply = self._exchange(request, budget)
         except _GaveUp as exc:
             return CallOutcome("crashed", None, f"{what} was not attempted: {exc}", None, 0.0)
-        except _Deadline:
+        except (_Deadline, _Died, protocol.WireError) as exc:
+            return self._broken(exc, budget, what)
+        return self._outcome(reply, budget, what)
+
+    @staticmethod
+    def _broken(exc: Exception, budget: float, what: str) -> CallOutcome:
+        """The outcome of a request the worker did not answer properly."""
+        if isinstance(exc, _Deadline):
             return CallOutcome(
                 "timeout",
                 None,
@@ -974,7 +1049,7 @@ class WorkerSession:
                 None,
                 budget,
             )
-        except _Died as exc:
+        if isinstance(exc, _Died):
             return CallOutcome(
                 "crashed",
                 None,
@@ -982,14 +1057,17 @@ class WorkerSession:
                 None,
                 0.0,
             )
-        except protocol.WireError as exc:
-            return CallOutcome(
-                "crashed",
-                None,
-                f"{what} broke the connection between the grader and your code ({exc})",
-                None,
-                0.0,
-            )
+        return CallOutcome(
+            "crashed",
+            None,
+            f"{what} broke the connection between the grader and your code ({exc})",
+            None,
+            0.0,
+        )
+
+    @staticmethod
+    def _outcome(reply: dict[str, Any], budget: float, what: str) -> CallOutcome:
+        """The outcome of a request the worker answered."""
         status = reply["status"]
         after = reply["args_after"]
         args_after = tuple(after) if after is not None else None

@@ -12,8 +12,10 @@ shape: ``{"id", "status", "value", "message", "args_after", "seconds"}`` with st
 
 Operations: ``run_cell`` (compile as ``<cell N>`` so tracebacks name the cell, exec in the
 namespace), ``defined``, ``call`` (FunctionSpec arguments become trusted callables; the positional
-arguments are sent back afterwards for mutation checks) and ``value``. Each runs under a time
-budget enforced here with ``setitimer``; the grader's wall clock is the backstop.
+arguments are sent back afterwards for mutation checks), ``call_many`` (several calls in one
+round trip: one reply each, in order, all with the request's id, ending early after the first
+whose status is ``timeout`` or ``internal``) and ``value``. Each runs under a time budget
+enforced here with ``setitimer``; the grader's wall clock is the backstop.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import time
 import traceback
 import types
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy
@@ -194,6 +196,13 @@ class _Runner:
         self.stdout = sys.stdout
         self.stderr = sys.stderr
 
+    def replies(self, request: object) -> Iterator[dict[str, Any]]:
+        """The replies to one request: one, or one per call of a ``call_many``."""
+        if type(request) is dict and request.get("op") == "call_many":
+            yield from self.call_many(request)
+        else:
+            yield self.handle(request)
+
     def handle(self, request: object) -> dict[str, Any]:
         if type(request) is not dict:
             return _reply("internal", message="a request must be a dict")
@@ -295,7 +304,28 @@ class _Runner:
     def _sendable(self, value: object, budget: int) -> object:
         return protocol.sendable(value, max_bytes=budget)
 
-    def call(self, request: dict[str, Any]) -> dict[str, Any]:
+    def call_many(self, request: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Run each call in turn; stop after the first reply whose status is in BATCH_ENDS.
+
+        Each call may send a share of the message cap, so that the replies of a whole batch
+        together stay under it (a larger value is ``Unsupported``; the grader calls again).
+        """
+        calls = request.get("calls")
+        if type(calls) is not list or not calls:
+            yield _reply("internal", message="bad call_many request")
+            return
+        share = self.max_bytes // len(calls)
+        for call in calls:
+            reply = (
+                self.call(call, max_bytes=share)
+                if type(call) is dict
+                else _reply("internal", message="bad call in call_many")
+            )
+            yield reply
+            if reply["status"] in protocol.BATCH_ENDS:
+                return
+
+    def call(self, request: dict[str, Any], max_bytes: int | None = None) -> dict[str, Any]:
         name, args, kwargs, timeout = (
             request.get(k) for k in ("name", "args", "kwargs", "timeout")
         )
@@ -314,7 +344,7 @@ class _Runner:
             lambda: function(*real_args, **real_kwargs), timeout
         )
         # Value and arguments share one reply: half of the cap each keeps it under the cap.
-        half = self.max_bytes // 2
+        half = (self.max_bytes if max_bytes is None else max_bytes) // 2
         per_arg = half // max(len(args), 1)
         args_after = (
             [
@@ -400,15 +430,23 @@ def _serve(channel: _Channel) -> int:
             request = channel.receive()
         except EOFError:
             return 0
-        try:
-            reply = runner.handle(request)
-        except Exception as exc:  # a worker bug, or a sabotaged worker
-            reply = _reply("internal", message=f"the sandbox worker failed: {exc!r}")
-        reply["id"] = request.get("id") if type(request) is dict else None
-        try:
-            channel.send(reply)
-        except protocol.Unencodable as exc:
-            channel.send({"id": reply["id"], **_reply("internal", message=str(exc))})
+        request_id = request.get("id") if type(request) is dict else None
+        replies = runner.replies(request)
+        while True:
+            try:
+                reply = next(replies)
+            except StopIteration:
+                break
+            except Exception as exc:  # a worker bug, or a sabotaged worker
+                reply = _reply("internal", message=f"the sandbox worker failed: {exc!r}")
+            reply["id"] = request_id
+            try:
+                channel.send(reply)
+            except protocol.Unencodable as exc:
+                channel.send({"id": request_id, **_reply("internal", message=str(exc))})
+                break
+            if reply["status"] == "internal":
+                break
 
 
 def serve(request_fd: int, reply_fd: int, max_bytes: int) -> int:

@@ -26,7 +26,7 @@ import inspect
 import multiprocessing
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
@@ -42,7 +42,7 @@ from graders.engine import grade_path, run_check
 from graders.results import CheckResult, SubmissionResult
 from graders.samples import sample_paths
 from graders.sandbox import functions, protocol
-from graders.sandbox.session import CallOutcome, WorkerSession
+from graders.sandbox.session import CallOutcome, PlannedCall, WorkerSession
 from graders.spec import Assignment, Limits, available_assignments, load_assignment
 
 LOGISTIC = "logistic-regression-from-scratch"
@@ -362,6 +362,13 @@ class InProcessSession:
             for s, r in zip(sent, real, strict=True)
         )
         return CallOutcome("ok", _wire(value), "", after, 0.0)
+
+    def call_many(self, calls: Sequence[PlannedCall]) -> list[CallOutcome]:
+        """As the worker does: in order, each as ``call`` would make it."""
+        return [
+            self.call(c.name, *c.args, timeout=c.timeout, return_args=c.return_args, **c.kwargs)
+            for c in calls
+        ]
 
     def value(self, name: str) -> CallOutcome:
         if name not in self.values:

@@ -16,7 +16,7 @@ import pytest
 
 from graders.engine import grade_path
 from graders.results import SubmissionResult
-from graders.sandbox.session import WorkerSession
+from graders.sandbox.session import PlannedCall, WorkerSession
 from graders.spec import Assignment, load_assignment
 from tests.graders.grading import LOGISTIC, assignment, only, without_timings, write_source
 
@@ -60,13 +60,19 @@ def sigmoid_only(tmp_path_factory: pytest.TempPathFactory) -> Assignment:
 def call_log(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Every call sent to a worker, as text: the inputs the submission was tested on."""
     log: list[str] = []
-    original = WorkerSession.call
+    one, many = WorkerSession.call, WorkerSession.call_many
 
     def call(self: WorkerSession, name: str, /, *args: object, **kwargs: Any) -> Any:
         log.append(f"{name}{args!r}")
-        return original(self, name, *args, **kwargs)
+        return one(self, name, *args, **kwargs)
+
+    def call_many(self: WorkerSession, calls: list[PlannedCall]) -> Any:
+        outcomes = many(self, calls)
+        log.extend(f"{c.name}{c.args!r}" for c in calls[: len(outcomes)])
+        return outcomes
 
     monkeypatch.setattr(WorkerSession, "call", call)
+    monkeypatch.setattr(WorkerSession, "call_many", call_many)
     yield log
 
 

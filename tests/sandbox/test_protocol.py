@@ -68,6 +68,59 @@ def same(a: Any, b: Any) -> bool:
 # ------------------------------------------------------------------------------ round trips
 
 
+ANY_ENDIAN_DTYPES = st.one_of(
+    hnp.boolean_dtypes(),
+    hnp.integer_dtypes(),
+    hnp.unsigned_integer_dtypes(),
+    hnp.floating_dtypes(),
+    hnp.complex_number_dtypes(),
+)
+ARRAYS = hnp.arrays(
+    ANY_ENDIAN_DTYPES, hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=5)
+)
+
+
+def array_frames(data: bytes) -> list[bytes]:
+    """The .npy frames of an encoded message."""
+    frames = []
+    position = 0
+    while position < len(data):
+        (length,) = FRAME_HEADER.unpack_from(data, position)
+        frames.append(data[position + 8 : position + 8 + length])
+        position += 8 + length
+    return frames[1:]
+
+
+@SETTINGS
+@given(ARRAYS)
+def test_arrays_travel_as_the_npy_files_numpy_writes(array: np.ndarray) -> None:
+    # The protocol writes .npy headers itself (numpy parses them slowly); the bytes must stay
+    # exactly those of numpy's own writer, so any .npy reader can read a captured message.
+    (sent,) = array_frames(encode(array))
+    assert sent == npy(array)
+
+
+@SETTINGS
+@given(ARRAYS, st.booleans())
+def test_npy_files_from_numpy_decode_exactly(array: np.ndarray, fortran: bool) -> None:
+    # Headers the fast reader does not produce (Fortran order here) go through numpy's reader.
+    source = array.copy(order="F") if fortran else array
+    back = decode(message({"t": "nd", "i": 0}, npy(source)))
+    assert type(back) is np.ndarray
+    assert same(array, back)
+    assert back.flags.writeable
+
+
+@pytest.mark.parametrize(
+    ("descr", "error"),
+    [("<m8", "forbidden dtype"), ("<M8", "forbidden dtype"), ("<f3", "dtype"), ("|V8", "dtype")],
+)
+def test_npy_header_with_a_forbidden_type_code_is_rejected(descr: str, error: str) -> None:
+    tampered = npy(np.zeros(2)).replace(b"'<f8'", f"'{descr}'".encode())
+    with pytest.raises(WireError, match=error):
+        decode(message({"t": "nd", "i": 0}, tampered))
+
+
 @SETTINGS
 @given(hnp.arrays(NUMERIC_DTYPES, hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=5)))
 def test_numeric_arrays_round_trip_exactly(array: np.ndarray) -> None:
