@@ -10,9 +10,10 @@ code is wrong) or ``StudentCallError`` (the student's code raised, hung or crash
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -95,21 +96,21 @@ def call_student(ctx: CheckContext, *args: Any, **kwargs: Any) -> Any:
         When the call raised, timed out or crashed; the message names the call.
     """
     outcome = _outcome_of(ctx, args, kwargs, return_args=False)
-    return _unwrap(ctx, outcome, render_call(ctx.name, args, kwargs))
+    return _unwrap(ctx, outcome, args, kwargs)
 
 
 def call_student_with_args(ctx: CheckContext, *args: Any, **kwargs: Any) -> CallOutcome:
     """Like :func:`call_student` but returns the whole outcome (for mutation checks)."""
     outcome = _outcome_of(ctx, args, kwargs, return_args=True)
-    _unwrap(ctx, outcome, render_call(ctx.name, args, kwargs))
+    _unwrap(ctx, outcome, args, kwargs)
     return outcome
 
 
-def _unwrap(ctx: CheckContext, outcome: CallOutcome, call: str) -> Any:
+def _unwrap(ctx: CheckContext, outcome: CallOutcome, args: Args, kwargs: dict[str, Any]) -> Any:
     if outcome.status == "ok":
         return outcome.value
     status = "timeout" if outcome.status == "timeout" else "error"
-    message = f"Calling {call} failed.\n{outcome.message}"
+    message = f"Calling {render_call(ctx.name, args, kwargs)} failed.\n{outcome.message}"
     hint = error_hint(outcome.message)
     if hint is not None:
         message += f"\nHint: {hint}"
@@ -179,7 +180,8 @@ def fail(
 # the property is first run in *discovery* mode: each student call it needs and that has no
 # outcome yet stops it with ``_Pending``; the calls found for a window of inputs go to the worker
 # in one ``call_many``, and discovery repeats until every property in the window ran through.
-# Then the search runs as it always did, its calls answered from those outcomes. The student's
+# Then the search runs as it always did, its calls answered from those outcomes (skipping the
+# inputs discovery already saw pass on exactly those outcomes). The student's
 # functions are called in the order the search would call them, with the same arguments, and
 # each outcome is the one a single call gives; only a failure found in the replies ends the
 # batching early, so a failing input costs at most its window in extra calls.
@@ -192,7 +194,7 @@ _FAST_CALL = 0.02  # seconds a call may take on average for the window to keep g
 class _Pending(BaseException):
     """Discovery reached a student call whose outcome is not known yet (never escapes)."""
 
-    def __init__(self, key: bytes, call: PlannedCall) -> None:
+    def __init__(self, key: Hashable, call: PlannedCall) -> None:
         super().__init__(call.name)
         self.key = key
         self.call = call
@@ -203,15 +205,44 @@ class _Prefetched:
     """Outcomes fetched in batches for one search, keyed by the encoded call."""
 
     session: WorkerSession
-    outcomes: dict[bytes, CallOutcome] = field(default_factory=dict)
+    outcomes: dict[Hashable, CallOutcome] = field(default_factory=dict)
     discovering: bool = False
 
 
 _PREFETCHED: ContextVar[_Prefetched | None] = ContextVar("prefetched", default=None)
 
 
-def _call_key(call: PlannedCall) -> bytes:
-    return protocol.encode((call.name, call.args, call.kwargs, call.return_args))
+def _call_key(call: PlannedCall) -> Hashable:
+    """Equal exactly when the calls send the same bytes (dtype, shape, data, -0.0, NaN payload)."""
+    return (call.name, call.return_args, _exact(call.args), _exact(call.kwargs))
+
+
+def _exact(value: object) -> Hashable:
+    kind = type(value)
+    if kind is np.ndarray:
+        array: np.ndarray = value  # type: ignore[assignment]
+        return ("nd", array.dtype.str, array.shape, array.tobytes())
+    if kind is float:
+        return ("f", value.hex())  # type: ignore[attr-defined]
+    if kind is tuple or kind is list:
+        return (kind.__name__, tuple(_exact(item) for item in value))  # type: ignore[attr-defined]
+    if kind is dict:
+        return ("d", tuple((_exact(k), _exact(v)) for k, v in value.items()))  # type: ignore[attr-defined]
+    if value is None or kind in (bool, int, str):
+        return (kind.__name__, value)
+    return ("wire", protocol.encode(value))  # numpy scalars, pandas objects, FunctionSpec
+
+
+def _copied(value: Any) -> Any:
+    """A copy a property may modify without changing the stored outcome."""
+    kind = type(value)
+    if kind is np.ndarray:
+        return value.copy()
+    if kind is tuple or kind is list:
+        return kind(_copied(item) for item in value)
+    if value is None or kind in (bool, int, float, str):
+        return value
+    return copy.deepcopy(value)
 
 
 def _outcome_of(
@@ -223,8 +254,9 @@ def _outcome_of(
     if batch is not None and batch.session is ctx.session:
         key = _call_key(call)
         known = batch.outcomes.get(key)
-        if known is not None:
-            return copy.deepcopy(known)  # a property may reshape or modify what it is given
+        if known is not None:  # a property may modify what it is given: hand out copies
+            after = None if known.args_after is None else _copied(known.args_after)
+            return dataclasses.replace(known, value=_copied(known.value), args_after=after)
         if batch.discovering:
             raise _Pending(key, call)
     return ctx.session.call(
@@ -238,17 +270,24 @@ def _reusable(outcome: CallOutcome) -> bool:
     return not any(isinstance(v, protocol.Unsupported) and v.type_name == "value" for v in values)
 
 
-def _prefetch(ctx: CheckContext, prop: Callable[[Args], None], inputs: Sequence[Args]) -> None:
-    """Fetch, in batches, the outcomes ``prop`` will need on ``inputs`` (see above)."""
+def _prefetch(ctx: CheckContext, prop: Callable[[Args], None], inputs: Sequence[Args]) -> int:
+    """Fetch, in batches, the outcomes ``prop`` will need on ``inputs`` (see above).
+
+    Returns
+    -------
+    int
+        How many leading inputs ``prop`` already ran through, passing, on fetched outcomes:
+        run again on the same outcomes, it would only pass again.
+    """
     batch = _PREFETCHED.get()
     if batch is None:
-        return
+        return 0
     position, size = 0, 1
     while position < len(inputs):
         window = inputs[position : position + size]
         calls = seconds = 0.0
         for _ in range(_MAX_ROUNDS):
-            wanted: dict[bytes, PlannedCall] = {}
+            wanted: dict[Hashable, PlannedCall] = {}
             batch.discovering = True
             try:
                 for args in window:
@@ -257,11 +296,11 @@ def _prefetch(ctx: CheckContext, prop: Callable[[Args], None], inputs: Sequence[
                     except _Pending as pending:
                         wanted.setdefault(pending.key, pending.call)
                     except Exception:  # this input fails: the search stops here or before
-                        return
+                        return position
             finally:
                 batch.discovering = False
             if not wanted:
-                break
+                break  # every input of the window ran through and passed
             outcomes = ctx.session.call_many(list(wanted.values())[:_MAX_BATCH])
             for key, outcome in zip(wanted, outcomes, strict=False):  # a prefix
                 if _reusable(outcome):
@@ -269,14 +308,15 @@ def _prefetch(ctx: CheckContext, prop: Callable[[Args], None], inputs: Sequence[
             if len(outcomes) < min(len(wanted), _MAX_BATCH) or any(
                 o.status in ("timeout", "crashed") for o in outcomes
             ):
-                return  # the batch ended early: the search meets that outcome and stops there
+                return position  # the batch ended early: the search meets that outcome
             calls += len(outcomes)
             seconds += sum(o.seconds for o in outcomes)
         else:
-            return  # a property making many calls per input: leave it to the search
+            return position  # a property making many calls per input: leave it to the search
         position += len(window)
         fast = calls == 0 or seconds / calls < _FAST_CALL
         size = min(size * 4, _MAX_BATCH) if fast else 1
+    return position
 
 
 def settings_for(ctx: CheckContext) -> settings:
@@ -318,13 +358,13 @@ def search(
     generated = _generated_inputs(ctx, strategy) if strategy is not None else ()
     token = _PREFETCHED.set(_Prefetched(ctx.session))
     try:
-        _prefetch(ctx, prop, regression + generated)
-        for args in regression:
+        passed = _prefetch(ctx, prop, regression + generated)
+        for args in regression[passed:]:
             prop(args)
         if strategy is None:
             return
         try:
-            for args in generated:
+            for args in generated[max(passed - len(regression), 0) :]:
                 prop(args)
         except (CheckFailed, StudentCallError):
             pass  # fall through to the real search, which reproduces and shrinks this failure
