@@ -17,6 +17,7 @@ from graders.load import Submission, load_submission
 from graders.results import CheckResult, Plot, SubmissionResult
 from graders.sandbox.session import CallOutcome, PlannedCall, SandboxConfig, WorkerSession
 from graders.spec import Assignment, CheckSpec, Question
+from graders.warmup import drawing_inputs
 
 #: Gathers feedback plots while the student's worker is still open (``graders.plots.gather``).
 PlotHook = Callable[[WorkerSession, Assignment, Mapping[str, str]], tuple[Plot, ...]]
@@ -127,7 +128,8 @@ def grade_submission(
     started = time.perf_counter() if started is None else started
     config = config or sandbox_config(assignment)
     checks: list[CheckResult] = []
-    session = _MeteredSession(submission, config)
+    with drawing_inputs(assignment):  # while the worker starts and runs the cells
+        session = _MeteredSession(submission, config)
     with session:
         cells_done = time.perf_counter()
         defined = session.defined()
