@@ -218,22 +218,27 @@ class _Runner:
         return _reply("internal", message=f"unknown op {op!r}")
 
     def _guarded(self, action: Callable[[], Any], timeout: float) -> tuple[str, Any, str, float]:
-        """Run student code under the alarm: (status, value, message, seconds)."""
+        """Run student code under the alarm: (status, value, message, seconds).
+
+        ``seconds`` is the time inside ``action`` only: arming the alarm and restoring the
+        streams are the grader's overhead, not the student's time.
+        """
+        self.alarm.arm(timeout)
         start = time.perf_counter()
+        seconds = 0.0
         try:
-            self.alarm.arm(timeout)
             try:
                 value = action()
             finally:
+                seconds = time.perf_counter() - start
                 self.alarm.disarm()  # cannot be interrupted: the alarm spares worker frames
         except _Timeout:
-            return "timeout", None, "", time.perf_counter() - start
+            return "timeout", None, "", seconds
         except BaseException as exc:  # SystemExit, KeyboardInterrupt: all theirs
-            seconds = time.perf_counter() - start
             return "error", None, describe_exception(exc), seconds
         finally:
             self._restore_streams()
-        return "ok", value, "", time.perf_counter() - start
+        return "ok", value, "", seconds
 
     def _restore_streams(self) -> None:
         """Put back the real stdout/stderr a student may have replaced, and flush them."""
