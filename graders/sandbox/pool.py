@@ -31,14 +31,13 @@ import socket
 import struct
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from graders.sandbox import isolation
+from graders.sandbox import isolation, leftovers
 
 __all__ = [
     "MAX_DATA_FILES",
@@ -182,7 +181,7 @@ class Zygote:
         self._lock = threading.Lock()
         self._alive = False
         self._log = bytearray()
-        self._root = Path(tempfile.mkdtemp(prefix="grader-zygote-"))
+        self._root = leftovers.private_dir("zygote")
         self._process: subprocess.Popen[bytes] | None = None
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._control = ours

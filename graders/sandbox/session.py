@@ -26,7 +26,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import weakref
@@ -36,7 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from graders.errors import SandboxError
-from graders.sandbox import functions, isolation, pool, protocol
+from graders.sandbox import functions, isolation, leftovers, pool, protocol
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -710,7 +709,7 @@ class WorkerSession:
             if config.zygote and len(_data_entries(config.data_files)) <= pool.MAX_DATA_FILES
             else None
         )
-        self._resources = _Resources(Path(tempfile.mkdtemp(prefix="grader-sandbox-")))
+        self._resources = _Resources(leftovers.private_dir("sandbox"))
         self._finalizer = weakref.finalize(self, self._resources.release)
         self._restarts = 0
         self._next_id = 0
