@@ -181,10 +181,11 @@ def fail(
 # outcome yet stops it with ``_Pending``; the calls found for a window of inputs go to the worker
 # in one ``call_many``, and discovery repeats until every property in the window ran through.
 # Then the search runs as it always did, its calls answered from those outcomes (skipping the
-# inputs discovery already saw pass on exactly those outcomes). The student's
-# functions are called in the order the search would call them, with the same arguments, and
-# each outcome is the one a single call gives; only a failure found in the replies ends the
-# batching early, so a failing input costs at most its window in extra calls.
+# inputs discovery already saw pass on exactly those outcomes). The student's functions are
+# called in the order the search would call them, with the same arguments (a repeated call once),
+# and each outcome is the one a single call gives. Windows start at one input and grow only while
+# calls are fast; the first failure ends the batching, so a wrong function costs at most the
+# rest of the window its first failing input falls in.
 
 _MAX_BATCH = 64  # calls per round trip
 _MAX_ROUNDS = 4  # discovery rounds per window: properties make at most a few calls per input
@@ -202,7 +203,7 @@ class _Pending(BaseException):
 
 @dataclass
 class _Prefetched:
-    """Outcomes fetched in batches for one search, keyed by the encoded call."""
+    """Outcomes fetched in batches for one search, keyed by the exact call (``_call_key``)."""
 
     session: WorkerSession
     outcomes: dict[Hashable, CallOutcome] = field(default_factory=dict)
