@@ -37,6 +37,7 @@ __all__ = [
     "InterpreterInfo",
     "Plan",
     "apply_rlimits",
+    "descendants",
     "describe_exit",
     "describe_interpreter",
     "hidden_paths",
@@ -706,3 +707,32 @@ def describe_exit(returncode: int, *, bwrap: bool) -> str:
             return "killed by SIGKILL, possibly for using too much memory"
         return f"killed by {name}"
     return f"exit status {returncode}"
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (host pids), read from /proc; [] where there is no /proc.
+
+    Used on both sides: by the grader to kill a worker's tree, by the zygote for its jobs.
+    """
+    children: dict[int, list[int]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as stat:
+                data = stat.read()
+            parent = int(data[data.rfind(b")") + 2 :].split()[1])  # comm may hold spaces
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+    found: list[int] = []
+    frontier = [pid]
+    while frontier:
+        below = children.get(frontier.pop(), [])
+        found += below
+        frontier += below
+    return found

@@ -395,7 +395,7 @@ class Zygote:
         top = self.pid
         if top is None:
             return None
-        for pid in _descendants(top):
+        for pid in isolation.descendants(top):
             try:
                 with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as status:
                     for line in status:
@@ -407,12 +407,6 @@ class Zygote:
             except (OSError, ValueError):
                 continue
         return None
-
-
-def _descendants(pid: int) -> list[int]:
-    from graders.sandbox.session import _descendants as descendants
-
-    return descendants(pid)
 
 
 # ---------------------------------------------------------------------- registry

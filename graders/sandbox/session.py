@@ -215,32 +215,6 @@ def _drain(fd: int, sink: _OutputSink) -> None:
         os.close(fd)
 
 
-def _descendants(pid: int) -> list[int]:
-    """Every process below ``pid`` (host pids), read from /proc; [] where there is no /proc."""
-    children: dict[int, list[int]] = {}
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return []
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as stat:
-                data = stat.read()
-            parent = int(data[data.rfind(b")") + 2 :].split()[1])  # comm may hold spaces
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(parent, []).append(int(entry))
-    found: list[int] = []
-    frontier = [pid]
-    while frontier:
-        below = children.get(frontier.pop(), [])
-        found += below
-        frontier += below
-    return found
-
-
 class _Handle(Protocol):
     """How the grader stops a worker and learns how it ended (cold process or zygote job)."""
 
@@ -276,7 +250,7 @@ class _ColdProcess:
         if process.poll() is None:
             # Inside-out: killing bwrap's child first lets bwrap reap it and exit by itself,
             # instead of leaving a zombie for whichever init adopts it.
-            for pid in _descendants(process.pid):
+            for pid in isolation.descendants(process.pid):
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):

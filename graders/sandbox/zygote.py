@@ -49,8 +49,9 @@ from typing import TYPE_CHECKING, Any
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
 if TYPE_CHECKING:  # the type checker sees the package; at run time they are plain siblings
-    from graders.sandbox import worker
+    from graders.sandbox import isolation, worker
 else:
+    import isolation
     import worker
 
 if sys.path and os.path.abspath(sys.path[0]) == _HERE:
@@ -292,7 +293,7 @@ def _wait_or_kill(pid: int, kill_fd: int, mode: str) -> int:
             poller.unregister(kill_fd)
     if mode != "bwrap":
         _kill_job(pid, mode)  # whatever it left behind: its process group, our other children
-        for orphan in _descendants(os.getpid()):
+        for orphan in isolation.descendants(os.getpid()):
             try:
                 os.kill(orphan, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
@@ -303,7 +304,7 @@ def _wait_or_kill(pid: int, kill_fd: int, mode: str) -> int:
 
 def _kill_job(pid: int, mode: str) -> None:
     """In bwrap the worker is pid 1 of its namespace: killing it kills everything in there."""
-    targets = [pid] if mode == "bwrap" else [pid, *_descendants(pid)]
+    targets = [pid] if mode == "bwrap" else [pid, *isolation.descendants(pid)]
     for target in targets:
         try:
             os.kill(target, signal.SIGKILL)
@@ -314,31 +315,6 @@ def _kill_job(pid: int, mode: str) -> None:
             os.killpg(pid, signal.SIGKILL)  # the worker is its session's and group's leader
         except (ProcessLookupError, PermissionError):
             pass
-
-
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return []
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as stat:
-                data = stat.read()
-            parent = int(data[data.rfind(b")") + 2 :].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(parent, []).append(int(entry))
-    found: list[int] = []
-    frontier = [pid]
-    while frontier:
-        below = children.get(frontier.pop(), [])
-        found += below
-        frontier += below
-    return found
 
 
 # --------------------------------------------------------------------------------------------

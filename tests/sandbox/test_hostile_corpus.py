@@ -37,7 +37,7 @@ from graders.engine import grade_submission, run_check, sandbox_config
 from graders.load import Cell, Submission
 from graders.results import CheckResult, SubmissionResult
 from graders.sandbox import SandboxConfig, WorkerSession, isolation, pool
-from graders.sandbox.session import _descendants
+from graders.sandbox.isolation import descendants as _descendants
 from graders.spec import Assignment, Limits, load_assignment
 
 REPO = Path(graders.__file__).resolve().parents[1]

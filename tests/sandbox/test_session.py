@@ -18,7 +18,6 @@ import pytest
 import graders
 from graders.load import Cell, Submission
 from graders.sandbox import FunctionSpec, SandboxConfig, Unsupported, WorkerSession, isolation
-from graders.sandbox.session import _descendants
 
 BWRAP = isolation.plan_isolation("auto").kind == "bwrap"
 NO_BWRAP = "bubblewrap is not usable on this machine; the file-system isolation cannot be tested"
@@ -450,7 +449,7 @@ def test_no_process_is_left_behind_after_close() -> None:
     session = WorkerSession(FRAGILE, CONFIG)
     top = session.worker_pid
     assert top is not None
-    pids = [top, *_descendants(top)]
+    pids = [top, *isolation.descendants(top)]
     if session.warm:
         assert len(pids) == 2  # the zygote's monitor and the worker it watches
     else:

@@ -18,7 +18,7 @@ import pytest
 import graders
 from graders.load import Cell, Submission
 from graders.sandbox import SandboxConfig, WorkerSession, isolation, pool
-from graders.sandbox.session import _descendants
+from graders.sandbox.isolation import descendants as _descendants
 
 REPO = Path(graders.__file__).resolve().parents[1]
 CONFIG = SandboxConfig(cell_timeout=1.0, call_timeout=2.0, output_cap=4096)
