@@ -457,6 +457,13 @@ def assert_fails_as_expected(
     assert re.search(message, record.message), record.message
 
 
+def assert_full_marks(graded: Graded, spec: Assignment) -> None:
+    """A positive control: graded, with every point of the assignment."""
+    result = graded.result
+    assert result.status == "graded", explain(graded)
+    assert result.score == result.max_score == spec.max_score, explain(graded)
+
+
 def assert_only_these_fail(graded: Graded, check_ids: Iterable[str]) -> None:
     """Exactly ``check_ids`` did not pass: a mistake costs only its own checks."""
     failing = {c for c, s in graded.statuses().items() if s != "passed"}

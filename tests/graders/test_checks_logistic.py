@@ -21,11 +21,11 @@ from tests.graders.grading import (
     InProcessSession,
     as_student,
     assert_fails_as_expected,
+    assert_full_marks,
     assert_only_these_fail,
     assignment,
     catalogued_misconceptions,
     diagnosis_name,
-    explain,
     grade_controls,
     reference_functions,
     run_in_process,
@@ -97,8 +97,7 @@ def test_misconception_fails_with_its_diagnosis(
     check_id: str, mistake: Misconception, diagnosis: str
 ) -> None:
     record = as_student(LOGISTIC, check_id, mistake.variant)
-    assert record.status == "failed"
-    assert record.diagnosis is not None and re.search(diagnosis, record.diagnosis), record.output()
+    assert_fails_as_expected(record, "failed", diagnosis, "")
 
 
 def test_catalogue_is_covered() -> None:
@@ -353,9 +352,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graded]:
     "control", ["pandas_and_columns", "einsum_and_log_expit", *POSITIVE_SAMPLES]
 )
 def test_honest_alternative_gets_full_marks(graded: dict[str, Graded], control: str) -> None:
-    result = graded[control].result
-    assert result.status == "graded"
-    assert result.score == result.max_score == SPEC.max_score, explain(graded[control])
+    assert_full_marks(graded[control], SPEC)
 
 
 # check id -> (status, diagnosis regex or None for "no diagnosis required", message regex)

@@ -7,7 +7,6 @@ the catalogue's variant and as a student writes it, and costs no other check.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -21,10 +20,10 @@ from tests.graders.grading import (
     InProcessSession,
     as_student,
     assert_fails_as_expected,
+    assert_full_marks,
     assert_only_these_fail,
     assignment,
     catalogued_misconceptions,
-    explain,
     grade_controls,
     reference_functions,
     run_in_process,
@@ -112,8 +111,7 @@ def test_misconception_fails_with_its_diagnosis(
     check_id: str, name: str, variant: Callable[..., Any], diagnosis: str
 ) -> None:
     record = as_student(METRICS, check_id, variant)
-    assert record.status == "failed"
-    assert record.diagnosis is not None and re.search(diagnosis, record.diagnosis), record.output()
+    assert_fails_as_expected(record, "failed", diagnosis, "")
 
 
 def test_catalogue_is_covered() -> None:
@@ -338,8 +336,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graded]:
 
 @pytest.mark.parametrize("control", ["sklearn_style", *POSITIVE_SAMPLES])
 def test_honest_alternative_gets_full_marks(graded: dict[str, Graded], control: str) -> None:
-    result = graded[control].result
-    assert result.score == result.max_score == SPEC.max_score, explain(graded[control])
+    assert_full_marks(graded[control], SPEC)
 
 
 NEGATIVE: dict[str, dict[str, tuple[str | None, str]]] = {
