@@ -22,7 +22,7 @@ import math
 import re
 import struct
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,7 @@ import numpy as np
 
 __all__ = [
     "BATCH_ENDS",
+    "Budgeted",
     "DEFAULT_MAX_BYTES",
     "FunctionSpec",
     "Unencodable",
@@ -38,7 +39,6 @@ __all__ = [
     "decode",
     "encode",
     "read_message",
-    "sendable",
 ]
 
 FRAME_HEADER = struct.Struct(">Q")
@@ -109,6 +109,19 @@ class FunctionSpec:
     params: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Budgeted:
+    """A value to encode in at most ``max_bytes``, or else to send as ``Unsupported``.
+
+    The worker wraps what the student's code produced in it, so that checking that a value can
+    be sent and encoding it are one pass, not two.
+    It never crosses the wire itself: the decoder sees the value or the ``Unsupported``.
+    """
+
+    value: object
+    max_bytes: int
+
+
 def type_name(value: object) -> str:
     """Return a readable name for the type of ``value``: ``"LyingArray"``, ``"numpy.matrix"``."""
     cls = type(value)
@@ -141,7 +154,10 @@ class _Encoder:
     def _charge(self, nbytes: int) -> None:
         self.size += nbytes
         if self.size > self.max_bytes:
-            raise Unencodable("value", f"too large to send (more than {self.max_bytes} bytes)")
+            raise self._too_large()
+
+    def _too_large(self) -> Unencodable:
+        return Unencodable("value", f"too large to send (more than {self.max_bytes} bytes)")
 
     def _array(self, array: np.ndarray) -> int:
         if len(self.arrays) >= MAX_ARRAYS:
@@ -150,51 +166,68 @@ class _Encoder:
         self.arrays.append(array)
         return len(self.arrays) - 1
 
+    def part(self, value: object, max_bytes: int) -> Any:
+        """``value``'s tree if it fits in ``max_bytes`` more bytes, else an ``Unsupported`` one.
+
+        Too large or not plain data, the value crosses as the ``Unsupported`` saying why.
+        """
+        arrays, size, cap = len(self.arrays), self.size, self.max_bytes
+        self.max_bytes = min(cap, size + max_bytes)
+        try:
+            return self.tree(value)
+        except (Unencodable, RecursionError) as exc:
+            del self.arrays[arrays:]
+            self.size = size
+            if isinstance(exc, Unencodable):
+                refused = Unsupported(exc.type_name, exc.summary)
+            else:
+                refused = Unsupported(type_name(value), "nested too deeply to send")
+            self.max_bytes = cap
+            return self.tree(refused)
+        finally:
+            self.max_bytes = cap
+
     def tree(self, value: Any, depth: int = 0) -> Any:
         # Charges bound the JSON text from above: a float needs at most 24 characters, an int
         # about bits/3.3, a string up to 6 per character when escaped (2 if printable ASCII).
+        # The common kinds come first: this runs for every value of every call.
         kind = type(value)
+        if kind is float:
+            self.size += 26
+            if self.size > self.max_bytes:
+                raise self._too_large()
+            return value
+        if kind is str:
+            self._charge(_str_charge(value))
+            return value
         if value is None or kind is bool:
             self._charge(6)
-            return value
-        if kind is float:
-            self._charge(26)
             return value
         if kind is int:
             if value.bit_length() > MAX_INT_BITS:
                 raise Unencodable("int", f"an integer with more than {MAX_INT_BITS} bits")
             self._charge(value.bit_length() // 3 + 3)
             return value
-        if kind is str:
-            plain = value.isascii() and value.isprintable()
-            self._charge((2 if plain else 6) * len(value) + 3)
-            return value
         self._charge(16)
-        if kind is complex:
-            return {"t": "complex", "re": value.real, "im": value.imag}
         if depth >= MAX_DEPTH:
             raise Unencodable(kind.__name__, f"nested more than {MAX_DEPTH} levels deep")
-        if kind is list or kind is tuple:
-            items = [self._item(item, depth, f"[{i}]") for i, item in enumerate(value)]
-            return items if kind is list else {"t": "tuple", "v": items}
+        if kind is np.ndarray:
+            return {"t": "nd", "i": self._array(self._checked_array(value))}
+        if kind is dict:
+            return self._dict(value, depth)
+        if kind is list:
+            return self._items(value, depth)
+        if kind is tuple:
+            return {"t": "tuple", "v": self._items(value, depth)}
+        if kind is Budgeted:
+            return self.part(value.value, value.max_bytes)
+        if kind is complex:
+            return {"t": "complex", "re": value.real, "im": value.imag}
         if isinstance(value, tuple) and isinstance(getattr(kind, "_fields", None), tuple):
             # A namedtuple, e.g. ``Estimate(mu, sigma)``: a correct way to return a pair. It
             # crosses as the plain tuple of its stored items (tuple.__iter__, so an overridden
             # __iter__ cannot change what is sent); the parent never sees the class.
-            stored = tuple.__iter__(value)
-            items = [self._item(item, depth, f"[{i}]") for i, item in enumerate(stored)]
-            return {"t": "tuple", "v": items}
-        if kind is dict:
-            keys = []
-            values = []
-            for key, item in value.items():
-                if not _is_label(key) and not (type(key) is tuple and all(map(_is_label, key))):
-                    raise Unencodable("dict", f"a dict with a key of type {type_name(key)}")
-                keys.append(self.tree(key, depth + 1))
-                values.append(self._item(item, depth, f"[{key!r}]"))
-            return {"t": "dict", "k": keys, "v": values}
-        if kind is np.ndarray:
-            return {"t": "nd", "i": self._array(self._checked_array(value))}
+            return {"t": "tuple", "v": self._items(tuple.__iter__(value), depth)}
         if kind in _SCALAR_TYPES:
             return {"t": "scalar", "i": self._array(np.asarray(value))}
         if kind is FunctionSpec:
@@ -214,13 +247,33 @@ class _Encoder:
             return self._pandas(value, pandas)
         raise Unencodable(type_name(value), _describe(value))
 
-    def _item(self, item: object, depth: int, where: str) -> Any:
-        try:
-            return self.tree(item, depth + 1)
-        except Unencodable as exc:
-            if exc.type_name == "value":  # a size limit: say so once, at the top
-                raise
-            raise Unencodable(exc.type_name, f"{exc.summary} at {where}") from None
+    def _items(self, values: Iterable[object], depth: int) -> list[Any]:
+        items: list[Any] = []
+        append, tree, inner = items.append, self.tree, depth + 1
+        for item in values:
+            try:
+                append(tree(item, inner))
+            except Unencodable as exc:
+                raise _located(exc, f"[{len(items)}]") from None
+        return items
+
+    def _dict(self, value: dict[Any, Any], depth: int) -> dict[str, Any]:
+        keys: list[Any] = []
+        values: list[Any] = []
+        inner = depth + 1
+        for key, item in value.items():
+            if type(key) is str:
+                self._charge(_str_charge(key))
+                keys.append(key)
+            elif _is_label(key) or (type(key) is tuple and all(map(_is_label, key))):
+                keys.append(self.tree(key, inner))
+            else:
+                raise Unencodable("dict", f"a dict with a key of type {type_name(key)}")
+            try:
+                values.append(self.tree(item, inner))
+            except Unencodable as exc:
+                raise _located(exc, f"[{key!r}]") from None
+        return {"t": "dict", "k": keys, "v": values}
 
     @staticmethod
     def _checked_array(array: np.ndarray) -> np.ndarray:
@@ -295,6 +348,17 @@ def _is_label(value: object) -> bool:
     )
 
 
+def _str_charge(text: str) -> int:
+    return (2 if text.isascii() and text.isprintable() else 6) * len(text) + 3
+
+
+def _located(exc: Unencodable, where: str) -> Unencodable:
+    """``exc`` with the position of the refused item appended (a size limit is said once)."""
+    if exc.type_name == "value":
+        return exc
+    return Unencodable(exc.type_name, f"{exc.summary} at {where}")
+
+
 def _describe(value: object) -> str:
     """Describe an object that is not plain data, for the student-facing message."""
     if isinstance(value, np.ndarray):
@@ -302,6 +366,11 @@ def _describe(value: object) -> str:
     if callable(value):
         return f"a callable ({type_name(value)}), not data"
     return f"an object of type {type_name(value)}, not plain data"
+
+
+# Built once: ``json.dumps`` with options builds an encoder per call. Trees are built afresh by
+# ``_Encoder`` and depth-limited, so they cannot be circular.
+_JSON = json.JSONEncoder(separators=(",", ":"), check_circular=False)
 
 
 def _frame(payload: bytes) -> bytes:
@@ -332,7 +401,7 @@ def encode(value: object, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """
     encoder = _Encoder(max_bytes)
     tree = encoder.tree(value)
-    head = json.dumps({"n": len(encoder.arrays), "v": tree}, separators=(",", ":"))
+    head = _JSON.encode({"n": len(encoder.arrays), "v": tree})
     parts = [_frame(head.encode("utf-8"))]
     for array in encoder.arrays:
         parts.append(_frame(_npy(array)))
@@ -375,17 +444,6 @@ def _npy_header(frame: bytes) -> tuple[tuple[int, ...], bool, np.dtype[Any], int
     except TypeError:  # a well-formed but unknown type code, e.g. '<f3'
         raise WireError(f"bad .npy dtype {match[1]!r}") from None
     return shape, match[2] == b"True", dtype, end
-
-
-def sendable(value: object, *, max_bytes: int = DEFAULT_MAX_BYTES) -> object:
-    """Return ``value`` if it can be encoded, else an ``Unsupported`` describing why not."""
-    try:
-        _Encoder(max_bytes).tree(value)
-    except Unencodable as exc:
-        return Unsupported(exc.type_name, exc.summary)
-    except RecursionError:
-        return Unsupported(type_name(value), "nested too deeply to send")
-    return value
 
 
 # --------------------------------------------------------------------------------------------
@@ -525,41 +583,51 @@ def _read_npy(frame: bytes, max_array_bytes: int) -> np.ndarray:
 
 
 def _fields(node: dict[str, Any], *names: str) -> None:
-    if set(node) != {"t", *names}:
+    if node.keys() != {"t", *names}:
         raise WireError(f"node {node.get('t')!r} has fields {sorted(node)}, expected {names}")
+
+
+_JSON_LEAVES = frozenset({type(None), bool, int, float, str})
+_TUPLE_FIELDS = frozenset({"t", "v"})
+_DICT_FIELDS = frozenset({"t", "k", "v"})
+_ARRAY_FIELDS = frozenset({"t", "i"})
 
 
 def _from_tree(node: Any, arrays: list[np.ndarray], depth: int) -> object:
     if depth > MAX_DEPTH + 4:  # pandas nodes add a few levels of their own
         raise WireError("the message is nested too deeply")
     kind = type(node)
-    if node is None or kind is bool or kind is int or kind is float or kind is str:
+    if kind in _JSON_LEAVES:
         return node
     if kind is list:
-        return [_from_tree(item, arrays, depth + 1) for item in node]
+        return _items_from(node, arrays, depth)
     if kind is not dict:
         raise WireError(f"unexpected JSON value of type {kind.__name__}")
     tree: dict[str, Any] = node
     tag = tree.get("t")
+    if tag == "nd":
+        if tree.keys() != _ARRAY_FIELDS:
+            _fields(tree, "i")
+        return _array_at(tree["i"], arrays)
     if tag == "tuple":
-        _fields(tree, "v")
-        return tuple(_from_tree(item, arrays, depth + 1) for item in _list(tree["v"]))
+        if tree.keys() != _TUPLE_FIELDS:
+            _fields(tree, "v")
+        return tuple(_items_from(_list(tree["v"]), arrays, depth))
     if tag == "dict":
-        _fields(tree, "k", "v")
-        keys = [_from_tree(key, arrays, depth + 1) for key in _list(tree["k"])]
-        values = [_from_tree(item, arrays, depth + 1) for item in _list(tree["v"])]
+        if tree.keys() != _DICT_FIELDS:
+            _fields(tree, "k", "v")
+        keys = _items_from(_list(tree["k"]), arrays, depth)
+        values = _items_from(_list(tree["v"]), arrays, depth)
         if len(keys) != len(values):
             raise WireError("dict keys and values differ in length")
         for key in keys:
-            if not _is_label(key) and not (type(key) is tuple and all(map(_is_label, key))):
-                raise WireError(f"bad dict key of type {type(key).__name__}")
+            if type(key) is not str and not _is_label(key):
+                if not (type(key) is tuple and all(map(_is_label, key))):
+                    raise WireError(f"bad dict key of type {type(key).__name__}")
         return dict(zip(keys, values))  # noqa: B905 -- lengths checked above; 3.9 has no strict
     if tag == "complex":
         _fields(tree, "re", "im")
         return complex(_number(tree["re"]), _number(tree["im"]))
-    if tag == "nd":
-        _fields(tree, "i")
-        return _array_at(tree["i"], arrays)
     if tag == "scalar":
         _fields(tree, "i")
         array = _array_at(tree["i"], arrays)
@@ -580,6 +648,12 @@ def _from_tree(node: Any, arrays: list[np.ndarray], depth: int) -> object:
     if tag in ("series", "df"):
         return _pandas_from_tree(tree, arrays, depth)
     raise WireError(f"unknown node tag {tag!r}")
+
+
+def _items_from(nodes: list[Any], arrays: list[np.ndarray], depth: int) -> list[Any]:
+    """Decode a JSON list's items; plain JSON scalars (most of them) are taken as they are."""
+    leaves, inner = _JSON_LEAVES, depth + 1
+    return [item if type(item) in leaves else _from_tree(item, arrays, inner) for item in nodes]
 
 
 def _list(value: object) -> list[Any]:

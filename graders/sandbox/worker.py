@@ -306,8 +306,10 @@ class _Runner:
             )
         return None
 
-    def _sendable(self, value: object, budget: int) -> object:
-        return protocol.sendable(value, max_bytes=budget)
+    @staticmethod
+    def _sendable(value: object, budget: int) -> object:
+        # Encoded with the reply: too large or not plain data, it crosses as Unsupported.
+        return protocol.Budgeted(value, budget)
 
     def call_many(self, request: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """Run each call in turn; stop after the first reply whose status is in BATCH_ENDS.
@@ -449,6 +451,12 @@ def _serve(channel: _Channel) -> int:
                 channel.send(reply)
             except protocol.Unencodable as exc:
                 channel.send({"id": request_id, **_reply("internal", message=str(exc))})
+                break
+            except OSError:  # the grader is gone
+                raise
+            except Exception as exc:  # encoding a pandas object the student sabotaged
+                failed = f"the sandbox worker failed: {exc!r}"
+                channel.send({"id": request_id, **_reply("internal", message=failed)})
                 break
             if reply["status"] == "internal":
                 break

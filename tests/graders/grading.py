@@ -311,7 +311,7 @@ def reference_values(slug: str) -> dict[str, object]:
 
 def _wire(value: object) -> object:
     """``value`` after a trip through the wire protocol, as the worker would see or send it."""
-    return protocol.decode(protocol.encode(protocol.sendable(value)))
+    return protocol.decode(protocol.encode(protocol.Budgeted(value, protocol.DEFAULT_MAX_BYTES)))
 
 
 def _materialised(value: object) -> object:

@@ -38,6 +38,7 @@ from graders.load import Cell, Submission
 from graders.results import CheckResult, SubmissionResult
 from graders.sandbox import SandboxConfig, WorkerSession, isolation, pool
 from graders.sandbox.isolation import descendants as _descendants
+from graders.sandbox.session import PlannedCall
 from graders.spec import Assignment, Limits, load_assignment
 
 REPO = Path(graders.__file__).resolve().parents[1]
@@ -577,6 +578,7 @@ def forge(kind):
     return "sent"
 """
 
+PLANNED_SABOTAGE = PlannedCall("sabotaged", (), {}, False, 1.0)
 HOSTILE_DIRS = ("/", "/usr", "/etc", "/dev", "/sandbox", "/tmp/..", str(REPO))
 
 
@@ -609,6 +611,27 @@ def test_session_case_ends_the_call_not_the_grader(
     assert outcome.status == status
     assert fragment in outcome.message
     assert alive(toolkit)  # the same worker, or a fresh one with the cells replayed
+
+
+SABOTEUR = """\
+import pandas as pd
+
+def sabotaged():
+    pd.Series.to_numpy = lambda self, *args, **kwargs: 1 / 0  # runs when the worker encodes
+    return pd.Series([1.0, 2.0])
+
+def ok():
+    return "alive"
+"""
+
+
+def test_a_sabotaged_library_breaks_only_the_call_whose_value_it_spoils(confined: str) -> None:
+    with WorkerSession(submission(SABOTEUR), QUICK) as session:
+        for outcomes in ([session.call("sabotaged")], session.call_many([PLANNED_SABOTAGE] * 2)):
+            assert [o.status for o in outcomes] == ["error"]  # a batch ends at it
+            assert "the sandbox worker failed: ZeroDivisionError" in outcomes[0].message
+        assert session.call("ok").value == "alive"
+        assert session.restarts == 0
 
 
 @pytest.mark.parametrize("kind", ["KeyboardInterrupt", "SystemExit", "BaseException"])

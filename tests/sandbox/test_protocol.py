@@ -18,9 +18,12 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numpy.testing import assert_array_equal
 
 from graders.sandbox.protocol import (
+    DEFAULT_MAX_BYTES,
     FRAME_HEADER,
+    Budgeted,
     FunctionSpec,
     Unencodable,
     Unsupported,
@@ -28,7 +31,6 @@ from graders.sandbox.protocol import (
     decode,
     encode,
     read_message,
-    sendable,
 )
 
 SETTINGS = settings(derandomize=True, database=None, deadline=None, max_examples=60)
@@ -278,7 +280,7 @@ with warnings.catch_warnings():
 def test_non_data_becomes_unsupported(value: object, type_name: str, fragment: str) -> None:
     with pytest.raises(Unencodable):
         encode(value)
-    result = sendable(value)
+    result = decode(encode(Budgeted(value, DEFAULT_MAX_BYTES)))
     assert isinstance(result, Unsupported)
     assert result.type_name == type_name
     assert fragment in result.summary
@@ -287,13 +289,36 @@ def test_non_data_becomes_unsupported(value: object, type_name: str, fragment: s
 def test_self_referencing_list_is_unsupported_not_a_crash() -> None:
     loop: list[object] = []
     loop.append(loop)
-    assert isinstance(sendable(loop), Unsupported)
+    assert isinstance(decode(encode(Budgeted(loop, DEFAULT_MAX_BYTES))), Unsupported)
 
 
 def test_oversized_value_is_unsupported() -> None:
-    result = sendable(np.zeros(1000), max_bytes=1000)
+    result = decode(encode(Budgeted(np.zeros(1000), 1000)))
     assert isinstance(result, Unsupported)
     assert "too large" in result.summary
+
+
+def test_a_refused_part_leaves_the_rest_of_the_message_intact() -> None:
+    # The arrays the refused part had already queued are dropped, so the later ones keep
+    # their places, and its bytes no longer count against the message.
+    message = {
+        "before": np.arange(2.0),
+        "refused": Budgeted([np.ones(3), np.ones(4), Thing()], DEFAULT_MAX_BYTES),
+        "too_big": Budgeted(np.zeros(1000), 1000),
+        "kept": Budgeted((np.zeros(1), 2.5), 1000),
+        "after": np.full(5, 7, dtype=np.int64),
+    }
+    decoded = decode(encode(message, max_bytes=1000 + 2 * 128 + 400))
+    assert type(decoded) is dict
+    assert_array_equal(decoded["before"], np.arange(2.0))
+    refused = Unsupported("Thing", "an object of type Thing, not plain data at [2]")
+    assert decoded["refused"] == refused
+    assert isinstance(decoded["too_big"], Unsupported)
+    assert "too large" in decoded["too_big"].summary
+    kept = decoded["kept"]
+    assert type(kept) is tuple and kept[1] == 2.5
+    assert_array_equal(kept[0], np.zeros(1))
+    assert_array_equal(decoded["after"], np.full(5, 7, dtype=np.int64))
 
 
 # ------------------------------------------------------------------------------ hostile bytes
