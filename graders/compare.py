@@ -486,9 +486,16 @@ def _dtype_problem(
 def _compare_values(
     want: npt.NDArray[Any], got: npt.NDArray[Any], tolerance: Tolerance, name: str
 ) -> Mismatch | None:
-    e = want.astype(np.float64)
-    a = got.astype(np.float64)
+    e = np.asarray(want, dtype=np.float64)
+    a = np.asarray(got, dtype=np.float64)
     with np.errstate(all="ignore"):
+        # Most comparisons pass: one pass over the values says so. Only finite expected
+        # values are admitted here (an infinite one would make every allowance infinite), and
+        # NaN fails any comparison, so this agrees with the full rule below whenever it passes.
+        if np.isfinite(e).all() and (
+            np.abs(a - e) <= tolerance.atol + tolerance.rtol * np.abs(e)
+        ).all():
+            return None
         expected_finite = np.isfinite(e)
         nonfinite = expected_finite & ~np.isfinite(a)
         # Exact equality first: it makes inf == inf pass; then NaN == NaN; then the tolerance,

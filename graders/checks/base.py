@@ -10,7 +10,6 @@ code is wrong) or ``StudentCallError`` (the student's code raised, hung or crash
 from __future__ import annotations
 
 import copy
-import dataclasses
 import hashlib
 import sys
 import threading
@@ -227,7 +226,7 @@ def _exact(value: object) -> Hashable:
     if kind is float:
         return ("f", value.hex())  # type: ignore[attr-defined]
     if kind is tuple or kind is list:
-        return (kind.__name__, tuple(_exact(item) for item in value))  # type: ignore[attr-defined]
+        return (kind.__name__, tuple([_exact(item) for item in value]))  # type: ignore[attr-defined]
     if kind is dict:
         return ("d", tuple((_exact(k), _exact(v)) for k, v in value.items()))  # type: ignore[attr-defined]
     if value is None or kind in (bool, int, str):
@@ -258,7 +257,8 @@ def _outcome_of(
         known = batch.outcomes.get(key)
         if known is not None:  # a property may modify what it is given: hand out copies
             after = None if known.args_after is None else _copied(known.args_after)
-            return dataclasses.replace(known, value=_copied(known.value), args_after=after)
+            value = _copied(known.value)
+            return CallOutcome(known.status, value, known.message, after, known.seconds)
         if batch.discovering:
             raise _Pending(key, call)
     return ctx.session.call(
