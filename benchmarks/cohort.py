@@ -4,6 +4,7 @@
     python benchmarks/cohort.py --n 50 --runs 1     # quicker
     python benchmarks/cohort.py --sizes 50,100,200  # is the grader's memory flat in the size?
     python benchmarks/cohort.py --profile           # cProfile of grading one submission
+    python benchmarks/cohort.py --baseline df0e9bd  # interleaved with a git revision: ratios
 
 The cohort is built from the logistic-regression-from-scratch samples (``examples/``): correct
 and alternative-correct solutions, buggy ones, slow-training notebooks (a training cell of a few
@@ -16,6 +17,12 @@ reports: wall time; submissions per second; the median per-submission grader ove
 minus the time inside the student's own cells and functions, from the timings in the
 gradebook); and the peak resident memory of the grader's processes (the main process and its
 grader pool, summed, sampled from /proc; the sandboxed student processes are reported apart).
+
+With ``--baseline REF`` the same cohort is also graded by the grader as it was at git revision
+REF (checked out in a temporary worktree, run with this interpreter and its installed
+dependencies), alternating baseline and current run by run (ABBA), and the medians of the
+paired ratios current / baseline are printed: on a shared or virtual machine whose speed drifts
+from minute to minute, only runs made side by side compare.
 """
 
 from __future__ import annotations
@@ -40,7 +47,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from graders.results import SubmissionResult
@@ -78,8 +85,8 @@ SHARES = {
 # --------------------------------------------------------------------------- the cohort
 
 
-def _notebook(name: str) -> dict[str, object]:
-    data: dict[str, object] = json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
+def _notebook(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
     return data
 
 
@@ -101,7 +108,7 @@ def _slow(student: int) -> tuple[str, bytes]:
     """long_training.ipynb with a shorter training cell (a few s); 1 in 50 keeps 2 x 50,000."""
     nb = _notebook("long_training.ipynb")
     if student % 50 != 0:
-        for cell in nb["cells"]:  # type: ignore[union-attr]
+        for cell in nb["cells"]:
             source = "".join(cell["source"])
             if "50_000" in source:
                 cell["source"] = source.replace("50_000", "500")
@@ -112,7 +119,7 @@ def _solution_source() -> str:
     cells = _notebook("solution.ipynb")["cells"]
     return "\n\n".join(
         "".join(c["source"])
-        for c in cells  # type: ignore[union-attr]
+        for c in cells
         if c["cell_type"] == "code" and "def " in "".join(c["source"])
     )
 
@@ -228,7 +235,7 @@ class MemorySampler:
     def _run(self) -> None:
         while not self._stop.is_set():
             grader = [self.pid]
-            sandbox = []
+            sandbox: list[int] = []
             for pid in _descendants(self.pid):
                 (sandbox if _is_sandbox(_cmdline(pid)) else grader).append(pid)
             sizes = [_rss_kb(p) for p in grader]
@@ -264,8 +271,16 @@ def _grader_command() -> list[str]:
     return [sys.executable, "-c", "import sys; from graders.cli import main; sys.exit(main())"]
 
 
-def grade_once(cohort: Path, out: Path, jobs: int) -> Run:
+def grade_once(cohort: Path, out: Path, jobs: int, source: Path | None = None) -> Run:
+    """Grade ``cohort`` into ``out`` with ``grader grade`` in a subprocess and measure it.
+
+    ``source``: a checkout whose ``graders`` and ``reference`` packages to run instead of the
+    installed ones (a baseline revision).
+    """
     shutil.rmtree(out, ignore_errors=True)
+    env = dict(os.environ)
+    if source is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), env.get("PYTHONPATH")]))
     command = [
         *_grader_command(),
         "grade",
@@ -280,7 +295,7 @@ def grade_once(cohort: Path, out: Path, jobs: int) -> Run:
     log = out.with_suffix(".log")
     started = time.perf_counter()
     with log.open("w") as handle:
-        process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, env=env)
         sampler = MemorySampler(process.pid)
         code = process.wait()
         sampler.stop()
@@ -364,6 +379,55 @@ def _report(runs: list[Run], jobs: int) -> None:
         print(f"    {name:<34} {seconds * 1000:6.0f}")
 
 
+def _baseline_checkout(revision: str, work: Path) -> Path:
+    """A detached worktree of ``revision`` under ``work`` (removed again by ``_drop_checkout``)."""
+    folder = work / "baseline"
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--quiet", "--detach", str(folder), revision],
+        check=True,
+    )
+    return folder
+
+
+def _drop_checkout(folder: Path) -> None:
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(folder)], check=False
+    )
+
+
+def compare_with_baseline(
+    cohort: Path, work: Path, jobs: int, runs: int, revision: str
+) -> tuple[list[Run], list[Run]]:
+    """Grade ``cohort`` ``runs`` times with the baseline and with this tree, in ABBA order."""
+    checkout = _baseline_checkout(revision, work)
+    baseline: list[Run] = []
+    current: list[Run] = []
+    try:
+        for i in range(runs):
+            order = [("baseline", checkout), ("current", None)]
+            for label, source in order if i % 2 == 0 else order[::-1]:
+                run = grade_once(cohort, work / f"out-{label}-{i}", jobs, source)
+                (baseline if source is not None else current).append(run)
+                print(f"  run {i + 1} {label:>8}: {run.wall:.1f} s", flush=True)
+    finally:
+        _drop_checkout(checkout)
+    return baseline, current
+
+
+def _report_ratios(baseline: list[Run], current: list[Run], revision: str) -> None:
+    def ratio(measure: Callable[[Run], float]) -> str:
+        paired = zip(baseline, current, strict=True)
+        pairs = [measure(c) / measure(b) for b, c in paired if measure(b)]
+        return f"{statistics.median(pairs):.2f}" if pairs else "n/a"
+
+    print(f"\ncurrent / baseline ({revision}), median of {len(current)} paired ratios:")
+    print(f"  total wall time                    {ratio(lambda r: r.wall):>8}")
+    print(f"  median grader overhead/submission  {ratio(lambda r: r.median_overhead):>8}")
+    print(f"  median checks phase                {ratio(lambda r: r.breakdown['checks']):>8}")
+    print(f"  median worker start                {ratio(lambda r: r.breakdown['worker start']):>8}")
+    print(f"  peak RSS, grader processes summed  {ratio(lambda r: r.grader_peak_mb):>8}")
+
+
 # --------------------------------------------------------------------------- profiling
 
 
@@ -427,6 +491,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default=None, help="e.g. 50,100,200: peak memory per size")
     parser.add_argument("--keep", type=Path, default=None, help="build the cohort here, keep it")
     parser.add_argument("--profile", action="store_true", help="profile one submission")
+    parser.add_argument(
+        "--baseline", default=None, help="git revision to run interleaved with this tree"
+    )
     args = parser.parse_args(argv)
     if args.profile:
         profile_one()
@@ -439,6 +506,16 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(cohort, ignore_errors=True)
             counts = build_cohort(n, cohort, args.seed)
             print(f"cohort of {n} in {cohort}: {counts}", flush=True)
+            if args.baseline:
+                baseline, current = compare_with_baseline(
+                    cohort, work, args.jobs, args.runs, args.baseline
+                )
+                print(f"\n--- baseline {args.baseline}")
+                _report(baseline, args.jobs)
+                print("\n--- current")
+                _report(current, args.jobs)
+                _report_ratios(baseline, current, args.baseline)
+                continue
             runs = []
             for i in range(args.runs):
                 runs.append(grade_once(cohort, work / f"out-{n}-{i}", args.jobs))

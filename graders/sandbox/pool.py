@@ -55,7 +55,13 @@ __all__ = [
 #: two scikit-learn modules are what the assignments' solutions import; preloading them costs
 #: about a second once per zygote and saves it for every submission that imports them
 #: (benchmarks/sandbox_startup.py measures both).
-PRELOAD = ("numpy", "pandas", "scipy.special", "sklearn.linear_model", "sklearn.metrics")
+PRELOAD: tuple[str, ...] = (
+    "numpy",
+    "pandas",
+    "scipy.special",
+    "sklearn.linear_model",
+    "sklearn.metrics",
+)
 _STATUS = struct.Struct(">i")
 #: Most data files a forked worker can be given (one descriptor each, in one SCM_RIGHTS
 #: message of at most 253); a session with more starts its workers cold.
