@@ -50,6 +50,7 @@ from graders.gradebook import Gradebook
 from graders.plots import gather
 from graders.report import html
 from graders.results import SubmissionResult
+from graders.sandbox import pool
 from graders.sandbox.session import SandboxConfig
 from graders.spec import Assignment, load_assignment
 from graders.summary import CohortSummary, summarise, to_json
@@ -327,6 +328,8 @@ def _setup(
     spec = load_assignment(assignment)
     validate_assignment(spec)
     config = sandbox_config(spec, data_dir=Path(data_dir) if data_dir else None)
+    # A grader process lives for the whole batch: its zygote preloads pyplot once.
+    config = replace(config, preload=(*pool.PRELOAD, *pool.PLOTTING))
     if python:
         config = replace(config, python=python)
     return spec, config

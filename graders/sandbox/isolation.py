@@ -421,18 +421,26 @@ def worker_command(
 
 
 def zygote_command(
-    plan: Plan, info: InterpreterInfo, *, code_dir: str, zygote_args: Sequence[str]
+    plan: Plan,
+    info: InterpreterInfo,
+    *,
+    code_dir: str,
+    zygote_args: Sequence[str],
+    config_dir: str | None = None,
 ) -> tuple[list[str], dict[str, str]]:
     """The argv and environment that start the warm zygote (``zygote.py``) under ``plan``.
 
     With bwrap the zygote gets the same view as a worker, minus a scratch directory, and keeps
     two capabilities inside its user namespace (``CAP_SYS_ADMIN``, ``CAP_SETPCAP``) so that each
     forked worker can build its own pid, mount, network and IPC namespaces and private mounts
-    before dropping every capability. On the process layer it is a plain fresh interpreter.
+    before dropping every capability. On the process layer it is a plain fresh interpreter,
+    with ``config_dir`` (writable by it) as matplotlib's configuration directory.
     """
     python = [info.python, "-s", "-B"]
     if plan.kind != "bwrap" or plan.bwrap is None:
         env = scrubbed_env(home="/nonexistent", tmp="/nonexistent")
+        if config_dir is not None:
+            env["MPLCONFIGDIR"] = config_dir
         return [*python, os.path.join(code_dir, "zygote.py"), *zygote_args], env
     capabilities = ("CAP_SYS_ADMIN", "CAP_SETPCAP")
     argv, env = _bwrap_prefix(plan.bwrap, plan.tmpfs_size, info, capabilities)

@@ -83,6 +83,8 @@ class SandboxConfig:
     zygote
         Fork workers from a warm zygote (``pool.py``) when one can run here: the same
         isolation, milliseconds instead of seconds per worker. False starts every worker cold.
+    preload
+        Modules the zygote imports before it forks workers; None means ``pool.PRELOAD``.
     """
 
     python: str = sys.executable
@@ -98,6 +100,7 @@ class SandboxConfig:
     file_size_mb: int = 64
     startup_timeout: float = 60.0
     zygote: bool = True
+    preload: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -679,7 +682,9 @@ class WorkerSession:
                 self._notes.append(protected)
         self._sink = _OutputSink(config.output_cap)
         self._zygote = (
-            pool.zygote_for(self._plan, self._info, timeout=config.startup_timeout)
+            pool.zygote_for(
+                self._plan, self._info, preload=config.preload, timeout=config.startup_timeout
+            )
             if config.zygote and len(_data_entries(config.data_files)) <= pool.MAX_DATA_FILES
             else None
         )

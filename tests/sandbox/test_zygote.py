@@ -125,6 +125,45 @@ def test_the_zygote_preloads_the_libraries_and_is_undumpable(warm: WorkerSession
     assert warm.call("modules").value == [m for m in ("pandas", "scipy.special", "sklearn")]
 
 
+PLOTTER = """\
+import os
+import matplotlib
+import matplotlib.pyplot as plt
+
+fig, ax = plt.subplots(1, 2)
+ax[0].plot([0, 1], [1, 0])
+plt.savefig("figure.png")
+plt.show()
+
+def backend():
+    return matplotlib.get_backend().lower()
+
+def saved():
+    return sorted(os.listdir("."))
+"""
+
+
+@pytest.mark.parametrize("variant", ["warm", "warm, pyplot preloaded", "cold"])
+def test_plotting_code_runs_headless_beside_the_graded_code(variant: str) -> None:
+    """Students plot between their functions: an import of pyplot must not lose the cell."""
+    config = {
+        "warm": CONFIG,
+        "warm, pyplot preloaded": dataclasses.replace(
+            CONFIG, preload=(*pool.PRELOAD, *pool.PLOTTING)
+        ),
+        "cold": dataclasses.replace(CONFIG, zygote=False),
+    }[variant]
+    config = dataclasses.replace(config, cell_timeout=30.0)  # a cold worker imports pyplot itself
+    with WorkerSession(notebook(PLOTTER), config) as session:
+        assert [r.status for r in session.cell_reports] == ["ok"], session.cell_reports
+        assert session.call("backend").value == "agg"  # nothing is ever shown
+        assert session.call("saved").value == ["figure.png"]  # in its own scratch directory
+        assert session.warm == (variant != "cold")
+    if variant == "warm, pyplot preloaded":
+        preloads = [z.preloaded for z in pool._zygotes.values() if z.alive]
+        assert any("matplotlib.pyplot" in loaded for loaded in preloads)
+
+
 def test_a_warm_worker_sees_the_same_environment_as_a_cold_one(warm: WorkerSession) -> None:
     with WorkerSession(notebook(), dataclasses.replace(CONFIG, zygote=False)) as cold:
         assert warm.call("environment").value == cold.call("environment").value
