@@ -5,6 +5,7 @@ This is the only place that turns check outcomes into records; checks raise, the
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -15,7 +16,13 @@ from graders.checks.registry import resolve
 from graders.errors import CheckFailed, SubmissionError
 from graders.load import Submission, load_submission
 from graders.results import CheckResult, Plot, SubmissionResult
-from graders.sandbox.session import CallOutcome, PlannedCall, SandboxConfig, WorkerSession
+from graders.sandbox.session import (
+    CallOutcome,
+    CellReport,
+    PlannedCall,
+    SandboxConfig,
+    WorkerSession,
+)
 from graders.spec import Assignment, CheckSpec, Question
 from graders.warmup import drawing_inputs
 
@@ -133,8 +140,9 @@ def grade_submission(
     with session:
         cells_done = time.perf_counter()
         defined = session.defined()
+        unreached = _unreached_definitions(submission, session.cell_reports)
         for question in assignment.questions:
-            present = _presence_problem(question, defined)
+            present = _presence_problem(question, defined, unreached)
             if present is not None and question.optional:
                 continue
             for spec in question.checks:
@@ -199,9 +207,37 @@ def run_check(check: Callable[[CheckContext], None], ctx: CheckContext) -> Check
     return _record(question, spec, "passed", spec.points, "")
 
 
-def _presence_problem(question: Question, defined: dict[str, str]) -> str | None:
+def _unreached_definitions(
+    submission: Submission, reports: Sequence[CellReport]
+) -> dict[str, str]:
+    """Names a cell that stopped early (an error, a timeout) defines with ``def``, and why it
+    stopped: the first such cell for each name, in order."""
+    stopped = {r.number: r.message for r in reports if r.status != "ok"}
+    found: dict[str, str] = {}
+    for cell in submission.cells:
+        if cell.number in stopped:
+            for name in _DEFINITION.findall(cell.source):
+                found.setdefault(name, stopped[cell.number])
+    return found
+
+
+# A top-level ``def`` (a nested one would not be defined even if its cell ran to the end).
+_DEFINITION = re.compile(r"^def[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*\(", re.MULTILINE)
+
+
+def _presence_problem(
+    question: Question, defined: dict[str, str], unreached: Mapping[str, str]
+) -> str | None:
     kind = defined.get(question.name)
     if question.kind == "function":
+        if kind is None and question.name in unreached:
+            # The student did write it: say why it never ran, not "define it".
+            return (
+                f"`{question.name}` is written in your submission but was never defined: the "
+                f"code stopped before reaching it ({unreached[question.name]}). Fix that "
+                f"error, or move the failing line out of the way, and `{question.name}` "
+                "will be defined."
+            )
         if kind is None:
             return (
                 f"`{question.name}` is not defined in your submission. Define "

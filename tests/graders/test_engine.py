@@ -83,6 +83,14 @@ CELLS_CONTINUE = _notebook(
     "def normal_mle(x):\n    x = np.asarray(x, dtype=float)\n    return x.mean(), x.std()",
 )
 
+# Definitions a stopped cell never reached, one nested definition, and one never written.
+STOPPED_EARLY = _notebook(
+    "import numpy as np\nimport not_a_module_for_grading_tests\n\n"
+    "def bernoulli_mle(flips):\n    return float(np.mean(flips))",
+    "while True:\n    pass\n\ndef normal_mle(x):\n    return 0.0, 1.0",
+    "def helpers():\n    def normal_log_likelihood(mu, sigma, x):\n        return 0.0\n1 / 0",
+)
+
 # Short budgets, so a hang costs little, yet ample for the honest cells and calls on a busy
 # machine (these run in milliseconds).
 CELL_TIMEOUT = 3.0
@@ -106,6 +114,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graded]:
             "syntax_error": (write_source(folder, "syntax_error.py", SYNTAX_ERROR), mle),
             "template": (assignment(MLE).directory / "examples" / "template.ipynb", mle),
             "cells": (write_source(folder, "cells.ipynb", CELLS_CONTINUE), mle),
+            "stopped_early": (write_source(folder, "stopped.ipynb", STOPPED_EARLY), mle),
         }
     )
 
@@ -163,6 +172,34 @@ def test_missing_message_shows_the_signature(graded: dict[str, Graded]) -> None:
         "`grad_desc(X, y, max_iterations, alpha, initial_weights=None)` at the top level "
         "(not inside another function), spelled exactly like this."
     )
+
+
+@pytest.mark.parametrize(
+    ("check_id", "why"),
+    [
+        ("bernoulli_mle_matches_reference", "ModuleNotFoundError: No module named 'not_a_module_"),
+        ("normal_mle_matches_reference", "cell 3 ran longer than 3 s"),
+    ],
+)
+def test_a_definition_its_cell_never_reached_is_explained(
+    graded: dict[str, Graded], check_id: str, why: str
+) -> None:
+    record = graded["stopped_early"].check(check_id)
+    assert record.status == "missing"
+    name = check_id.split("_matches")[0]
+    assert record.message.startswith(
+        f"`{name}` is written in your submission but was never defined: the code stopped "
+        "before reaching it ("
+    )
+    assert why in record.message
+
+
+def test_only_top_level_definitions_count_as_written(graded: dict[str, Graded]) -> None:
+    nested = graded["stopped_early"].check("normal_log_likelihood_matches_reference")
+    never = graded["stopped_early"].check("bernoulli_log_likelihood_matches_reference")
+    for record in (nested, never):
+        assert record.status == "missing"
+        assert "is not defined in your submission" in record.message
 
 
 def test_a_value_where_a_function_is_expected_is_missing(graded: dict[str, Graded]) -> None:
