@@ -489,14 +489,14 @@ def _compare_values(
     e = np.asarray(want, dtype=np.float64)
     a = np.asarray(got, dtype=np.float64)
     with np.errstate(all="ignore"):
+        expected_finite = np.isfinite(e)
         # Most comparisons pass: one pass over the values says so. Only finite expected
         # values are admitted here (an infinite one would make every allowance infinite), and
         # NaN fails any comparison, so this agrees with the full rule below whenever it passes.
-        if np.isfinite(e).all() and (
+        if expected_finite.all() and (
             np.abs(a - e) <= tolerance.atol + tolerance.rtol * np.abs(e)
         ).all():
             return None
-        expected_finite = np.isfinite(e)
         nonfinite = expected_finite & ~np.isfinite(a)
         # Exact equality first: it makes inf == inf pass; then NaN == NaN; then the tolerance,
         # whose one denominator is the expected value.

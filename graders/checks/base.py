@@ -547,7 +547,7 @@ def expected_value(reference: Callable[..., Any], args: Args) -> Any:
     if known is not _EXPECTED:
         return known
     value = reference(*args)
-    if _is_frozen_result(value) and len(_EXPECTED) < _MAX_EXPECTED:
+    if len(_EXPECTED) < _MAX_EXPECTED and _is_frozen_result(value):
         _EXPECTED[key] = value
     return value
 

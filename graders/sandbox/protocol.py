@@ -167,25 +167,21 @@ class _Encoder:
         return len(self.arrays) - 1
 
     def part(self, value: object, max_bytes: int) -> Any:
-        """``value``'s tree if it fits in ``max_bytes`` more bytes, else an ``Unsupported`` one.
-
-        Too large or not plain data, the value crosses as the ``Unsupported`` saying why.
-        """
+        """``value``'s tree if it is plain data within ``max_bytes`` more bytes, else the tree of
+        the ``Unsupported`` saying why not."""
         arrays, size, cap = len(self.arrays), self.size, self.max_bytes
         self.max_bytes = min(cap, size + max_bytes)
         try:
             return self.tree(value)
-        except (Unencodable, RecursionError) as exc:
-            del self.arrays[arrays:]
-            self.size = size
-            if isinstance(exc, Unencodable):
-                refused = Unsupported(exc.type_name, exc.summary)
-            else:
-                refused = Unsupported(type_name(value), "nested too deeply to send")
-            self.max_bytes = cap
-            return self.tree(refused)
+        except Unencodable as exc:
+            refused = Unsupported(exc.type_name, exc.summary)
+        except RecursionError:
+            refused = Unsupported(type_name(value), "nested too deeply to send")
         finally:
             self.max_bytes = cap
+        del self.arrays[arrays:]  # what the refused value had queued
+        self.size = size
+        return self.tree(refused)
 
     def tree(self, value: Any, depth: int = 0) -> Any:
         # Charges bound the JSON text from above: a float needs at most 24 characters, an int
@@ -583,14 +579,15 @@ def _read_npy(frame: bytes, max_array_bytes: int) -> np.ndarray:
 
 
 def _fields(node: dict[str, Any], *names: str) -> None:
-    if node.keys() != {"t", *names}:
+    expected = _FIELD_SETS.get(names)
+    if expected is None:  # names are literals of this module: a handful of sets in all
+        expected = _FIELD_SETS[names] = frozenset({"t", *names})
+    if node.keys() != expected:
         raise WireError(f"node {node.get('t')!r} has fields {sorted(node)}, expected {names}")
 
 
+_FIELD_SETS: dict[tuple[str, ...], frozenset[str]] = {}
 _JSON_LEAVES = frozenset({type(None), bool, int, float, str})
-_TUPLE_FIELDS = frozenset({"t", "v"})
-_DICT_FIELDS = frozenset({"t", "k", "v"})
-_ARRAY_FIELDS = frozenset({"t", "i"})
 
 
 def _from_tree(node: Any, arrays: list[np.ndarray], depth: int) -> object:
@@ -606,16 +603,13 @@ def _from_tree(node: Any, arrays: list[np.ndarray], depth: int) -> object:
     tree: dict[str, Any] = node
     tag = tree.get("t")
     if tag == "nd":
-        if tree.keys() != _ARRAY_FIELDS:
-            _fields(tree, "i")
+        _fields(tree, "i")
         return _array_at(tree["i"], arrays)
     if tag == "tuple":
-        if tree.keys() != _TUPLE_FIELDS:
-            _fields(tree, "v")
+        _fields(tree, "v")
         return tuple(_items_from(_list(tree["v"]), arrays, depth))
     if tag == "dict":
-        if tree.keys() != _DICT_FIELDS:
-            _fields(tree, "k", "v")
+        _fields(tree, "k", "v")
         keys = _items_from(_list(tree["k"]), arrays, depth)
         values = _items_from(_list(tree["v"]), arrays, depth)
         if len(keys) != len(values):

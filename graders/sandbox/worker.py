@@ -306,11 +306,6 @@ class _Runner:
             )
         return None
 
-    @staticmethod
-    def _sendable(value: object, budget: int) -> object:
-        # Encoded with the reply: too large or not plain data, it crosses as Unsupported.
-        return protocol.Budgeted(value, budget)
-
     def call_many(self, request: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """Run each call in turn; stop after the first reply whose status is in BATCH_ENDS.
 
@@ -353,16 +348,16 @@ class _Runner:
         # Value and arguments share one reply: half of the cap each keeps it under the cap.
         half = (self.max_bytes if max_bytes is None else max_bytes) // 2
         per_arg = half // max(len(args), 1)
-        args_after = (
+        args_after: list[object] | None = (
             [
-                sent if type(sent) is protocol.FunctionSpec else self._sendable(real, per_arg)
+                sent if type(sent) is protocol.FunctionSpec else protocol.Budgeted(real, per_arg)
                 for sent, real in _pairs(args, real_args)
             ]
             if request.get("return_args", True) is not False
             else None
         )
-        if status == "ok":
-            value = self._sendable(value, half)
+        if status == "ok":  # encoded with the reply: too large or not data, it is Unsupported
+            value = protocol.Budgeted(value, half)
         return _reply(status, value, message, args_after, seconds)
 
     def value(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -370,7 +365,7 @@ class _Runner:
         missing = self._missing(name, callable_needed=False)
         if missing is not None:
             return _reply("missing", message=missing)
-        return _reply("ok", self._sendable(self.namespace[name], self.max_bytes // 2))  # type: ignore[index]
+        return _reply("ok", protocol.Budgeted(self.namespace[name], self.max_bytes // 2))  # type: ignore[index]
 
 
 def _materialised(arg: object) -> object:
