@@ -40,8 +40,16 @@ except ImportError:
     pass
 
 if TYPE_CHECKING:  # the type checker sees the package; at run time they are plain siblings
+    from signal import getsignal as _get_handler
+    from signal import setitimer as _setitimer
+    from signal import signal as _set_handler
+
     from graders.sandbox import functions, isolation, protocol
-else:
+else:  # the C functions behind ``signal``'s wrappers (same signatures, no enum conversions)
+    from _signal import getsignal as _get_handler
+    from _signal import setitimer as _setitimer
+    from _signal import signal as _set_handler
+
     import functions
     import isolation
     import protocol
@@ -55,6 +63,7 @@ _OWN_FILES = frozenset(
     if module_file
     for path in (module_file, os.path.abspath(module_file))
 )
+_SIGALRM, _ITIMER_REAL = int(signal.SIGALRM), signal.ITIMER_REAL  # bound before student code
 _TICK = 0.05  # after the budget, the alarm repeats: student code that swallows it gets it again
 _MAX_FRAMES = 8
 _MAX_TEXT = 1000
@@ -65,10 +74,16 @@ class _Timeout(BaseException):
 
 
 class _Alarm:
-    """A per-operation time budget delivered as ``_Timeout`` by SIGALRM."""
+    """A per-operation time budget delivered as ``_Timeout`` by SIGALRM.
+
+    It uses the C functions of ``_signal``, bound when the worker starts: ``signal.signal``
+    converts every handler to and from an enum (a tenth of a small call's bookkeeping), and a
+    student who replaces ``signal.signal`` or ``signal.setitimer`` cannot disable the budget.
+    """
 
     def __init__(self) -> None:
         self.armed = False
+        self._handler = self._ring  # one bound method, so that it can be recognised by identity
 
     def _ring(self, signum: int, frame: types.FrameType | None) -> None:
         if not self.armed:
@@ -78,13 +93,14 @@ class _Alarm:
         raise _Timeout()
 
     def arm(self, seconds: float) -> None:
-        signal.signal(signal.SIGALRM, self._ring)  # re-installed: a student may have replaced it
+        if _get_handler(_SIGALRM) is not self._handler:  # a student may have replaced it
+            _set_handler(_SIGALRM, self._handler)
         self.armed = True
-        signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001), _TICK)
+        _setitimer(_ITIMER_REAL, max(seconds, 0.001), _TICK)
 
     def disarm(self) -> None:
         self.armed = False
-        signal.setitimer(signal.ITIMER_REAL, 0, 0)
+        _setitimer(_ITIMER_REAL, 0, 0)
 
 
 def _ignore(*args: object, **kwargs: object) -> None:

@@ -365,6 +365,30 @@ def test_npy_data_shorter_than_its_header_says_is_rejected() -> None:
         decode(message({"t": "nd", "i": 0}, npy(np.zeros(10))[:-8]))
 
 
+def test_a_header_read_before_is_still_checked_against_each_cap_and_length() -> None:
+    # Headers are parsed once and remembered; what depends on the reader must not be.
+    data = npy(np.arange(16.0))
+    assert_array_equal(decode(message({"t": "nd", "i": 0}, data)), np.arange(16.0))
+    with pytest.raises(WireError, match="exceeds the cap of 64 bytes"):
+        decode(message({"t": "nd", "i": 0}, data), max_array_bytes=64, max_total_bytes=4096)
+    with pytest.raises(WireError, match="expected 128"):
+        decode(message({"t": "nd", "i": 0}, data[:-8]))
+    forbidden = npy(np.zeros(16, dtype=object))
+    for _ in range(2):  # refused headers are never remembered as good ones
+        with pytest.raises(WireError, match="forbidden dtype object"):
+            decode(message({"t": "nd", "i": 0}, forbidden))
+
+
+def test_a_flood_of_distinct_headers_keeps_the_remembered_layouts_bounded() -> None:
+    from graders.sandbox import protocol
+
+    for length in range(3 * protocol._MAX_HEADERS):
+        decode(message({"t": "nd", "i": 0}, npy(np.zeros(length % 4096 + length // 4096))))
+    assert 0 < len(protocol._NPY_LAYOUTS) <= protocol._MAX_HEADERS
+    for length in (3, 5000):  # and still reads what comes after it
+        assert_array_equal(decode(encode(np.ones(length))), np.ones(length))
+
+
 def test_frame_length_two_to_the_63_is_rejected_without_reading() -> None:
     reads: list[int] = []
 

@@ -525,3 +525,25 @@ def test_process_layer_runs_a_root_grader_s_worker_as_nobody(world_readable_pyth
         finally:
             shutil.rmtree(private.parent)
         assert secret.exists()
+
+
+def test_a_student_who_replaces_the_signal_functions_still_gets_the_time_budget() -> None:
+    # Ignoring SIGALRM and turning signal.signal / signal.setitimer into no-ops must not let a
+    # loop run on until the parent's backstop kills the process: the worker bound its own.
+    submission = notebook(
+        (
+            1,
+            "import signal\n"
+            "signal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
+            "signal.signal = lambda *args: None\n"
+            "signal.setitimer = lambda *args: (0.0, 0.0)\n"
+            "signal.SIGALRM = signal.SIGINT\n"
+            "def spin():\n    while True:\n        pass\n"
+            "def ok():\n    return 'alive'\n",
+        ),
+    )
+    with WorkerSession(submission, CONFIG) as session:
+        outcome = session.call("spin", timeout=0.3)
+        assert outcome.status == "timeout"
+        assert session.call("ok").value == "alive"
+        assert session.restarts == 0  # interrupted inside the worker, not killed
