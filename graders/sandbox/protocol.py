@@ -480,6 +480,7 @@ def _npy_layout(frame: bytes) -> _Layout:
 
 
 def _checked_layout(dtype: Any, shape: Any, fortran_order: Any, offset: int) -> _Layout:
+    """The layout of a parsed header, if its dtype may cross and its shape is sane."""
     if dtype.type not in _SCALAR_TYPES or dtype.names is not None or dtype.hasobject:
         raise WireError(f"forbidden dtype {dtype}")
     if (
