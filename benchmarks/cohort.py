@@ -5,6 +5,7 @@
     python benchmarks/cohort.py --sizes 50,100,200  # is the grader's memory flat in the size?
     python benchmarks/cohort.py --profile           # cProfile of grading one submission
     python benchmarks/cohort.py --baseline df0e9bd  # interleaved with a git revision: ratios
+    python benchmarks/cohort.py --max-examples 10   # every search capped: what it would save
 
 The cohort is built from the logistic-regression-from-scratch samples (``examples/``): correct
 and alternative-correct solutions, buggy ones, slow-training notebooks (a training cell of a few
@@ -23,6 +24,11 @@ REF (checked out in a temporary worktree, run with this interpreter and its inst
 dependencies), alternating baseline and current run by run (ABBA), and the medians of the
 paired ratios current / baseline are printed: on a shared or virtual machine whose speed drifts
 from minute to minute, only runs made side by side compare.
+
+With ``--max-examples N`` the cohort is graded against a temporary copy of the assignment whose
+every check declares ``max_examples = N`` (or less): the speed that weaker Hypothesis searches
+would buy, and the check verdicts they give on the same cohort (counted by status, to set beside
+a run without the cap). It measures a trade-off; it does not recommend one.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ import json
 import os
 import pstats
 import random
+import re
 import resource
 import shutil
 import sqlite3
@@ -262,6 +269,7 @@ class Run:
     sandbox_peak_mb: float
     breakdown: dict[str, float]
     statuses: dict[str, int]
+    verdicts: dict[str, int]  # check rows by status (passed, failed, error, ...)
 
 
 def _grader_command() -> list[str]:
@@ -271,11 +279,13 @@ def _grader_command() -> list[str]:
     return [sys.executable, "-c", "import sys; from graders.cli import main; sys.exit(main())"]
 
 
-def grade_once(cohort: Path, out: Path, jobs: int, source: Path | None = None) -> Run:
+def grade_once(
+    cohort: Path, out: Path, jobs: int, source: Path | None = None, assignment: str = SLUG
+) -> Run:
     """Grade ``cohort`` into ``out`` with ``grader grade`` in a subprocess and measure it.
 
     ``source``: a checkout whose ``graders`` and ``reference`` packages to run instead of the
-    installed ones (a baseline revision).
+    installed ones (a baseline revision). ``assignment``: a slug or an assignment directory.
     """
     shutil.rmtree(out, ignore_errors=True)
     env = dict(os.environ)
@@ -286,7 +296,7 @@ def grade_once(cohort: Path, out: Path, jobs: int, source: Path | None = None) -
         "grade",
         str(cohort),
         "--assignment",
-        SLUG,
+        assignment,
         "--out",
         str(out),
         "--jobs",
@@ -307,6 +317,7 @@ def grade_once(cohort: Path, out: Path, jobs: int, source: Path | None = None) -
         "SELECT status, seconds, cells_seconds, student_seconds, overhead_seconds, timings_json "
         "FROM submissions"
     ).fetchall()
+    verdicts = dict(db.execute("SELECT status, COUNT(*) FROM checks GROUP BY status").fetchall())
     db.close()
     statuses: dict[str, int] = {}
     for row in rows:
@@ -337,6 +348,7 @@ def grade_once(cohort: Path, out: Path, jobs: int, source: Path | None = None) -
             "plots": median_of(lambda t: t.get("plots", 0.0)),
         },
         statuses=statuses,
+        verdicts=verdicts,
     )
 
 
@@ -374,6 +386,7 @@ def _report(runs: list[Run], jobs: int) -> None:
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"  getrusage(CHILDREN).ru_maxrss      {children:8.0f} MB (largest reaped process)")
     print(f"  statuses                           {mid.statuses}")
+    print(f"  check verdicts                     {dict(sorted(mid.verdicts.items()))}")
     print("  median per-submission phases (graded submissions, ms):")
     for name, seconds in mid.breakdown.items():
         print(f"    {name:<34} {seconds * 1000:6.0f}")
@@ -396,7 +409,7 @@ def _drop_checkout(folder: Path) -> None:
 
 
 def compare_with_baseline(
-    cohort: Path, work: Path, jobs: int, runs: int, revision: str
+    cohort: Path, work: Path, jobs: int, runs: int, revision: str, assignment: str = SLUG
 ) -> tuple[list[Run], list[Run]]:
     """Grade ``cohort`` ``runs`` times with the baseline and with this tree, in ABBA order."""
     checkout = _baseline_checkout(revision, work)
@@ -406,7 +419,7 @@ def compare_with_baseline(
         for i in range(runs):
             order = [("baseline", checkout), ("current", None)]
             for label, source in order if i % 2 == 0 else order[::-1]:
-                run = grade_once(cohort, work / f"out-{label}-{i}", jobs, source)
+                run = grade_once(cohort, work / f"out-{label}-{i}", jobs, source, assignment)
                 (baseline if source is not None else current).append(run)
                 print(f"  run {i + 1} {label:>8}: {run.wall:.1f} s", flush=True)
     finally:
@@ -426,6 +439,42 @@ def _report_ratios(baseline: list[Run], current: list[Run], revision: str) -> No
     print(f"  median checks phase                {ratio(lambda r: r.breakdown['checks']):>8}")
     print(f"  median worker start                {ratio(lambda r: r.breakdown['worker start']):>8}")
     print(f"  peak RSS, grader processes summed  {ratio(lambda r: r.grader_peak_mb):>8}")
+
+
+# --------------------------------------------------------------------------- weaker searches
+
+# One check of an assignment.toml: an inline table on its own line, ``{ id = "...", ... }``.
+_CHECK_LINE = re.compile(
+    r'^(?P<indent>\s*)\{ *id *= *"(?P<id>[^"]+)"(?P<rest>.*?) *\}(?P<tail>,?\s*)$'
+)
+_MAX_EXAMPLES = re.compile(r",\s*max_examples\s*=\s*(\d+)")
+
+
+def capped_assignment(cap: int, folder: Path) -> Path:
+    """A copy of the assignment (data included) in ``folder`` whose every check declares
+    ``max_examples = min(its own, cap)``; the copy is loaded and checked before use."""
+    from graders.spec import load_assignment
+
+    target = folder / f"max-examples-{cap}" / SLUG  # the directory must bear the slug
+    shutil.copytree(ROOT / "assignments" / SLUG, target, ignore=shutil.ignore_patterns("examples"))
+    spec = target / "assignment.toml"
+    lines = []
+    for line in spec.read_text(encoding="utf-8").splitlines(keepends=True):
+        match = _CHECK_LINE.match(line)
+        if match is not None:
+            found = _MAX_EXAMPLES.search(match["rest"])
+            own = int(found[1]) if found else cap
+            rest = _MAX_EXAMPLES.sub("", match["rest"])
+            line = (
+                f'{match["indent"]}{{ id = "{match["id"]}"{rest}, '
+                f"max_examples = {min(own, cap)} }}{match['tail']}"
+            )
+        lines.append(line)
+    spec.write_text("".join(lines), encoding="utf-8")
+    checks = [c for q in load_assignment(target).questions for c in q.checks]
+    if not checks or any(c.max_examples > cap for c in checks):
+        raise SystemExit(f"could not cap every check of {spec} at {cap} examples")
+    return target
 
 
 # --------------------------------------------------------------------------- profiling
@@ -494,12 +543,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--baseline", default=None, help="git revision to run interleaved with this tree"
     )
+    parser.add_argument(
+        "--max-examples",
+        type=int,
+        default=None,
+        help="cap every check's Hypothesis search at this many examples (a trade-off study)",
+    )
     args = parser.parse_args(argv)
     if args.profile:
         profile_one()
         return 0
     work = Path(tempfile.mkdtemp(prefix="grader-cohort-"))
     try:
+        assignment = SLUG
+        if args.max_examples is not None:
+            assignment = str(capped_assignment(args.max_examples, work))
+            print(f"every search capped at {args.max_examples} examples: {assignment}")
         sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [args.n]
         for n in sizes:
             cohort = (args.keep or work) / f"cohort-{n}"
@@ -508,7 +567,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"cohort of {n} in {cohort}: {counts}", flush=True)
             if args.baseline:
                 baseline, current = compare_with_baseline(
-                    cohort, work, args.jobs, args.runs, args.baseline
+                    cohort, work, args.jobs, args.runs, args.baseline, assignment
                 )
                 print(f"\n--- baseline {args.baseline}")
                 _report(baseline, args.jobs)
@@ -518,7 +577,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             runs = []
             for i in range(args.runs):
-                runs.append(grade_once(cohort, work / f"out-{n}-{i}", args.jobs))
+                runs.append(grade_once(cohort, work / f"out-{n}-{i}", args.jobs, None, assignment))
                 print(f"  run {i + 1}: {runs[-1].wall:.1f} s", flush=True)
             _report(runs, args.jobs)
     finally:
