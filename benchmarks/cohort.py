@@ -419,7 +419,9 @@ def compare_with_baseline(
         for i in range(runs):
             order = [("baseline", checkout), ("current", None)]
             for label, source in order if i % 2 == 0 else order[::-1]:
-                run = grade_once(cohort, work / f"out-{label}-{i}", jobs, source, assignment)
+                run = grade_once(
+                    cohort, work / f"out-{label}-{i}", jobs, source, assignment=assignment
+                )
                 (baseline if source is not None else current).append(run)
                 print(f"  run {i + 1} {label:>8}: {run.wall:.1f} s", flush=True)
     finally:
@@ -577,7 +579,9 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             runs = []
             for i in range(args.runs):
-                runs.append(grade_once(cohort, work / f"out-{n}-{i}", args.jobs, None, assignment))
+                runs.append(
+                    grade_once(cohort, work / f"out-{n}-{i}", args.jobs, assignment=assignment)
+                )
                 print(f"  run {i + 1}: {runs[-1].wall:.1f} s", flush=True)
             _report(runs, args.jobs)
     finally:

@@ -493,9 +493,10 @@ def _compare_values(
         # Most comparisons pass: one pass over the values says so. Only finite expected
         # values are admitted here (an infinite one would make every allowance infinite), and
         # NaN fails any comparison, so this agrees with the full rule below whenever it passes.
-        if expected_finite.all() and (
-            np.abs(a - e) <= tolerance.atol + tolerance.rtol * np.abs(e)
-        ).all():
+        if (
+            expected_finite.all()
+            and (np.abs(a - e) <= tolerance.atol + tolerance.rtol * np.abs(e)).all()
+        ):
             return None
         nonfinite = expected_finite & ~np.isfinite(a)
         # Exact equality first: it makes inf == inf pass; then NaN == NaN; then the tolerance,

@@ -207,9 +207,7 @@ def run_check(check: Callable[[CheckContext], None], ctx: CheckContext) -> Check
     return _record(question, spec, "passed", spec.points, "")
 
 
-def _unreached_definitions(
-    submission: Submission, reports: Sequence[CellReport]
-) -> dict[str, str]:
+def _unreached_definitions(submission: Submission, reports: Sequence[CellReport]) -> dict[str, str]:
     """Names a cell that stopped early (an error, a timeout) defines with ``def``, and why it
     stopped: the first such cell for each name, in order."""
     stopped = {r.number: r.message for r in reports if r.status != "ok"}

@@ -38,6 +38,7 @@ __all__ = [
     "Plan",
     "apply_rlimits",
     "descendants",
+    "kill_all",
     "describe_exit",
     "describe_interpreter",
     "hidden_paths",
@@ -744,3 +745,12 @@ def descendants(pid: int) -> list[int]:
         found += below
         frontier += below
     return found
+
+
+def kill_all(pids: Iterable[int]) -> None:
+    """SIGKILL each of ``pids``; one that is already gone (or not ours to kill) is skipped."""
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass

@@ -253,11 +253,7 @@ class _ColdProcess:
         if process.poll() is None:
             # Inside-out: killing bwrap's child first lets bwrap reap it and exit by itself,
             # instead of leaving a zombie for whichever init adopts it.
-            for pid in isolation.descendants(process.pid):
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
+            isolation.kill_all(isolation.descendants(process.pid))
             if self.bwrap:
                 try:
                     process.wait(timeout=1)

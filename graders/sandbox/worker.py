@@ -456,7 +456,7 @@ def _serve(channel: _Channel) -> int:
             except StopIteration:
                 break
             except Exception as exc:  # a worker bug, or a sabotaged worker
-                reply = _reply("internal", message=f"the sandbox worker failed: {exc!r}")
+                reply = _failed(exc)
             reply["id"] = request_id
             try:
                 channel.send(reply)
@@ -466,11 +466,15 @@ def _serve(channel: _Channel) -> int:
             except OSError:  # the grader is gone
                 raise
             except Exception as exc:  # encoding a pandas object the student sabotaged
-                failed = f"the sandbox worker failed: {exc!r}"
-                channel.send({"id": request_id, **_reply("internal", message=failed)})
+                channel.send({"id": request_id, **_failed(exc)})
                 break
             if reply["status"] == "internal":
                 break
+
+
+def _failed(exc: Exception) -> dict[str, Any]:
+    """The reply for a call the worker's own code could not finish (a bug, or sabotage)."""
+    return _reply("internal", message=f"the sandbox worker failed: {exc!r}")
 
 
 def serve(request_fd: int, reply_fd: int, max_bytes: int) -> int:

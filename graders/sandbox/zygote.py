@@ -293,23 +293,14 @@ def _wait_or_kill(pid: int, kill_fd: int, mode: str) -> int:
             poller.unregister(kill_fd)
     if mode != "bwrap":
         _kill_job(pid, mode)  # whatever it left behind: its process group, our other children
-        for orphan in isolation.descendants(os.getpid()):
-            try:
-                os.kill(orphan, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+        isolation.kill_all(isolation.descendants(os.getpid()))
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status)
 
 
 def _kill_job(pid: int, mode: str) -> None:
     """In bwrap the worker is pid 1 of its namespace: killing it kills everything in there."""
-    targets = [pid] if mode == "bwrap" else [pid, *isolation.descendants(pid)]
-    for target in targets:
-        try:
-            os.kill(target, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+    isolation.kill_all([pid] if mode == "bwrap" else [pid, *isolation.descendants(pid)])
     if mode != "bwrap":
         try:
             os.killpg(pid, signal.SIGKILL)  # the worker is its session's and group's leader
