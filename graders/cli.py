@@ -8,14 +8,19 @@ discovered). Exit codes are documented in ``graders.exitcodes`` and in ``grader 
 from __future__ import annotations
 
 import argparse
+import os
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 
 from rich.console import Console
 
 from graders.commands import check, grade, samples, validate
-from graders.errors import SpecError
+from graders.errors import SandboxError, SpecError
 from graders.exitcodes import EPILOG, EXIT_INTERNAL, EXIT_USAGE
+from graders.sandbox.isolation import forced_layer
+from graders.spec import ASSIGNMENTS_ENV
 
 COMMANDS = (check, grade, samples, validate)
 
@@ -30,7 +35,33 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
         command.add_parser(sub)
+    for command_parser in sub.choices.values():  # every command finds assignments the same way
+        command_parser.add_argument(
+            "--assignments",
+            type=Path,
+            metavar="DIR",
+            default=None,
+            help=f"folder holding <slug>/assignment.toml folders (default: ${ASSIGNMENTS_ENV} "
+            "if set, else the assignments bundled with the grader)",
+        )
     return parser
+
+
+@contextmanager
+def _assignments_from(folder: Path | None) -> Iterator[None]:
+    """Point slugs at ``folder`` for this command (and the grader processes it starts)."""
+    if folder is None:
+        yield
+        return
+    before = os.environ.get(ASSIGNMENTS_ENV)
+    os.environ[ASSIGNMENTS_ENV] = str(folder.expanduser().resolve())
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(ASSIGNMENTS_ENV, None)
+        else:
+            os.environ[ASSIGNMENTS_ENV] = before
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -41,7 +72,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
     try:
-        return int(args.run(args))
+        forced_layer()  # a misspelt GRADER_ISOLATION is the caller's mistake, said before grading
+    except SandboxError as exc:
+        Console(stderr=True).print(f"grader: {exc}")
+        return EXIT_USAGE
+    try:
+        with _assignments_from(args.assignments):
+            return int(args.run(args))
     except SpecError as exc:
         Console(stderr=True).print(f"grader: {exc}")
         return EXIT_USAGE

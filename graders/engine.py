@@ -172,7 +172,7 @@ def grade_submission(
             status="graded",
             checks=tuple(checks),
             isolation=session.isolation,
-            notes=submission.notes,
+            notes=(*submission.notes, *session.notes),  # the loader's, then the layer's
             cell_reports=tuple(
                 {"cell": r.number, "status": r.status, "message": r.message}
                 for r in session.cell_reports

@@ -8,6 +8,8 @@ validates shape and types, so it never imports the references.
 
 from __future__ import annotations
 
+import importlib.resources
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,7 +23,41 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-ASSIGNMENTS_DIR = Path(__file__).resolve().parent.parent / "assignments"
+ASSIGNMENTS_ENV = "GRADER_ASSIGNMENTS"
+"""Environment variable naming an instructor's own folder of assignments (``--assignments DIR``)."""
+
+
+def bundled_assignments() -> Path:
+    """The assignments shipped with the package (``assignments/`` of the source tree).
+
+    Installed as the package ``graders.assignments`` (a wheel carries it as package data; an
+    editable install maps it to the checkout), so slugs resolve from any working directory.
+    """
+    root = importlib.resources.files("graders.assignments")
+    if not isinstance(root, Path):  # a zipped install: the worker needs real files to copy
+        raise SpecError(f"the bundled assignments are not on the filesystem ({root}); "
+                        f"install the grader unzipped or set {ASSIGNMENTS_ENV}")
+    return root
+
+
+ASSIGNMENTS_DIR = bundled_assignments()
+
+
+def assignments_root() -> Path:
+    """Where slugs are looked up: ``$GRADER_ASSIGNMENTS`` if set, else the bundled ones.
+
+    Raises
+    ------
+    SpecError
+        If the chosen folder does not exist.
+    """
+    chosen = os.environ.get(ASSIGNMENTS_ENV, "")
+    if not chosen:
+        return ASSIGNMENTS_DIR
+    root = Path(chosen).expanduser()
+    if not root.is_dir():
+        raise SpecError(f"the assignments folder {str(root)!r} ({ASSIGNMENTS_ENV}) does not exist")
+    return root
 
 QuestionKind = Literal["function", "value"]
 
@@ -107,12 +143,14 @@ class Assignment:
         raise KeyError(f"no question {question_id!r} in {self.slug}; known: {known}")
 
 
-def available_assignments(root: Path = ASSIGNMENTS_DIR) -> tuple[str, ...]:
-    """Slugs of every directory under ``root`` that holds an ``assignment.toml``, sorted."""
+def available_assignments(root: Path | None = None) -> tuple[str, ...]:
+    """Slugs of every directory under ``root`` (default :func:`assignments_root`) that holds an
+    ``assignment.toml``, sorted."""
+    root = assignments_root() if root is None else root
     return tuple(sorted(p.parent.name for p in root.glob("*/assignment.toml")))
 
 
-def load_assignment(slug_or_path: str | Path, root: Path = ASSIGNMENTS_DIR) -> Assignment:
+def load_assignment(slug_or_path: str | Path, root: Path | None = None) -> Assignment:
     """Load and validate an assignment spec.
 
     Parameters
@@ -120,13 +158,14 @@ def load_assignment(slug_or_path: str | Path, root: Path = ASSIGNMENTS_DIR) -> A
     slug_or_path
         A slug under ``root`` (``"mle"``), or a path to a directory or an ``assignment.toml``.
     root
-        Where slugs are looked up.
+        Where slugs are looked up (default :func:`assignments_root`).
 
     Raises
     ------
     SpecError
         Unknown slug, unreadable TOML, or a field of the wrong type, with the field's path.
     """
+    root = assignments_root() if root is None else root
     path = Path(slug_or_path)
     if path.suffix != ".toml":
         path = (

@@ -17,6 +17,10 @@ WEAK_ISOLATION = (
 )
 
 
+ISOLATION_NOTE = "isolation:"
+"""How the sandbox's note on a weaker layer begins (``graders.sandbox.isolation.Plan.note``)."""
+
+
 def render(result: SubmissionResult, console: Console) -> None:
     """Print ``result`` to ``console``: summary table, failures, cell problems, notes."""
     console.print(Text(f"{result.assignment} — {result.student}", style="bold"))
@@ -44,10 +48,13 @@ def render(result: SubmissionResult, console: Console) -> None:
     if problems:
         body = "\n".join(str(c.get("message", "")) for c in problems)
         console.print(Panel(body, title="Cells that did not run to the end", border_style="yellow"))
+    layer = [n for n in result.notes if n.startswith(ISOLATION_NOTE)]
     for note in result.notes:
-        console.print(Text(f"note: {note}", style="dim"))
-    if result.isolation != "bwrap":
-        console.print(Text(WEAK_ISOLATION, style="yellow"))
+        if note not in layer:
+            console.print(Text(f"note: {note}", style="dim"))
+    if result.isolation != "bwrap":  # one warning: the layer's own words when it gave them
+        warning = f"Warning: {layer[0]}" if layer else WEAK_ISOLATION
+        console.print(Text(warning, style="yellow"))
 
 
 def _failure_panel(check: CheckResult) -> Panel:

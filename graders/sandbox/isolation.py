@@ -32,6 +32,7 @@ from pathlib import Path
 
 __all__ = [
     "CODE_DIR",
+    "ISOLATION_ENV",
     "NOBODY",
     "SCRATCH_DIR",
     "InterpreterInfo",
@@ -41,6 +42,7 @@ __all__ = [
     "kill_all",
     "describe_exit",
     "describe_interpreter",
+    "forced_layer",
     "hidden_paths",
     "install_seccomp",
     "plan_isolation",
@@ -54,6 +56,9 @@ CODE_DIR = "/sandbox"  # where the worker's code appears inside bwrap (read-only
 SCRATCH_DIR = "/scratch"  # the private, writable working directory inside bwrap
 TMPFS_BYTES = 64 * 2**20
 NOBODY = 65534
+ISOLATION_ENV = "GRADER_ISOLATION"
+"""Environment variable that replaces a requested "auto" layer ("bwrap" or "process"): CI runs
+the sandbox tests a second time with ``GRADER_ISOLATION=process``."""
 _PR_SET_DUMPABLE = 4
 _BWRAP_BASE = (
     "--unshare-all",  # user, pid, net, ipc, uts and cgroup namespaces
@@ -201,13 +206,32 @@ class Plan:
     user: int | None = None
 
 
+def forced_layer() -> str | None:
+    """The layer ``$GRADER_ISOLATION`` asks for, or None when it is unset or empty.
+
+    Raises
+    ------
+    graders.errors.SandboxError
+        If it names no layer.
+    """
+    from graders.errors import SandboxError
+
+    forced = os.environ.get(ISOLATION_ENV, "").strip()
+    if forced and forced not in ("auto", "bwrap", "process"):
+        raise SandboxError(
+            f"{ISOLATION_ENV}={forced!r} is not a layer; use 'auto', 'bwrap' or 'process'"
+        )
+    return forced or None
+
+
 def plan_isolation(requested: str, python: str | None = None) -> Plan:
     """Pick the layer for ``requested`` ("auto", "bwrap" or "process").
 
     Parameters
     ----------
     requested
-        ``"auto"``: bwrap if its probe passes, else the process layer, with a note saying so.
+        ``"auto"``: bwrap if its probe passes, else the process layer, with a note saying so;
+        ``$GRADER_ISOLATION`` (``"bwrap"`` or ``"process"``), when set, replaces ``"auto"``.
     python
         The worker's interpreter; on the process layer a root grader runs the worker as uid
         65534 when that user can run this interpreter.
@@ -219,6 +243,11 @@ def plan_isolation(requested: str, python: str | None = None) -> Plan:
     """
     from graders.errors import SandboxError
 
+    forced = forced_layer()
+    if requested == "auto" and forced:
+        if forced == "process":
+            return _process_plan(f"isolation: process layer only ({ISOLATION_ENV}=process)", python)
+        requested = forced
     if requested == "process":
         return _process_plan("isolation: process layer only (as configured)", python)
     if requested not in ("auto", "bwrap"):

@@ -19,8 +19,6 @@ import graders
 from graders.load import Cell, Submission
 from graders.sandbox import FunctionSpec, SandboxConfig, Unsupported, WorkerSession, isolation
 
-BWRAP = isolation.plan_isolation("auto").kind == "bwrap"
-NO_BWRAP = "bubblewrap is not usable on this machine; the file-system isolation cannot be tested"
 REPO = Path(graders.__file__).resolve().parents[1]
 
 
@@ -348,7 +346,7 @@ def test_environment_is_scrubbed(session: WorkerSession) -> None:
     assert set(names) <= set(isolation.scrubbed_env("", "")) | {"PWD"}
 
 
-@pytest.mark.skipif(not BWRAP, reason=NO_BWRAP)
+@pytest.mark.bwrap
 def test_bwrap_hides_the_grader_and_the_reference(session: WorkerSession) -> None:
     assert session.isolation == "bwrap"
     for module in ("reference", "graders"):
@@ -470,25 +468,34 @@ def test_process_layer_runs_the_same_way_and_says_it_is_weaker() -> None:
         assert session.call("ok").value == "alive"
 
 
-@pytest.fixture(scope="module")
-def world_readable_python() -> Iterator[str]:
-    """A venv of the system Python that reaches our numpy, readable by uid 65534."""
+def _system_venv(root: str) -> str:
+    """A venv of the system Python under ``root`` holding a copy of our numpy (a link to it would
+    fail where our venv lies in a folder uid 65534 cannot enter, such as a 0700 ``mktemp -d``)."""
     system = shutil.which("python3", path="/usr/bin")
     if os.geteuid() != 0 or system is None:
         pytest.skip("needs root and /usr/bin/python3 to test dropping to uid 65534")
+    venv = os.path.join(root, "venv")
+    created = subprocess.run([system, "-m", "venv", "--without-pip", venv], capture_output=True)
+    site = next(Path(venv).glob("lib/python3*/site-packages"), None)
+    if created.returncode != 0 or site is None:
+        pytest.skip("the system Python cannot create a venv here")
+    source = Path(np.__file__).parent
+    shutil.copytree(source, site / "numpy", symlinks=True)
+    for libs in source.parent.glob("numpy.libs"):
+        shutil.copytree(libs, site / libs.name, symlinks=True)
+    python = os.path.join(venv, "bin", "python")
+    if subprocess.run([python, "-c", "import numpy"], capture_output=True).returncode:
+        pytest.skip("the system Python cannot import this numpy")
+    return python
+
+
+@pytest.fixture(scope="module")
+def world_readable_python() -> Iterator[str]:
+    """A venv of the system Python with our numpy, readable by uid 65534."""
     root = tempfile.mkdtemp(prefix="grader-test-venv-")
     try:
         os.chmod(root, 0o755)
-        venv = os.path.join(root, "venv")
-        created = subprocess.run([system, "-m", "venv", "--without-pip", venv], capture_output=True)
-        site = next(Path(venv).glob("lib/python3*/site-packages"), None)
-        if created.returncode != 0 or site is None:
-            pytest.skip("the system Python cannot create a venv here")
-        (site / "numpy-link.pth").write_text(str(Path(np.__file__).parents[1]) + "\n")
-        python = os.path.join(venv, "bin", "python")
-        if subprocess.run([python, "-c", "import numpy"], capture_output=True).returncode:
-            pytest.skip("the system Python cannot import this numpy")
-        yield python
+        yield _system_venv(root)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -525,6 +532,19 @@ def test_process_layer_runs_a_root_grader_s_worker_as_nobody(world_readable_pyth
         finally:
             shutil.rmtree(private.parent)
         assert secret.exists()
+
+
+def test_a_worker_that_must_stay_root_says_so(tmp_path: Path) -> None:
+    # As a clone in a 0700 ``mktemp -d`` holds its venv: uid 65534 cannot reach the interpreter,
+    # so the root grader's worker stays root; the notes (and so the result) must say it.
+    os.chmod(tmp_path, 0o700)
+    python = _system_venv(str(tmp_path))
+    submission = notebook((1, "import os\ndef who():\n    return os.getuid()\n"))
+    config = SandboxConfig(python=python, isolation="process")
+    with WorkerSession(submission, config) as session:
+        assert session.call("who").value == 0
+        (note,) = [n for n in session.notes if n.startswith("isolation:")]
+        assert f"runs as root (uid {isolation.NOBODY} cannot run the interpreter" in note
 
 
 def test_a_student_who_replaces_the_signal_functions_still_gets_the_time_budget() -> None:
