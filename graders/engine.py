@@ -84,6 +84,17 @@ def supplied_lab_data(assignment: Assignment, data_dir: Path | None) -> tuple[Pa
     return tuple(data_dir / n for n in assignment.optional_data if (data_dir / n).is_file())
 
 
+def lab_data_note(assignment: Assignment, data_dir: Path | None) -> str | None:
+    """What to tell an instructor whose ``--data`` folder holds none of the lab's files."""
+    if data_dir is None or supplied_lab_data(assignment, data_dir):
+        return None
+    wanted = ", ".join(assignment.optional_data) or "none"
+    return (
+        f"--data {data_dir} holds none of the public lab's data files of {assignment.slug} "
+        f"({wanted}): the submissions are graded as our own assignment, not as the lab."
+    )
+
+
 def lab_data(assignment: Assignment, config: SandboxConfig) -> dict[str, Path]:
     """The public lab's data files the worker sees, by name: when any is there, the
     submission is graded as the public lab (see ``CheckContext.lab_data``)."""

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from graders.engine import grade_path, sandbox_config
+from graders.engine import grade_path, lab_data_note, sandbox_config
 from graders.errors import SpecError
 from graders.spec import load_assignment
 from reference import linear_gd as ref
@@ -104,6 +104,17 @@ def test_the_lab_data_is_given_to_the_worker_only_when_supplied(movie_dir: Path)
     assert sandbox_config(spec, data_dir=movie_dir).data_files == (
         *spec.data_files,
         movie_dir / MOVIES,
+    )
+
+
+def test_a_data_folder_without_the_lab_files_is_pointed_out(
+    movie_dir: Path, tmp_path: Path
+) -> None:
+    spec = assignment(GRADIENT_DESCENT)
+    assert lab_data_note(spec, None) is None and lab_data_note(spec, movie_dir) is None
+    assert lab_data_note(spec, tmp_path) == (
+        f"--data {tmp_path} holds none of the public lab's data files of gradient-descent "
+        "(movie_data.xlsx): the submissions are graded as our own assignment, not as the lab."
     )
 
 
