@@ -88,10 +88,12 @@ def lab_data_note(assignment: Assignment, data_dir: Path | None) -> str | None:
     """What to tell an instructor whose ``--data`` folder holds none of the lab's files."""
     if data_dir is None or supplied_lab_data(assignment, data_dir):
         return None
-    wanted = ", ".join(assignment.optional_data) or "none"
+    if not assignment.optional_data:
+        return f"{assignment.slug} has no public lab data files: --data {data_dir} is not used."
     return (
         f"--data {data_dir} holds none of the public lab's data files of {assignment.slug} "
-        f"({wanted}): the submissions are graded as our own assignment, not as the lab."
+        f"({', '.join(assignment.optional_data)}): the submissions are graded as our own "
+        "assignment, not as the lab."
     )
 
 

@@ -116,6 +116,9 @@ def test_a_data_folder_without_the_lab_files_is_pointed_out(
         f"--data {tmp_path} holds none of the public lab's data files of gradient-descent "
         "(movie_data.xlsx): the submissions are graded as our own assignment, not as the lab."
     )
+    assert lab_data_note(assignment("mle"), tmp_path) == (
+        f"mle has no public lab data files: --data {tmp_path} is not used."
+    )
 
 
 # --- the gradient-descent lab, end to end through the sandbox ---------------------------------
@@ -246,6 +249,18 @@ def test_cur_x_of_our_notebook_fails_when_graded_as_the_lab(movie_dir: Path) -> 
         "`cur_x` is not where the lab's descent loop stops on movie_data.xlsx (start 1.5, "
         "alpha 1e-07, precision 1e-10 or 1e-07"
     )
+
+
+def test_an_unreadable_lab_file_is_the_instructors_error_not_the_students(tmp_path: Path) -> None:
+    bad = tmp_path / MOVIES
+    bad.write_text("not a spreadsheet", encoding="utf-8")
+    with pytest.raises(SpecError, match="movie_data.xlsx could not be read as a table"):
+        run_in_process(
+            GRADIENT_DESCENT,
+            "cur_x_matches_lab_descent",
+            InProcessSession(values={"cur_x": 1.0}),
+            lab_data={MOVIES: bad},
+        )
 
 
 def _lab_grad_desc(X, y, max_iterations, alpha, initial_weights=None):
