@@ -45,7 +45,7 @@ from typing import Any, Protocol
 
 from graders import __version__
 from graders.checks.registry import validate_assignment
-from graders.engine import grade_path, sandbox_config
+from graders.engine import grade_path, sandbox_config, supplied_lab_data
 from graders.gradebook import Gradebook
 from graders.plots import gather
 from graders.report import html
@@ -269,10 +269,7 @@ def grading_key(assignment: Assignment, data_dir: Path | None = None) -> str:
     digest = hashlib.sha256(f"mle-grader {__version__}\n".encode())
     spec = assignment.directory / "assignment.toml"
     digest.update(spec.read_bytes() if spec.is_file() else b"")
-    files = list(assignment.data_files)
-    if data_dir is not None:
-        files += [data_dir / n for n in assignment.optional_data if (data_dir / n).is_file()]
-    for path in files:
+    for path in assignment.data_files + supplied_lab_data(assignment, data_dir):
         digest.update(f"\n{path.name}:{file_digest(path) if path.is_file() else '-'}".encode())
     return digest.hexdigest()[:16]
 

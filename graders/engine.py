@@ -69,15 +69,38 @@ def sandbox_config(
     Optional data files (``heart.csv`` for the public lab) are added only when the instructor's
     ``data_dir`` holds them; absent, the cells that read them fail and are reported.
     """
-    files = list(assignment.data_files)
-    if data_dir is not None:
-        files += [data_dir / n for n in assignment.optional_data if (data_dir / n).is_file()]
     return replace(
         base or SandboxConfig(),
         cell_timeout=assignment.limits.cell_timeout,
         call_timeout=assignment.limits.call_timeout,
-        data_files=tuple(files),
+        data_files=assignment.data_files + supplied_lab_data(assignment, data_dir),
     )
+
+
+def supplied_lab_data(assignment: Assignment, data_dir: Path | None) -> tuple[Path, ...]:
+    """The assignment's optional data files (the public lab's) that ``data_dir`` holds."""
+    if data_dir is None:
+        return ()
+    return tuple(data_dir / n for n in assignment.optional_data if (data_dir / n).is_file())
+
+
+def lab_data_note(assignment: Assignment, data_dir: Path | None) -> str | None:
+    """What to tell an instructor whose ``--data`` folder holds none of the lab's files."""
+    if data_dir is None or supplied_lab_data(assignment, data_dir):
+        return None
+    if not assignment.optional_data:
+        return f"{assignment.slug} has no public lab data files: --data {data_dir} is not used."
+    return (
+        f"--data {data_dir} holds none of the public lab's data files of {assignment.slug} "
+        f"({', '.join(assignment.optional_data)}): the submissions are graded as our own "
+        "assignment, not as the lab."
+    )
+
+
+def lab_data(assignment: Assignment, config: SandboxConfig) -> dict[str, Path]:
+    """The public lab's data files the worker sees, by name: when any is there, the
+    submission is graded as the public lab (see ``CheckContext.lab_data``)."""
+    return {p.name: p for p in config.data_files if p.name in assignment.optional_data}
 
 
 def grade_path(
@@ -134,8 +157,9 @@ def grade_submission(
     """
     started = time.perf_counter() if started is None else started
     config = config or sandbox_config(assignment)
+    lab = lab_data(assignment, config)
     checks: list[CheckResult] = []
-    with drawing_inputs(assignment):  # while the worker starts and runs the cells
+    with drawing_inputs(assignment, lab):  # while the worker starts and runs the cells
         session = _MeteredSession(submission, config)
     with session:
         cells_done = time.perf_counter()
@@ -143,14 +167,18 @@ def grade_submission(
         unreached = _unreached_definitions(submission, session.cell_reports)
         for question in assignment.questions:
             present = _presence_problem(question, defined, unreached)
-            if present is not None and question.optional:
+            if present is not None and _optional(question, lab):
                 continue
             for spec in question.checks:
                 if present is not None:
                     checks.append(_record(question, spec, "missing", 0.0, present))
                     continue
                 ctx = CheckContext(
-                    session=session, assignment=assignment, question=question, spec=spec
+                    session=session,
+                    assignment=assignment,
+                    question=question,
+                    spec=spec,
+                    lab_data=lab,
                 )
                 checks.append(run_check(resolve(spec.id), ctx))
         checks_done = time.perf_counter()
@@ -181,6 +209,12 @@ def grade_submission(
             sha256=submission.sha256,
             plots=gathered,
         )
+
+
+def _optional(question: Question, lab: Mapping[str, Path]) -> bool:
+    """Left out of the grade when absent: optional, unless the public lab being graded asks
+    for it (``required_with`` names a lab data file the instructor supplied)."""
+    return question.optional and not any(name in lab for name in question.required_with)
 
 
 def run_check(check: Callable[[CheckContext], None], ctx: CheckContext) -> CheckResult:

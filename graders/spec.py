@@ -92,6 +92,10 @@ class Question:
     optional
         When true and the name is absent, the question is left out of the grade instead of
         scoring zero (the public lab's inline ``cur_x`` loop, for instance).
+    required_with
+        Names of the assignment's optional (public lab) data files: when the instructor
+        supplies any of them, the submission is graded as the public lab, which asks for this
+        question, so an optional question is required again.
     """
 
     id: str
@@ -102,6 +106,7 @@ class Question:
     returns: str
     optional: bool
     checks: tuple[CheckSpec, ...]
+    required_with: tuple[str, ...] = ()
 
     @property
     def max_score(self) -> float:
@@ -126,7 +131,7 @@ class Assignment:
     directory: Path
     limits: Limits
     data_files: tuple[Path, ...]
-    optional_data: tuple[str, ...]
+    optional_data: tuple[str, ...]  # the public lab's data files, supplied with --data
     questions: tuple[Question, ...]
 
     @property
@@ -204,6 +209,13 @@ def _parse_assignment(raw: Mapping[str, Any], directory: Path) -> Assignment:
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise SpecError(f"duplicate question ids: {', '.join(duplicates)}")
+    for q in questions:
+        unknown = sorted(set(q.required_with) - set(optional))
+        if unknown:
+            raise SpecError(
+                f"question {q.id!r}: required_with names {', '.join(unknown)}, "
+                "which data.optional does not list"
+            )
     return Assignment(
         slug=slug,
         title=_get(raw, "title", str, ""),
@@ -235,6 +247,7 @@ def _parse_question(raw: Any, index: int) -> Question:
         returns=_get(raw, "returns", str, where, default=""),
         optional=_get(raw, "optional", bool, where, default=False),
         checks=tuple(_parse_check(c, f"{where}checks[{j}].") for j, c in enumerate(checks_raw)),
+        required_with=tuple(str(x) for x in _get(raw, "required_with", list, where, default=[])),
     )
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from graders.checks.base import CheckContext
@@ -22,7 +23,8 @@ from graders.spec import Assignment
 
 __all__ = ["draw_inputs", "drawing_inputs"]
 
-_drawn: set[tuple[tuple[str, int], ...]] = set()  # the check lists already drawn
+# The check lists already drawn, with the lab data names they were drawn for.
+_drawn: set[tuple[tuple[tuple[str, int], ...], tuple[str, ...]]] = set()
 _drawn_lock = threading.Lock()
 _SWITCH_INTERVAL = 0.0005  # seconds
 
@@ -40,7 +42,7 @@ class _NoStudent:
     call = call_many = value = defined = _stop
 
 
-def draw_inputs(assignment: Assignment) -> None:
+def draw_inputs(assignment: Assignment, lab_data: Mapping[str, Path] | None = None) -> None:
     """Run every check of ``assignment`` up to its first call of the student's code.
 
     A search draws (and remembers) its inputs before it calls the student, so afterwards every
@@ -54,6 +56,7 @@ def draw_inputs(assignment: Assignment) -> None:
                 assignment=assignment,
                 question=question,
                 spec=spec,
+                lab_data=lab_data or {},
             )
             try:
                 resolve(spec.id)(ctx)
@@ -62,13 +65,18 @@ def draw_inputs(assignment: Assignment) -> None:
 
 
 @contextmanager
-def drawing_inputs(assignment: Assignment) -> Iterator[None]:
+def drawing_inputs(
+    assignment: Assignment, lab_data: Mapping[str, Path] | None = None
+) -> Iterator[None]:
     """Within the block, a thread draws ``assignment``'s inputs (the first time per process).
 
     The block should only wait for the worker (start-up, cells): the thread is joined on exit,
     before any check runs, so the searches never run in two threads at once.
     """
-    key = tuple((s.id, s.max_examples) for q in assignment.questions for s in q.checks)
+    key = (
+        tuple((s.id, s.max_examples) for q in assignment.questions for s in q.checks),
+        tuple(sorted(lab_data or {})),
+    )
     with _drawn_lock:
         first = key not in _drawn
         _drawn.add(key)
@@ -76,7 +84,7 @@ def drawing_inputs(assignment: Assignment) -> Iterator[None]:
         yield
         return
     thread = threading.Thread(
-        target=draw_inputs, args=(assignment,), name="grader-draw-inputs", daemon=True
+        target=draw_inputs, args=(assignment, lab_data), name="grader-draw-inputs", daemon=True
     )
     thread.start()
     try:

@@ -13,10 +13,11 @@ import copy
 import hashlib
 import sys
 import threading
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -68,6 +69,10 @@ class CheckContext:
     assignment: Assignment
     question: Question
     spec: CheckSpec
+    #: The public lab's data files the instructor supplied (``data.optional`` found in
+    #: ``--data``), by name. When one is there the submission is the public lab: a check whose
+    #: lab states the task differently (its data, how it calls the function) follows the lab.
+    lab_data: Mapping[str, Path] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -407,7 +412,7 @@ def _hypothesis_search(
 
 def _generated_inputs(ctx: CheckContext, strategy: st.SearchStrategy[Args]) -> tuple[Args, ...]:
     """The inputs the check's search generates when every one passes (remembered per process)."""
-    key = (ctx.spec.id, ctx.spec.max_examples)
+    key = (ctx.spec.id, ctx.spec.max_examples, tuple(sorted(ctx.lab_data)))
     remembered = _PASSING_INPUTS.get(key)
     if remembered is None:
         tried: list[Args] = []
@@ -420,8 +425,9 @@ def _generated_inputs(ctx: CheckContext, strategy: st.SearchStrategy[Args]) -> t
     return remembered
 
 
-# Inputs of searches that passed, keyed by (check id, max_examples); bounded, read-only once set.
-_PASSING_INPUTS: dict[tuple[str, int], tuple[Args, ...]] = {}
+# Inputs of searches that passed, keyed by (check id, max_examples, lab data names: a check may
+# draw the lab's kind of input); bounded, read-only once set.
+_PASSING_INPUTS: dict[tuple[str, int, tuple[str, ...]], tuple[Args, ...]] = {}
 _MAX_REMEMBERED_CHECKS = 512
 
 
@@ -594,6 +600,15 @@ def assert_inputs_unchanged(ctx: CheckContext, args: Args, **kwargs: Any) -> Non
     bit, what was sent (in-place updates such as ``w += step`` change the caller's array).
     """
     outcome = call_student_with_args(ctx, *args, **kwargs)
+    if outcome.value is None:
+        # A stub (`pass`) leaves its arguments alone because it does nothing: no point for that.
+        raise fail(
+            ctx,
+            f"`{ctx.name}` returned None: it must return its result (a function that computes "
+            "nothing has nothing to leave unchanged yet).",
+            args=args,
+            kwargs=kwargs,
+        )
     if outcome.args_after is None:
         return
     for position, (before, after) in enumerate(zip(args, outcome.args_after, strict=False)):

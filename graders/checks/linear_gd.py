@@ -8,9 +8,12 @@ worker turns into a callable. The same spec is materialised here for the referen
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from hypothesis import strategies as st
 
 from graders import strategies as gs
@@ -24,6 +27,7 @@ from graders.checks.base import (
 )
 from graders.compare import Mismatch, Tolerance, as_plain_array, compare
 from graders.diagnose import Misconception
+from graders.errors import SpecError
 from graders.sandbox import functions
 from graders.sandbox.protocol import FunctionSpec
 from reference import data
@@ -41,6 +45,19 @@ LAB_PARAMETERS: dict[str, float] = {
     "max_iterations": 10_000,
     "h": 1e-4,
 }
+
+#: The public lab's data (learn-co-curriculum/dsc-gradient-descent-lab): when the instructor
+#: supplies it with --data, the submission is graded as that lab (``CheckContext.lab_data``).
+PUBLIC_LAB_FILE = "movie_data.xlsx"
+
+# The public lab's descent cell (reference.linear_gd.public_lab_descent) on its data. Its
+# solution uses precision 1e-10, its template 1e-7: both stop near 1.11245, 1.1e-9 apart.
+PUBLIC_LAB_PARAMETERS: dict[str, float] = {
+    "start": 1.5,
+    "alpha": 1e-7,
+    "max_iterations": 10_000,
+}
+PUBLIC_LAB_PRECISIONS = (1e-10, 1e-7)
 
 
 def materialise(spec: FunctionSpec) -> Any:
@@ -163,13 +180,30 @@ def _descent_problems(draw: st.DrawFn) -> Args:
 # --- rss and its derivative --------------------------------------------------------------------
 
 
+def _as_lab_columns(args: Args) -> Args:
+    """(m, X, y) with X and y as the public lab passes them: columns of its DataFrame."""
+    import pandas as pd
+
+    m, X, y = args
+    return m, pd.Series(X, name="budget"), pd.Series(y, name="domgross")
+
+
 def check_rss_matches_reference(ctx: CheckContext) -> None:
-    """rss(m, X, y) = sum_i (y_i - m X_i)^2."""
+    """rss(m, X, y) = sum_i (y_i - m X_i)^2.
+
+    Graded as the public lab, X and y are pandas Series, as the lab only ever passes them (its
+    solution squares with ``Series.map``, which numpy arrays do not have).
+    """
+    regression: list[Args] = [(2.5, _X, _Y), (0.0, np.array([1.0]), np.array([-2.0]))]
+    strategy = _rss_problems()
+    if PUBLIC_LAB_FILE in ctx.lab_data:
+        regression = [_as_lab_columns(args) for args in regression]
+        strategy = strategy.map(_as_lab_columns)
     agree_with_reference(
         ctx,
         ref.rss,
-        regression=[(2.5, _X, _Y), (0.0, np.array([1.0]), np.array([-2.0]))],
-        strategy=_rss_problems(),
+        regression=regression,
+        strategy=strategy,
         misconceptions=RSS_MISTAKES,
     )
 
@@ -344,7 +378,15 @@ def check_multi_start_descent_matches_reference(ctx: CheckContext) -> None:
 
 
 def check_cur_x_matches_lab_descent(ctx: CheckContext) -> None:
-    """cur_x equals where the lab's numeric-gradient loop stops on the shipped data."""
+    """cur_x equals where the lab's numeric-gradient loop stops on the shipped data.
+
+    Graded as the public lab (its ``movie_data.xlsx`` supplied), where the public lab's own
+    loop stops on that data instead.
+    """
+    lab_file = ctx.lab_data.get(PUBLIC_LAB_FILE)
+    if lab_file is not None:
+        _check_public_lab_cur_x(ctx, lab_file)
+        return
     import pandas as pd
 
     table = pd.read_csv(ctx.assignment.directory / "data" / "linear.csv")
@@ -372,6 +414,62 @@ def check_cur_x_matches_lab_descent(ctx: CheckContext) -> None:
             f"numeric derivative with h = {p['h']:g}).",
             mismatch=mismatch,
         )
+
+
+def _check_public_lab_cur_x(ctx: CheckContext, lab_file: Path) -> None:
+    X, y = _movie_columns(lab_file)
+    p = PUBLIC_LAB_PARAMETERS
+    expected = [
+        ref.public_lab_descent(
+            X, y, p["start"], p["alpha"], precision, int(p["max_iterations"])
+        ).point
+        for precision in PUBLIC_LAB_PRECISIONS
+    ]
+    outcome = ctx.session.value(ctx.name)
+    if outcome.status != "ok":
+        raise StudentCallError("error", outcome.message)
+    actual = as_plain_array(outcome.value)
+    mismatches = [
+        actual if isinstance(actual, Mismatch) else compare(e, actual, ctx.tolerance)
+        for e in expected
+    ]
+    if all(m is not None for m in mismatches):
+        precisions = " or ".join(f"{q:g}" for q in PUBLIC_LAB_PRECISIONS)
+        raise fail(
+            ctx,
+            f"`cur_x` is not where the lab's descent loop stops on {PUBLIC_LAB_FILE} "
+            f"(start {p['start']:g}, alpha {p['alpha']:g}, precision {precisions}, "
+            f"at most {int(p['max_iterations'])} iterations, the lab's np.gradient of "
+            "sqrt(rss) over its survey region, with your rss on the budget and domgross "
+            "columns).",
+            mismatch=mismatches[0],
+        )
+
+
+@functools.lru_cache(maxsize=4)
+def _movie_columns_cached(
+    path: Path, stamp: tuple[int, int]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    import pandas as pd
+
+    try:
+        table = pd.read_excel(path)
+        X = table["budget"].to_numpy(dtype=float)
+        y = table["domgross"].to_numpy(dtype=float)
+    except Exception as exc:  # the instructor's file: say what is wrong with it, not a traceback
+        raise SpecError(
+            f"{path}: the public lab's {PUBLIC_LAB_FILE} could not be read as a table with "
+            f"numeric budget and domgross columns: {exc}"
+        ) from exc
+    X.flags.writeable = False
+    y.flags.writeable = False
+    return X, y
+
+
+def _movie_columns(path: Path) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """The lab's budget and domgross columns, read once per file version and process."""
+    stat = path.stat()
+    return _movie_columns_cached(path, (stat.st_mtime_ns, stat.st_size))
 
 
 CHECKS = (

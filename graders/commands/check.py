@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 
 from graders.checks.registry import validate_assignment
-from graders.engine import grade_path, sandbox_config
+from graders.engine import grade_path, lab_data_note, sandbox_config
 from graders.exitcodes import EPILOG, EXIT_FULL, EXIT_PARTIAL, EXIT_USAGE
 from graders.report import markdown, terminal
 from graders.spec import load_assignment
@@ -27,7 +27,7 @@ def add_parser(sub: Any) -> None:
         "--data",
         type=Path,
         default=None,
-        help="folder with optional data files the instructor supplies",
+        help="the public lab's data folder: grade the submission as that lab (see README)",
     )
     check.add_argument(
         "--python",
@@ -43,6 +43,9 @@ def run(args: argparse.Namespace) -> int:
     assignment = load_assignment(args.assignment)
     validate_assignment(assignment)
     config = sandbox_config(assignment, data_dir=args.data)
+    note = lab_data_note(assignment, args.data)
+    if note is not None:
+        Console(stderr=True).print(f"note: {note}", markup=False)
     if args.python:
         config = replace(config, python=args.python)
     result = grade_path(args.path, assignment, student=args.student, config=config)

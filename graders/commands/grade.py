@@ -29,6 +29,7 @@ from rich.progress import (
 
 from graders.batch import TaskOutcome, default_jobs, discover, grade_cohort
 from graders.checks.registry import validate_assignment
+from graders.engine import lab_data_note
 from graders.errors import GradebookError
 from graders.exitcodes import EXIT_FULL, EXIT_INTERNAL, EXIT_USAGE
 from graders.spec import load_assignment
@@ -68,7 +69,7 @@ def add_parser(sub: Any) -> None:
         "--data",
         type=Path,
         default=None,
-        help="folder with optional data files the instructor supplies",
+        help="the public lab's data folder: grade the submissions as that lab (see README)",
     )
     grade.add_argument(
         "--force", action="store_true", help="regrade every submission, even unchanged ones"
@@ -207,6 +208,9 @@ def run(args: argparse.Namespace) -> int:
         errors.print(f"grader: no .py or .ipynb submissions under {args.dir}")
         return EXIT_USAGE
     reporter = RichReporter(console) if console.is_terminal else LogReporter(console)
+    note = lab_data_note(assignment, args.data)
+    if note is not None:
+        errors.print(f"note: {note}", markup=False)
     # SIGTERM (a cancelled CI job) stops like Ctrl-C: the pool is shut down, nothing is lost.
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:

@@ -377,9 +377,14 @@ class InProcessSession:
 
 
 def run_in_process(
-    slug: str, check_id: str, session: InProcessSession, spec: Assignment | None = None
+    slug: str,
+    check_id: str,
+    session: InProcessSession,
+    spec: Assignment | None = None,
+    lab_data: Mapping[str, Path] | None = None,
 ) -> CheckResult:
-    """Run one listed check of ``slug`` against an in-process session and return its record."""
+    """Run one listed check of ``slug`` against an in-process session and return its record
+    (``lab_data``: the public lab's data files, as when an instructor supplies them)."""
     spec = spec or assignment(slug)
     for question in spec.questions:
         for check_spec in question.checks:
@@ -389,6 +394,7 @@ def run_in_process(
                     assignment=spec,
                     question=question,
                     spec=check_spec,
+                    lab_data=lab_data or {},
                 )
                 return run_check(resolve(check_id), ctx)
     raise KeyError(f"{slug} lists no check {check_id!r}")

@@ -36,7 +36,7 @@ def test_a_thread_draws_what_the_checks_would_draw(
     reference = spec.directory / "examples"
     solution = next(p for p in sorted(reference.iterdir()) if p.stem == "solution")
     # Drawn by the checks themselves, in the main thread, while grading.
-    monkeypatch.setattr(engine, "drawing_inputs", lambda a: contextlib.nullcontext())
+    monkeypatch.setattr(engine, "drawing_inputs", lambda a, lab=None: contextlib.nullcontext())
     grade_path(solution, spec)
     by_checks = drawn_inputs()
     assert by_checks, "no search remembered its inputs: the comparison would be empty"
@@ -56,7 +56,7 @@ def test_grades_are_the_same_with_and_without_drawing_ahead(
     ahead = without_timings(grade_path(path, spec))
     assert len(base._PASSING_INPUTS) >= 9  # every search of the assignment was drawn
     monkeypatch.setattr(base, "_PASSING_INPUTS", {})
-    monkeypatch.setattr(engine, "drawing_inputs", lambda a: contextlib.nullcontext())
+    monkeypatch.setattr(engine, "drawing_inputs", lambda a, lab=None: contextlib.nullcontext())
     assert without_timings(grade_path(path, spec)) == ahead
 
 
@@ -64,7 +64,7 @@ def test_each_process_draws_an_assignment_once(
     nothing_remembered: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     runs: list[str] = []
-    monkeypatch.setattr(warmup, "draw_inputs", lambda a: runs.append(a.slug))
+    monkeypatch.setattr(warmup, "draw_inputs", lambda a, lab=None: runs.append(a.slug))
     spec = assignment(LOGISTIC)
     for _ in range(3):
         with warmup.drawing_inputs(spec):
