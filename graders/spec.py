@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from graders import spec_toml
 from graders.errors import SpecError
 
 if sys.version_info >= (3, 11):
@@ -189,22 +190,15 @@ def load_assignment(slug_or_path: str | Path, root: Path | None = None) -> Assig
 
 
 def _parse_assignment(raw: Mapping[str, Any], directory: Path) -> Assignment:
-    slug = _get(raw, "slug", str, "")
-    if slug != directory.name:
-        raise SpecError(f"slug {slug!r} does not match its directory {directory.name!r}")
-    limits_raw = _get(raw, "limits", dict, "", default={})
-    limits = Limits(
-        cell_timeout=float(_get(limits_raw, "cell_timeout", (int, float), "limits.", default=10.0)),
-        call_timeout=float(_get(limits_raw, "call_timeout", (int, float), "limits.", default=10.0)),
-    )
-    data_raw = _get(raw, "data", dict, "", default={})
-    files = tuple(directory / f for f in _get(data_raw, "files", list, "data.", default=[]))
+    toml = spec_toml.convert(raw)
+    if toml.slug != directory.name:
+        raise SpecError(f"slug {toml.slug!r} does not match its directory {directory.name!r}")
+    files = tuple(directory / f for f in toml.data.files)
     for f in files:
         if not f.is_file():
             raise SpecError(f"data.files names {f.name!r}, which is not in {directory}")
-    optional = tuple(str(x) for x in _get(data_raw, "optional", list, "data.", default=[]))
-    questions_raw = _get(raw, "questions", list, "")
-    questions = tuple(_parse_question(q, i) for i, q in enumerate(questions_raw))
+    optional = tuple(toml.data.optional)
+    questions = tuple(_question(q) for q in toml.questions)
     ids = [q.id for q in questions]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
@@ -217,80 +211,37 @@ def _parse_assignment(raw: Mapping[str, Any], directory: Path) -> Assignment:
                 "which data.optional does not list"
             )
     return Assignment(
-        slug=slug,
-        title=_get(raw, "title", str, ""),
+        slug=toml.slug,
+        title=toml.title,
         directory=directory,
-        limits=limits,
+        limits=Limits(
+            cell_timeout=float(toml.limits.cell_timeout),
+            call_timeout=float(toml.limits.call_timeout),
+        ),
         data_files=files,
         optional_data=optional,
         questions=questions,
     )
 
 
-def _parse_question(raw: Any, index: int) -> Question:
-    where = f"questions[{index}]."
-    if not isinstance(raw, dict):
-        raise SpecError(f"{where[:-1]} must be a table, got {type(raw).__name__}")
-    kind = _get(raw, "kind", str, where, default="function")
-    if kind not in ("function", "value"):
-        raise SpecError(f"{where}kind must be 'function' or 'value', got {kind!r}")
-    checks_raw = _get(raw, "checks", list, where)
-    if not checks_raw:
-        raise SpecError(f"{where}checks is empty: a question needs at least one check")
-    name = _get(raw, "name", str, where)
+def _question(toml: spec_toml.QuestionToml) -> Question:
     return Question(
-        id=_get(raw, "id", str, where),
-        title=_get(raw, "title", str, where),
-        kind=kind,
-        name=name,
-        signature=_get(raw, "signature", str, where, default=name),
-        returns=_get(raw, "returns", str, where, default=""),
-        optional=_get(raw, "optional", bool, where, default=False),
-        checks=tuple(_parse_check(c, f"{where}checks[{j}].") for j, c in enumerate(checks_raw)),
-        required_with=tuple(str(x) for x in _get(raw, "required_with", list, where, default=[])),
+        id=toml.id,
+        title=toml.title,
+        kind=toml.kind,
+        name=toml.name,
+        signature=toml.name if toml.signature is None else toml.signature,
+        returns=toml.returns,
+        optional=toml.optional,
+        checks=tuple(
+            CheckSpec(
+                id=c.id,
+                points=float(c.points),
+                rtol=float(c.rtol),
+                atol=float(c.atol),
+                max_examples=c.max_examples,
+            )
+            for c in toml.checks
+        ),
+        required_with=tuple(toml.required_with),
     )
-
-
-def _parse_check(raw: Any, where: str) -> CheckSpec:
-    if not isinstance(raw, dict):
-        raise SpecError(f"{where[:-1]} must be a table, got {type(raw).__name__}")
-    points = float(_get(raw, "points", (int, float), where))
-    if points <= 0:
-        raise SpecError(f"{where}points must be positive, got {points}")
-    max_examples = _get(raw, "max_examples", int, where, default=40)
-    if max_examples < 1:
-        raise SpecError(f"{where}max_examples must be at least 1, got {max_examples}")
-    return CheckSpec(
-        id=_get(raw, "id", str, where),
-        points=points,
-        rtol=float(_get(raw, "rtol", (int, float), where, default=1e-6)),
-        atol=float(_get(raw, "atol", (int, float), where, default=1e-9)),
-        max_examples=max_examples,
-    )
-
-
-_MISSING = object()
-
-
-def _get(
-    table: Mapping[str, Any],
-    key: str,
-    kind: type | tuple[type, ...],
-    where: str,
-    default: Any = _MISSING,
-) -> Any:
-    """Fetch ``table[key]`` checking its type; errors name the dotted field path."""
-    if key not in table:
-        if default is _MISSING:
-            raise SpecError(f"missing field {where}{key}")
-        return default
-    value = table[key]
-    # bool is an int subclass: a points = true typo must not pass as 1 point.
-    if isinstance(value, bool) and kind is not bool:
-        raise SpecError(f"{where}{key} must not be a boolean, got {value!r}")
-    if not isinstance(value, kind):
-        expected = (
-            kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        )
-        raise SpecError(f"{where}{key} must be {expected}, got {type(value).__name__} {value!r}")
-    return value

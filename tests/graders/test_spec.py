@@ -99,23 +99,47 @@ def test_unreadable_toml(tmp_path: Path) -> None:
     [
         ('title = "Demo"\n', "", r"missing field title"),
         ('name = "f"\n', "", r"missing field questions\[0\]\.name"),
-        ("points = 2", "points = 0", r"questions\[0\]\.checks\[0\]\.points must be positive"),
-        ("points = 2", "points = -1", r"points must be positive"),
-        ("points = 2", "points = true", r"questions\[0\]\.checks\[0\]\.points must not be a bool"),
-        ("points = 2", 'points = "2"', r"points must be int or float, got str '2'"),
-        ("points = 2", "points = 2, max_examples = 0", r"max_examples must be at least 1"),
-        ("points = 2", "points = 2, max_examples = 1.5", r"max_examples must be int"),
-        ('id = "f"\n', 'id = "f"\nkind = "method"\n', r"kind must be 'function' or 'value'"),
-        ('id = "f"\n', 'id = "f"\noptional = "yes"\n', r"optional must be bool"),
+        (
+            "points = 2",
+            "points = 0",
+            r"questions\[0\]\.checks\[0\]\.points: expected a number > 0\.0, got 0",
+        ),
+        ("points = 2", "points = -1", r"points: expected a number > 0\.0, got -1"),
+        (
+            "points = 2",
+            "points = true",
+            r"questions\[0\]\.checks\[0\]\.points: expected a number, got a boolean",
+        ),
+        ("points = 2", 'points = "2"', r"points: expected a number, got a string \('2'\)"),
+        (
+            "points = 2",
+            "points = 2, max_examples = 0",
+            r"max_examples: expected an integer >= 1, got 0",
+        ),
+        (
+            "points = 2",
+            "points = 2, max_examples = 1.5",
+            r"max_examples: expected an integer, got a number \(1\.5\)",
+        ),
+        (
+            'id = "f"\n',
+            'id = "f"\nkind = "method"\n',
+            r"questions\[0\]\.kind: invalid enum value 'method'",
+        ),
+        (
+            'id = "f"\n',
+            'id = "f"\noptional = "yes"\n',
+            r"questions\[0\]\.optional: expected a boolean, got a string \('yes'\)",
+        ),
         (
             'checks = [{ id = "sigmoid_matches_reference", points = 2 }]',
             "checks = []",
-            r"questions\[0\]\.checks is empty",
+            r"questions\[0\]\.checks: expected a list of length >= 1, got \[\]",
         ),
         (
             'checks = [{ id = "sigmoid_matches_reference", points = 2 }]',
             'checks = ["sigmoid_matches_reference"]',
-            r"questions\[0\]\.checks\[0\] must be a table, got str",
+            r"questions\[0\]\.checks\[0\]: expected a table, got a string",
         ),
         (
             'title = "Demo"\n',
@@ -126,6 +150,45 @@ def test_unreadable_toml(tmp_path: Path) -> None:
     ],
 )
 def test_malformed_fields_are_named(tmp_path: Path, old: str, new: str, message: str) -> None:
+    assert old in MINIMAL
+    assert re.search(message, _error(tmp_path, MINIMAL.replace(old, new, 1)))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "points = 2",
+            "points = 2, rtoll = 1e-3",
+            r"unknown key 'rtoll' in \[questions\[0\]\.checks\[0\]\]; did you mean 'rtol'\?",
+        ),
+        (
+            'name = "f"\n',
+            'name = "f"\nsignatur = "f(x)"\n',
+            r"in \[questions\[0\]\]; did you mean 'signature'",
+        ),
+        (
+            'title = "Demo"\n',
+            'title = "Demo"\ntitel = "x"\n',
+            r"unknown key 'titel' in the top level; did you mean 'title'",
+        ),
+        (
+            'title = "Demo"\n',
+            'title = "Demo"\n[limits]\ncell_timout = 3\n',
+            r"unknown key 'cell_timout' in \[limits\]; did you mean 'cell_timeout'\? "
+            r"\(known keys: cell_timeout, call_timeout",
+        ),
+        (
+            'title = "Demo"\n',
+            'title = "Demo"\n[data]\nzzz = []\n',
+            r"unknown key 'zzz' in \[data\] \(known keys: files, optional",
+        ),
+    ],
+)
+def test_unknown_keys_are_refused_with_the_closest_known_one(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    # A misspelt tolerance used to be ignored silently: the default tolerance graded instead.
     assert old in MINIMAL
     assert re.search(message, _error(tmp_path, MINIMAL.replace(old, new, 1)))
 
