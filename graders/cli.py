@@ -12,6 +12,7 @@ import os
 import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from importlib import metadata
 from pathlib import Path
 
 from rich.console import Console
@@ -32,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Grade MLE and logistic-regression assignments in an isolated sandbox.",
         epilog=EPILOG,
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
         command.add_parser(sub)
@@ -45,6 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
             "if set, else the assignments bundled with the grader)",
         )
     return parser
+
+
+def _version() -> str:
+    """The installed distribution's version (a source tree without metadata says so)."""
+    try:
+        return metadata.version("mle-grader")
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
 
 
 @contextmanager

@@ -54,6 +54,13 @@ def _check_gradescope_schema(document: dict[str, Any]) -> None:
 # --- help and usage -------------------------------------------------------------------------
 
 
+def test_version_names_the_installed_release(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib import metadata
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"grader {metadata.version('mle-grader')}"
+
+
 @pytest.mark.parametrize("argv", [["--help"], ["check", "--help"]])
 def test_help_documents_the_exit_codes(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 0
