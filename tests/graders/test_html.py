@@ -168,3 +168,14 @@ def test_summary_page_parses_and_links_every_student(tmp_path: Path) -> None:
     assert any(h and "%3Cscript%3E" in h for h in hrefs)  # the hostile id is URL-quoted
     # The largest group first: all three failing students share one behaviour.
     assert summary.groups[0].size == 3
+
+
+def test_long_messages_wrap_and_the_explanation_stays_outside_the_code_block() -> None:
+    # A 5,000-character input used to scroll sideways inside <pre> and hide the explanation.
+    text = render_feedback(failing_result(), ASSIGNMENT)
+    style = text[text.index("<style>") : text.index("</style>")]
+    (pre_rule,) = re.findall(r"(?<![\w-])pre \{[^}]*\}", style)
+    assert "white-space: pre-wrap" in pre_rule and "overflow-wrap: anywhere" in pre_rule
+    blocks = re.findall(r"<pre>(.*?)</pre>", text, flags=re.DOTALL)
+    assert blocks and not any("Likely misconception" in block for block in blocks)
+    assert "Likely misconception" in text
