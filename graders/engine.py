@@ -278,8 +278,8 @@ def _presence_problem(
             )
         if kind != "function":
             return (
-                f"`{question.name}` is defined but is not a function; "
-                f"expected `{question.signature}`."
+                f"`{question.name}` is defined, but as a value (such as `None` or a number), "
+                f"not a function: expected `def {question.signature}:` at the top level."
             )
         return None
     if kind is None:

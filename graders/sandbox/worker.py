@@ -306,7 +306,9 @@ class _Runner:
         for name, value in list(self.namespace.items()):
             if type(name) is not str or (name.startswith("__") and name.endswith("__")):
                 continue
-            if _STUBS.get(name) is value or isinstance(value, (types.ModuleType, type)):
+            # ``name in``: ``_STUBS.get`` is None for any other name, and would hide ``f = None``.
+            stub = name in _STUBS and _STUBS[name] is value
+            if stub or isinstance(value, (types.ModuleType, type)):
                 continue
             names[name] = "function" if callable(value) else "value"
         return names

@@ -205,7 +205,7 @@ def test_only_top_level_definitions_count_as_written(graded: dict[str, Graded]) 
 def test_a_value_where_a_function_is_expected_is_missing(graded: dict[str, Graded]) -> None:
     result = graded["not_a_function"].result
     assert {c.status for c in result.checks} == {"missing"}
-    assert "`predict_y` is defined but is not a function" in result.checks[0].message
+    assert "`predict_y` is defined, but as a value" in result.checks[0].message
 
 
 def test_gradescope_status_is_passed_only_with_full_marks(graded: dict[str, Graded]) -> None:
