@@ -75,10 +75,12 @@ class Question:
 
 @dataclass(frozen=True)
 class Limits:
-    """Time budgets in seconds, per notebook cell and per call of a student function."""
+    """Time budgets in seconds, per notebook cell, per call of a student function, and for the
+    whole submission (loading, cells, replays and calls together)."""
 
     cell_timeout: float = 10.0
     call_timeout: float = 10.0
+    submission_timeout: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -152,6 +154,9 @@ def _parse_assignment(raw: Mapping[str, Any], directory: Path) -> Assignment:
     limits = Limits(
         cell_timeout=float(_get(limits_raw, "cell_timeout", (int, float), "limits.", default=10.0)),
         call_timeout=float(_get(limits_raw, "call_timeout", (int, float), "limits.", default=10.0)),
+        submission_timeout=float(
+            _get(limits_raw, "submission_timeout", (int, float), "limits.", default=60.0)
+        ),
     )
     data_raw = _get(raw, "data", dict, "", default={})
     files = tuple(directory / f for f in _get(data_raw, "files", list, "data.", default=[]))

@@ -85,6 +85,10 @@ class SandboxConfig:
         isolation, milliseconds instead of seconds per worker. False starts every worker cold.
     preload
         Modules the zygote imports before it forks workers; None means ``pool.PRELOAD``.
+    submission_timeout
+        Seconds the whole submission may take, from the session's start (or the ``deadline``
+        it is given) to its last call: cells, replays after restarts and calls together. When
+        they run out, every later cell and call is a timeout without running. None: no total.
     """
 
     python: str = sys.executable
@@ -101,6 +105,7 @@ class SandboxConfig:
     startup_timeout: float = 60.0
     zygote: bool = True
     preload: tuple[str, ...] | None = None
+    submission_timeout: float | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +166,10 @@ class PlannedCall:
 
 class _Deadline(Exception):
     """The worker did not answer in time."""
+
+
+class _OutOfTime(_Deadline):
+    """The submission's total time budget ran out (before or while a request ran)."""
 
 
 class _Died(Exception):
@@ -562,20 +571,33 @@ def _data_entries(data_files: Sequence[Path]) -> list[tuple[str, Path]]:
 
 _REPLY_KEYS = frozenset({"id", "status", "value", "message", "args_after", "seconds"})
 _REPLY_STATUSES = frozenset({"ok", "error", "timeout", "missing", "internal"})
+#: Longest message kept from one reply (characters); the rest is cut with a visible marker.
+MAX_MESSAGE_CHARS = 10_000
+# No worker runs for a day: a longer duration is forged (inf and NaN are refused too).
+_MAX_SECONDS = 86_400.0
 
 
 def _checked_reply(reply: object, expected_id: int) -> dict[str, Any]:
-    """Re-validate a decoded reply's shape; anything off is a protocol violation."""
-    if type(reply) is not dict or set(reply) != _REPLY_KEYS:
+    """Re-validate a decoded reply's shape; anything off is a protocol violation.
+
+    Exact types first, so that no comparison below runs a value's own ``__eq__`` or hash (a
+    numpy array as the id or the status would raise instead of comparing). The message is the
+    only free text: it is clipped here, at the boundary (the decoder made it valid Unicode).
+    """
+    if type(reply) is not dict or reply.keys() != _REPLY_KEYS:
         raise protocol.WireError("a reply must be a dict with the reply fields")
-    if reply["id"] != expected_id:
-        raise protocol.WireError(f"reply {reply['id']!r} does not answer request {expected_id}")
-    if reply["status"] not in _REPLY_STATUSES or type(reply["message"]) is not str:
-        raise protocol.WireError("bad reply status or message")
-    if type(reply["seconds"]) is not float or not reply["seconds"] >= 0:
-        raise protocol.WireError("bad reply seconds")
+    if type(reply["id"]) is not int or reply["id"] != expected_id:
+        raise protocol.WireError(f"the reply does not answer request {expected_id}")
+    if type(reply["status"]) is not str or reply["status"] not in _REPLY_STATUSES:
+        raise protocol.WireError("bad reply status")
+    if type(reply["message"]) is not str:
+        raise protocol.WireError("bad reply message")
+    seconds = reply["seconds"]
+    if type(seconds) is not float or not 0 <= seconds <= _MAX_SECONDS:  # False for NaN
+        raise protocol.WireError("bad reply seconds (a duration must be finite and >= 0)")
     if reply["args_after"] is not None and type(reply["args_after"]) is not list:
         raise protocol.WireError("bad reply args_after")
+    reply["message"] = protocol.clip(reply["message"], MAX_MESSAGE_CHARS)
     return reply
 
 
@@ -651,6 +673,10 @@ class WorkerSession:
         The loaded submission.
     config
         Limits and isolation.
+    deadline
+        When the submission's total time budget ends (``time.monotonic()``); by default
+        ``config.submission_timeout`` seconds from now, or never. The caller passes it when
+        the budget also covers work done before the session (loading the file).
 
     Raises
     ------
@@ -664,8 +690,18 @@ class WorkerSession:
     42
     """
 
-    def __init__(self, submission: Submission, config: SandboxConfig = SandboxConfig()) -> None:
+    def __init__(
+        self,
+        submission: Submission,
+        config: SandboxConfig = SandboxConfig(),
+        *,
+        deadline: float | None = None,
+    ) -> None:
         self._config = config
+        total = config.submission_timeout
+        if deadline is None and total is not None:
+            deadline = time.monotonic() + total
+        self._deadline = deadline
         self._cells: tuple[Cell, ...] = tuple(submission.cells)
         self._module_name = "__main__" if submission.kind == "ipynb" else "submission"
         self._info = isolation.describe_interpreter(config.python)
@@ -711,7 +747,7 @@ class WorkerSession:
             self._spawn()
             self.startup_seconds = time.monotonic() - started
             started = time.monotonic()
-            self.cell_reports = tuple(self._run_cell(cell) for cell in self._cells)
+            self.cell_reports = self._run_cells()
             self.cells_seconds = time.monotonic() - started
         except BaseException:
             self.close()
@@ -744,6 +780,19 @@ class WorkerSession:
         """Whether the current worker was forked from the warm zygote (else started cold)."""
         worker = self._resources.worker
         return worker is not None and worker.warm
+
+    @property
+    def out_of_time(self) -> bool:
+        """Whether the submission's total time budget has run out (nothing more will run)."""
+        return self._deadline is not None and time.monotonic() >= self._deadline
+
+    def out_of_time_message(self, what: str) -> str:
+        """Student-facing text for ``what`` (``"calling `f`"``) cut short by the total budget."""
+        return (
+            f"{what} was stopped or not attempted: this submission's total time budget "
+            f"({self._config.submission_timeout or 0:g} s for running the cells and every "
+            "call together) ran out"
+        )
 
     @property
     def restarts(self) -> int:
@@ -814,20 +863,27 @@ class WorkerSession:
         if not calls:
             return []
         requests, budgets = zip(*(self._call_request(call) for call in calls), strict=True)
+        budget, what = budgets[0], f"calling `{calls[0].name}`"
         try:
             worker = self._ensure_worker()
+            left = self._within_total(max(budgets))
         except _GaveUp:
             return []  # made one by one, each call gets the "not attempted" outcome
+        except _OutOfTime as exc:
+            return [self._broken(exc, budget, what)]
+        # Each call is told at most what is left of the total budget now; the replies are
+        # awaited no later than the total's end plus one grace period.
+        requests = tuple({**r, "timeout": float(min(r["timeout"], left))} for r in requests)
+        last = self._reply_deadline(left)
         self._next_id += 1
         request = {"op": "call_many", "id": self._next_id, "calls": list(requests)}
         data = self._encoded(request)
         outcomes: list[CallOutcome] = []
-        budget, what = budgets[0], f"calling `{calls[0].name}`"
         try:
-            worker.send(data, time.monotonic() + budget + 1.0 + 0.1 * budget)
+            worker.send(data, min(self._reply_deadline(budget), last))
             for index, (call, budget) in enumerate(zip(calls, budgets, strict=True)):
                 what = f"calling `{call.name}`"
-                deadline = time.monotonic() + budget + 1.0 + 0.1 * budget
+                deadline = min(self._reply_deadline(budget), last)
                 more = index < len(calls) - 1
                 reply = _checked_reply(worker.receive(deadline, more=more), self._next_id)
                 outcomes.append(self._outcome(reply, budget, what))
@@ -838,6 +894,8 @@ class WorkerSession:
             self._discard_worker()
             if isinstance(exc, protocol.WireError) and len(outcomes) == len(requests):
                 outcomes.pop()  # stray bytes after the last reply: that call broke the pipe
+            if isinstance(exc, _Deadline) and self.out_of_time:
+                exc = _OutOfTime()
             outcomes.append(self._broken(exc, budget, what))
         return outcomes
 
@@ -918,6 +976,8 @@ class WorkerSession:
         if not self._finalizer.alive:
             raise SandboxError("this WorkerSession is closed")
         while self._resources.worker is None:
+            if self.out_of_time:
+                raise _OutOfTime
             if self._restarts >= self._config.max_restarts:
                 raise _GaveUp(
                     f"the Python process running your code crashed or was stopped "
@@ -934,19 +994,39 @@ class WorkerSession:
         return self._resources.worker
 
     def _exchange(self, request: dict[str, Any], budget: float) -> dict[str, Any]:
-        """Send one request and read its reply, within ``budget`` plus a grace period."""
+        """Send one request and read its reply, within ``budget`` plus a grace period, and
+        within what is left of the total budget (the worker is told the smaller of the two)."""
         worker = self._resources.worker
         if worker is None:
             raise _Died("no worker")
+        budget = self._within_total(budget)
+        if "timeout" in request:
+            request = {**request, "timeout": float(min(request["timeout"], budget))}
         self._next_id += 1
         data = self._encoded({**request, "id": self._next_id})
-        deadline = time.monotonic() + budget + 1.0 + 0.1 * budget
+        deadline = self._reply_deadline(budget)
         try:
             worker.send(data, deadline)
             return _checked_reply(worker.receive(deadline), self._next_id)
-        except (_Deadline, _Died, protocol.WireError):
+        except (_Deadline, _Died, protocol.WireError) as exc:
             self._discard_worker()
+            if isinstance(exc, _Deadline) and self.out_of_time:
+                raise _OutOfTime from exc
             raise
+
+    def _within_total(self, budget: float) -> float:
+        """``budget`` cut to what is left of the total; raises ``_OutOfTime`` if nothing is."""
+        if self._deadline is None:
+            return budget
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise _OutOfTime
+        return min(budget, left)
+
+    def _reply_deadline(self, budget: float) -> float:
+        """When to stop waiting for a reply to a request given ``budget`` seconds: the worker
+        interrupts the student's code at the budget, the grace period covers the rest."""
+        return time.monotonic() + budget + 1.0 + 0.1 * budget
 
     def _encoded(self, request: dict[str, Any]) -> bytes:
         try:
@@ -965,6 +1045,27 @@ class WorkerSession:
             "quiet": quiet,
         }
 
+    def _run_cells(self) -> tuple[CellReport, ...]:
+        """Run every cell in order; once the total budget is spent, one report says which
+        cells were left (a notebook of 150,000 cells gets one line, not 150,000)."""
+        reports: list[CellReport] = []
+        for index, cell in enumerate(self._cells):
+            if self.out_of_time:
+                reports.append(self._cells_not_run(index))
+                break
+            reports.append(self._run_cell(cell))
+        return tuple(reports)
+
+    def _cells_not_run(self, index: int) -> CellReport:
+        number, later = self._cells[index].number, len(self._cells) - index - 1
+        cells = f"cell {number}" + (f" and the {later} cells after it" if later else "")
+        return CellReport(
+            number,
+            "timeout",
+            f"{cells} were not run: this submission's total time budget "
+            f"({self._config.submission_timeout or 0:g} s) ran out",
+        )
+
     def _run_cell(self, cell: Cell) -> CellReport:
         number = cell.number
         skipped = f"cell {number} ran longer than {self._config.cell_timeout:g} s and was skipped"
@@ -973,6 +1074,13 @@ class WorkerSession:
             reply = self._exchange(self._cell_request(cell, quiet=False), self._config.cell_timeout)
         except _GaveUp as exc:
             return CellReport(number, "error", f"cell {number} was not run: {exc}")
+        except _OutOfTime:
+            return CellReport(
+                number,
+                "timeout",
+                f"cell {number} was stopped: this submission's total time budget "
+                f"({self._config.submission_timeout or 0:g} s) ran out",
+            )
         except _Deadline:
             return CellReport(number, "timeout", skipped)
         except _Died as exc:
@@ -991,6 +1099,13 @@ class WorkerSession:
                 "process",
             )
         status = reply["status"]
+        if status == "timeout" and self.out_of_time:
+            return CellReport(
+                number,
+                "timeout",
+                f"cell {number} was stopped: this submission's total time budget "
+                f"({self._config.submission_timeout or 0:g} s) ran out",
+            )
         if status == "timeout":
             return CellReport(number, "timeout", skipped)
         self._replay.append(cell)
@@ -1012,9 +1127,10 @@ class WorkerSession:
             return self._broken(exc, budget, what)
         return self._outcome(reply, budget, what)
 
-    @staticmethod
-    def _broken(exc: Exception, budget: float, what: str) -> CallOutcome:
+    def _broken(self, exc: Exception, budget: float, what: str) -> CallOutcome:
         """The outcome of a request the worker did not answer properly."""
+        if isinstance(exc, _OutOfTime):
+            return CallOutcome("timeout", None, self.out_of_time_message(what), None, 0.0)
         if isinstance(exc, _Deadline):
             return CallOutcome(
                 "timeout",
@@ -1039,8 +1155,7 @@ class WorkerSession:
             0.0,
         )
 
-    @staticmethod
-    def _outcome(reply: dict[str, Any], budget: float, what: str) -> CallOutcome:
+    def _outcome(self, reply: dict[str, Any], budget: float, what: str) -> CallOutcome:
         """The outcome of a request the worker answered."""
         status = reply["status"]
         after = reply["args_after"]
@@ -1048,6 +1163,8 @@ class WorkerSession:
         seconds = reply["seconds"]
         if status == "ok":
             return CallOutcome("ok", reply["value"], "", args_after, seconds)
+        if status == "timeout" and self.out_of_time:  # told to stop at the total's end
+            return CallOutcome("timeout", None, self.out_of_time_message(what), args_after, seconds)
         if status == "timeout":
             return CallOutcome(
                 "timeout",
