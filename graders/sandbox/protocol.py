@@ -651,15 +651,17 @@ def _valid_strings(node: Any) -> Any:
 
 
 def valid_text(text: str) -> str:
-    """``text`` with each lone surrogate replaced by U+FFFD, so that it encodes as UTF-8.
+    """``text`` with each surrogate code point replaced by U+FFFD, so that it encodes as UTF-8.
 
-    Surrogate pairs (how JSON escapes a character beyond the BMP) become that character.
+    ``json`` joins an escaped surrogate pair into the character it stands for: what is left
+    is lone, and no UTF-8 writer accepts it.
     """
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-    return text
+    if _SURROGATE.search(text) is None:
+        return text
+    return _SURROGATE.sub("\ufffd", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def clip(text: str, limit: int) -> str:
@@ -824,8 +826,8 @@ def _index_from_tree(node: object, arrays: list[np.ndarray], pandas: Any) -> Any
     if tag == "range":
         _fields(node, "start", "stop", "step", "name")
         bounds = (node["start"], node["stop"], node["step"])
-        if not all(type(b) is int for b in bounds) or bounds[2] == 0:
-            raise WireError("bad RangeIndex")
+        if not all(type(b) is int and -(2**63) <= b < 2**63 for b in bounds) or bounds[2] == 0:
+            raise WireError("bad RangeIndex")  # an int64 range, as pandas sends one
         if len(range(*bounds)) > 2**31:
             raise WireError("RangeIndex too long")
         return pandas.RangeIndex(*bounds, name=name)

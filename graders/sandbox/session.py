@@ -572,7 +572,7 @@ def _data_entries(data_files: Sequence[Path]) -> list[tuple[str, Path]]:
 _REPLY_KEYS = frozenset({"id", "status", "value", "message", "args_after", "seconds"})
 _REPLY_STATUSES = frozenset({"ok", "error", "timeout", "missing", "internal"})
 #: Longest message kept from one reply (characters); the rest is cut with a visible marker.
-MAX_MESSAGE_CHARS = 10_000
+MAX_MESSAGE_CHARS = 8_000  # under results.MAX_TEXT_CHARS: room for what a check adds
 # No worker runs for a day: a longer duration is forged (inf and NaN are refused too).
 _MAX_SECONDS = 86_400.0
 
