@@ -86,9 +86,10 @@ class SandboxConfig:
     preload
         Modules the zygote imports before it forks workers; None means ``pool.PRELOAD``.
     submission_timeout
-        Seconds the whole submission may take, from the session's start (or the ``deadline``
-        it is given) to its last call: cells, replays after restarts and calls together. When
-        they run out, every later cell and call is a timeout without running. None: no total.
+        Seconds the whole submission may keep a worker busy: every cell, every replay after a
+        restart and every call, from request to reply, added up (the grader's own work in
+        between, and starting workers, are not counted). When they run out, every later cell
+        and call is a timeout without running. None: no total.
     """
 
     python: str = sys.executable
@@ -601,6 +602,57 @@ def _checked_reply(reply: object, expected_id: int) -> dict[str, Any]:
     return reply
 
 
+class _Ragged(Exception):
+    """A list whose items have different shapes."""
+
+
+def _array_safe(value: object) -> object:
+    """``value``, or ``Unsupported`` if it holds a list numpy cannot make an array of.
+
+    A returned list is read as an array by the checks (``np.asarray``, ``np.ndim``), and numpy
+    raises for a ragged one (``[[1.0], [1.0, 2.0]]``): that honest but odd value is refused
+    here, once, as plain data that is not numeric data, and the check fails with a message.
+    Tuples may mix kinds (``(point, path)``), so only lists, and what lists hold, must agree.
+    """
+    try:
+        _shape(value, in_list=False)
+    except _Ragged:
+        what = "a list" if type(value) is list else f"a {protocol.type_name(value)} holding a list"
+        return protocol.Unsupported(
+            protocol.type_name(value),
+            f"{what} whose items have different lengths or shapes (a ragged list), which "
+            "cannot be read as an array",
+        )
+    except RecursionError:  # not from the decoder, which bounds the depth
+        return protocol.Unsupported(protocol.type_name(value), "nested too deeply")
+    return value
+
+
+def _shape(value: object, *, in_list: bool) -> tuple[int, ...]:
+    """The array shape numpy would give ``value`` (raising ``_Ragged`` where it would raise).
+
+    ``in_list``: inside a list every sequence is an array axis; outside, a tuple or a dict is a
+    record whose items need not agree with each other (but each list among them must).
+    """
+    kind = type(value)
+    shape = getattr(value, "shape", None)  # arrays, numpy scalars, pandas (decoded: trusted)
+    if type(shape) is tuple:
+        return shape
+    if kind is list or (kind is tuple and in_list):
+        items: list[object] | tuple[object, ...] = value  # type: ignore[assignment]
+        shapes = {_shape(item, in_list=True) for item in items}
+        if len(shapes) > 1:
+            raise _Ragged
+        return (len(items), *(shapes.pop() if shapes else ()))
+    if kind is tuple:
+        for item in value:  # type: ignore[attr-defined]
+            _shape(item, in_list=False)
+    elif kind is dict:
+        for item in value.values():  # type: ignore[attr-defined]
+            _shape(item, in_list=False)
+    return ()
+
+
 def _check_specs(values: Sequence[object]) -> None:
     for value in values:
         if isinstance(value, protocol.FunctionSpec):
@@ -673,10 +725,9 @@ class WorkerSession:
         The loaded submission.
     config
         Limits and isolation.
-    deadline
-        When the submission's total time budget ends (``time.monotonic()``); by default
-        ``config.submission_timeout`` seconds from now, or never. The caller passes it when
-        the budget also covers work done before the session (loading the file).
+    spent
+        Seconds of the total time budget (``config.submission_timeout``) already spent
+        before the session, on loading the file.
 
     Raises
     ------
@@ -695,13 +746,11 @@ class WorkerSession:
         submission: Submission,
         config: SandboxConfig = SandboxConfig(),
         *,
-        deadline: float | None = None,
+        spent: float = 0.0,
     ) -> None:
         self._config = config
-        total = config.submission_timeout
-        if deadline is None and total is not None:
-            deadline = time.monotonic() + total
-        self._deadline = deadline
+        self._total = config.submission_timeout
+        self._spent = float(spent)
         self._cells: tuple[Cell, ...] = tuple(submission.cells)
         self._module_name = "__main__" if submission.kind == "ipynb" else "submission"
         self._info = isolation.describe_interpreter(config.python)
@@ -784,14 +833,13 @@ class WorkerSession:
     @property
     def out_of_time(self) -> bool:
         """Whether the submission's total time budget has run out (nothing more will run)."""
-        return self._deadline is not None and time.monotonic() >= self._deadline
+        return self._total is not None and self._spent >= self._total
 
     def out_of_time_message(self, what: str) -> str:
         """Student-facing text for ``what`` (``"calling `f`"``) cut short by the total budget."""
         return (
             f"{what} was stopped or not attempted: this submission's total time budget "
-            f"({self._config.submission_timeout or 0:g} s for running the cells and every "
-            "call together) ran out"
+            f"({self._total or 0:g} s for running the cells and every call together) ran out"
         )
 
     @property
@@ -872,25 +920,29 @@ class WorkerSession:
         except _OutOfTime as exc:
             return [self._broken(exc, budget, what)]
         # Each call is told at most what is left of the total budget now; the replies are
-        # awaited no later than the total's end plus one grace period.
+        # awaited no longer than that plus one grace period.
         requests = tuple({**r, "timeout": float(min(r["timeout"], left))} for r in requests)
         last = self._reply_deadline(left)
         self._next_id += 1
         request = {"op": "call_many", "id": self._next_id, "calls": list(requests)}
         data = self._encoded(request)
         outcomes: list[CallOutcome] = []
+        mark = time.monotonic()
         try:
             worker.send(data, min(self._reply_deadline(budget), last))
             for index, (call, budget) in enumerate(zip(calls, budgets, strict=True)):
                 what = f"calling `{call.name}`"
                 deadline = min(self._reply_deadline(budget), last)
                 more = index < len(calls) - 1
-                reply = _checked_reply(worker.receive(deadline, more=more), self._next_id)
+                received = worker.receive(deadline, more=more)
+                mark = self._charge(mark)
+                reply = _checked_reply(received, self._next_id)
                 outcomes.append(self._outcome(reply, budget, what))
                 if reply["status"] in protocol.BATCH_ENDS:
                     break
             worker.expect_nothing_more()
         except (_Deadline, _Died, protocol.WireError) as exc:
+            self._charge(mark)
             self._discard_worker()
             if isinstance(exc, protocol.WireError) and len(outcomes) == len(requests):
                 outcomes.pop()  # stray bytes after the last reply: that call broke the pipe
@@ -1004,24 +1056,38 @@ class WorkerSession:
             request = {**request, "timeout": float(min(request["timeout"], budget))}
         self._next_id += 1
         data = self._encoded({**request, "id": self._next_id})
+        started = time.monotonic()
         deadline = self._reply_deadline(budget)
         try:
             worker.send(data, deadline)
-            return _checked_reply(worker.receive(deadline), self._next_id)
+            reply = worker.receive(deadline)
         except (_Deadline, _Died, protocol.WireError) as exc:
+            self._charge(started)
             self._discard_worker()
             if isinstance(exc, _Deadline) and self.out_of_time:
                 raise _OutOfTime from exc
             raise
+        self._charge(started)
+        try:
+            return _checked_reply(reply, self._next_id)
+        except protocol.WireError:
+            self._discard_worker()
+            raise
 
     def _within_total(self, budget: float) -> float:
         """``budget`` cut to what is left of the total; raises ``_OutOfTime`` if nothing is."""
-        if self._deadline is None:
+        if self._total is None:
             return budget
-        left = self._deadline - time.monotonic()
+        left = self._total - self._spent
         if left <= 0:
             raise _OutOfTime
         return min(budget, left)
+
+    def _charge(self, since: float) -> float:
+        """Count the time since ``since`` (a request in flight) against the total; return now."""
+        now = time.monotonic()
+        self._spent += now - since
+        return now
 
     def _reply_deadline(self, budget: float) -> float:
         """When to stop waiting for a reply to a request given ``budget`` seconds: the worker
@@ -1159,10 +1225,10 @@ class WorkerSession:
         """The outcome of a request the worker answered."""
         status = reply["status"]
         after = reply["args_after"]
-        args_after = tuple(after) if after is not None else None
+        args_after = tuple(map(_array_safe, after)) if after is not None else None
         seconds = reply["seconds"]
         if status == "ok":
-            return CallOutcome("ok", reply["value"], "", args_after, seconds)
+            return CallOutcome("ok", _array_safe(reply["value"]), "", args_after, seconds)
         if status == "timeout" and self.out_of_time:  # told to stop at the total's end
             return CallOutcome("timeout", None, self.out_of_time_message(what), args_after, seconds)
         if status == "timeout":

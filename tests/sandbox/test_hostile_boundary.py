@@ -152,8 +152,8 @@ def test_an_honest_but_ragged_descent_path_fails_the_check_with_a_message() -> N
     result = graded(assignment, path_tuple, RAGGED_PATH, name="ragged-path")
     status, message = check(result, "gradient_descent_matches_reference")
     assert status == "failed"
-    assert "could not use what `gradient_descent` returned" in message
-    assert "inhomogeneous" in message
+    assert "returned the wrong type of value" in message
+    assert "a tuple holding a list whose items have different lengths or shapes" in message
     assert check(result, "rss_matches_reference")[0] == "passed"
 
 

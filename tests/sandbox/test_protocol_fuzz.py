@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from graders.sandbox import protocol
 from graders.sandbox.protocol import FRAME_HEADER, WireError, decode, encode
-from graders.sandbox.session import MAX_MESSAGE_CHARS, _checked_reply
+from graders.sandbox.session import MAX_MESSAGE_CHARS, _array_safe, _checked_reply
 
 FUZZ = settings(derandomize=True, database=None, deadline=None, max_examples=300)
 
@@ -285,3 +285,36 @@ def test_a_huge_reply_message_is_clipped_with_a_marker() -> None:
     checked = _checked_reply({**REPLY, "message": "x" * 10**6}, 7)
     assert len(checked["message"]) <= MAX_MESSAGE_CHARS
     assert checked["message"].endswith("more characters]")
+
+
+# ------------------------------------------- returned values the checks will read as arrays
+
+NESTED = st.recursive(
+    st.one_of(st.floats(allow_nan=False), st.integers(-5, 5), st.booleans()),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.tuples(inner), st.tuples(inner, inner)),
+    max_leaves=12,
+)
+
+
+@FUZZ
+@given(st.lists(NESTED, max_size=4))
+def test_a_returned_list_is_kept_exactly_when_numpy_can_read_it(value: list[Any]) -> None:
+    try:
+        np.asarray(value)
+    except ValueError:  # "inhomogeneous shape": a check reading it would have crashed
+        readable = False
+    else:
+        readable = True
+    safe = _array_safe(value)
+    assert (safe is value) == readable
+    if not readable:
+        assert isinstance(safe, protocol.Unsupported)
+        assert "ragged list" in safe.summary
+
+
+def test_a_tuple_may_mix_a_point_and_its_path_but_not_hold_a_ragged_path() -> None:
+    point_and_path = (0.5, [1.0, 0.75, 0.5])
+    assert _array_safe(point_and_path) is point_and_path
+    ragged = _array_safe((0.5, [[1.0], [0.75, 0.75]]))
+    assert isinstance(ragged, protocol.Unsupported)
+    assert ragged.summary.startswith("a tuple holding a list whose items have different")
