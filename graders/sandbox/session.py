@@ -1124,13 +1124,15 @@ class WorkerSession:
 
     def _cells_not_run(self, index: int) -> CellReport:
         number, later = self._cells[index].number, len(self._cells) - index - 1
-        cells = f"cell {number}" + (f" and the {later} cells after it" if later else "")
-        return CellReport(
-            number,
-            "timeout",
-            f"{cells} were not run: this submission's total time budget "
-            f"({self._config.submission_timeout or 0:g} s) ran out",
+        if not later:
+            return self._cell_out_of_time(f"cell {number} was not run", number)
+        return self._cell_out_of_time(
+            f"cell {number} and the {later} cells after it were not run", number
         )
+
+    def _cell_out_of_time(self, what: str, number: int) -> CellReport:
+        budget = f"this submission's total time budget ({self._total or 0:g} s) ran out"
+        return CellReport(number, "timeout", f"{what}: {budget}")
 
     def _run_cell(self, cell: Cell) -> CellReport:
         number = cell.number
@@ -1141,12 +1143,7 @@ class WorkerSession:
         except _GaveUp as exc:
             return CellReport(number, "error", f"cell {number} was not run: {exc}")
         except _OutOfTime:
-            return CellReport(
-                number,
-                "timeout",
-                f"cell {number} was stopped: this submission's total time budget "
-                f"({self._config.submission_timeout or 0:g} s) ran out",
-            )
+            return self._cell_out_of_time(f"cell {number} was stopped", number)
         except _Deadline:
             return CellReport(number, "timeout", skipped)
         except _Died as exc:
@@ -1166,12 +1163,7 @@ class WorkerSession:
             )
         status = reply["status"]
         if status == "timeout" and self.out_of_time:
-            return CellReport(
-                number,
-                "timeout",
-                f"cell {number} was stopped: this submission's total time budget "
-                f"({self._config.submission_timeout or 0:g} s) ran out",
-            )
+            return self._cell_out_of_time(f"cell {number} was stopped", number)
         if status == "timeout":
             return CellReport(number, "timeout", skipped)
         self._replay.append(cell)

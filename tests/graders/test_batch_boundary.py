@@ -9,6 +9,7 @@ import pytest
 
 import graders.batch
 from graders.batch import grade_cohort
+from graders.cli import main
 from graders.results import SubmissionResult
 from graders.spec import Assignment, load_assignment
 from tests.graders.test_batch import CORRECT, FLIPPED, TINY_SPEC, write, writes
@@ -91,3 +92,14 @@ def test_a_failure_writing_one_result_is_its_outcome_and_the_batch_goes_on(
     assert [student for student, _ in report.internal_errors] == ["cy"]
     assert "injected: disk full" in report.internal_errors[0][1]
     assert report.graded == 3
+
+
+@pytest.mark.slow
+def test_check_prints_valid_utf8_json_for_a_lone_surrogate(
+    tiny: Assignment, tmp_path: Path, capfdbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    path = write(tmp_path / "bo.py", SURROGATE)
+    code = main(["check", str(path), "--assignment", str(tiny.directory), "--format", "json"])
+    printed = capfdbinary.readouterr().out.decode("utf-8")  # strict: raised before
+    assert code == 1
+    assert "not UTF-8: \ufffd" in json.loads(printed)["tests"][0]["output"]
