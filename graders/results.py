@@ -15,12 +15,17 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal, get_args
 
 __all__ = [
+    "MAX_CELL_REPORTS",
+    "MAX_NOTES",
+    "MAX_RESULT_BYTES",
+    "MAX_TEXT_CHARS",
     "SCORE_DECIMALS",
     "CheckResult",
     "Plot",
     "PlotSeries",
     "Status",
     "SubmissionResult",
+    "clip_text",
 ]
 
 Status = Literal["passed", "failed", "error", "timeout", "missing"]

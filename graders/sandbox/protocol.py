@@ -36,9 +36,11 @@ __all__ = [
     "Unencodable",
     "Unsupported",
     "WireError",
+    "clip",
     "decode",
     "encode",
     "read_message",
+    "valid_text",
 ]
 
 FRAME_HEADER = struct.Struct(">Q")

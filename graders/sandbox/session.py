@@ -607,15 +607,26 @@ class _Ragged(Exception):
 
 
 def _array_safe(value: object) -> object:
-    """``value``, or ``Unsupported`` if it holds a list numpy cannot make an array of.
+    """``value``, or ``Unsupported`` if it holds a ragged list numpy cannot make an array of.
 
-    A returned list is read as an array by the checks (``np.asarray``, ``np.ndim``), and numpy
-    raises for a ragged one (``[[1.0], [1.0, 2.0]]``): that honest but odd value is refused
-    here, once, as plain data that is not numeric data, and the check fails with a message.
-    Tuples may mix kinds (``(point, path)``), so only lists, and what lists hold, must agree.
+    Checks read returned sequences as arrays (``np.asarray``, ``np.ndim``), and numpy raises
+    for a ragged one (``[[1.0], [1.0, 2.0]]``): that honest but odd value is refused here,
+    once, as plain data that is not numeric data, and the check fails with a message. The
+    value itself may be a record whose items differ in kind, ``(point, path)`` or
+    ``[weights, iterates]``, which the checks take apart first; each of its items must be
+    readable as an array, and a list of items of one rank must agree on their shape.
     """
     try:
-        _shape(value, in_list=False)
+        # Decoded values hold exact lists, tuples and dicts only: isinstance narrows, no more.
+        if isinstance(value, (list, tuple)):
+            shapes = {_shape(item) for item in value}
+            if type(value) is list and len(shapes) > 1 and len({len(s) for s in shapes}) == 1:
+                raise _Ragged
+        elif isinstance(value, dict):
+            for item in value.values():
+                _shape(item)
+        else:
+            _shape(value)
     except _Ragged:
         what = "a list" if type(value) is list else f"a {protocol.type_name(value)} holding a list"
         return protocol.Unsupported(
@@ -628,28 +639,16 @@ def _array_safe(value: object) -> object:
     return value
 
 
-def _shape(value: object, *, in_list: bool) -> tuple[int, ...]:
-    """The array shape numpy would give ``value`` (raising ``_Ragged`` where it would raise).
-
-    ``in_list``: inside a list every sequence is an array axis; outside, a tuple or a dict is a
-    record whose items need not agree with each other (but each list among them must).
-    """
-    kind = type(value)
+def _shape(value: object) -> tuple[int, ...]:
+    """The array shape numpy would give ``value``; ``_Ragged`` where numpy would raise."""
     shape = getattr(value, "shape", None)  # arrays, numpy scalars, pandas (decoded: trusted)
     if type(shape) is tuple:
         return shape
-    if kind is list or (kind is tuple and in_list):
-        items: list[object] | tuple[object, ...] = value  # type: ignore[assignment]
-        shapes = {_shape(item, in_list=True) for item in items}
+    if isinstance(value, (list, tuple)):
+        shapes = {_shape(item) for item in value}
         if len(shapes) > 1:
             raise _Ragged
-        return (len(items), *(shapes.pop() if shapes else ()))
-    if kind is tuple:
-        for item in value:  # type: ignore[attr-defined]
-            _shape(item, in_list=False)
-    elif kind is dict:
-        for item in value.values():  # type: ignore[attr-defined]
-            _shape(item, in_list=False)
+        return (len(value), *(shapes.pop() if shapes else ()))
     return ()
 
 
