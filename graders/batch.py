@@ -684,6 +684,40 @@ def write_student_files(out: Path, result: SubmissionResult, assignment: Assignm
     _atomic_write(folder / "feedback.html", html.render_feedback(result, assignment))
 
 
+def _recorded(
+    out: Path, book: Gradebook, outcome: TaskOutcome, assignment: Assignment, key: str
+) -> TaskOutcome:
+    """Write and record ``outcome``'s result; a failure doing so becomes the outcome's error.
+
+    One submission's failure is that submission's outcome, never the end of the batch: the
+    files of the others are still written and their rows recorded.
+    """
+    assert outcome.result is not None
+    try:
+        write_student_files(out, outcome.result, assignment)
+        book.record(outcome.result, path=outcome.task.relative, grading_key=key)
+    except Exception:  # noqa: BLE001 -- the grader's own failure, on this submission only
+        return TaskOutcome(outcome.task, error=traceback.format_exc())
+    return outcome
+
+
+def _write_grader_failure(out: Path, task: GradeTask, assignment: Assignment) -> None:
+    """``OUT/<student>/results.json`` saying the grader failed here; not a gradebook row, so
+    the next run grades the submission again. Best effort: the failure is reported anyway."""
+    result = SubmissionResult.ungradable(
+        student=task.student,
+        assignment=assignment.slug,
+        message=(
+            "The grader failed while grading this submission (an internal error, not a "
+            "problem with your work). It will be graded again."
+        ),
+        sha256=file_digest(Path(task.path)),
+        max_score=assignment.max_score,
+    )
+    with contextlib.suppress(Exception):
+        write_student_files(out, result, assignment)
+
+
 def grade_cohort(
     submissions: Path,
     assignment: Assignment,
@@ -772,11 +806,12 @@ def grade_cohort(
         try:
             for outcome in executor.run(todo):
                 if outcome.result is not None:
-                    write_student_files(out, outcome.result, assignment)
-                    book.record(outcome.result, path=outcome.task.relative, grading_key=key)
+                    outcome = _recorded(out, book, outcome, assignment, key)
+                if outcome.result is not None:
                     graded += 1
                 else:
                     errors.append((outcome.task.student, outcome.error or "unknown error"))
+                    _write_grader_failure(out, outcome.task, assignment)
                 reporter.advance(outcome)
         finally:
             executor.close()

@@ -73,6 +73,7 @@ def sandbox_config(
         base or SandboxConfig(),
         cell_timeout=assignment.limits.cell_timeout,
         call_timeout=assignment.limits.call_timeout,
+        submission_timeout=assignment.limits.submission_timeout,
         data_files=assignment.data_files + supplied_lab_data(assignment, data_dir),
     )
 
@@ -154,22 +155,33 @@ def grade_submission(
     Timings (seconds): ``total``; ``startup`` (starting the worker); ``cells`` (running the
     cells); ``checks``; ``student_calls`` (inside the student's functions, checks and plots);
     ``plots`` when gathered; and ``startup_and_cells``.
+
+    The submission's total time budget (``config.submission_timeout``) is spent by loading
+    the file (from ``started``) and by the worker's time on the cells, replays and calls; the
+    grader's own work is not counted. Once it has run out, every check not yet run is recorded
+    as a ``timeout`` without running, and no plots are gathered.
     """
-    started = time.perf_counter() if started is None else started
+    loaded = time.perf_counter()
+    started = loaded if started is None else started
     config = config or sandbox_config(assignment)
     lab = lab_data(assignment, config)
     checks: list[CheckResult] = []
     with drawing_inputs(assignment, lab):  # while the worker starts and runs the cells
-        session = _MeteredSession(submission, config)
+        session = _MeteredSession(submission, config, spent=loaded - started)
     with session:
         cells_done = time.perf_counter()
-        defined = session.defined()
+        defined = {} if session.out_of_time else session.defined()
         unreached = _unreached_definitions(submission, session.cell_reports)
         for question in assignment.questions:
             present = _presence_problem(question, defined, unreached)
             if present is not None and _optional(question, lab):
                 continue
             for spec in question.checks:
+                if session.out_of_time:
+                    what = f"checking `{question.name}`"
+                    message = session.out_of_time_message(what)
+                    checks.append(_record(question, spec, "timeout", 0.0, message))
+                    continue
                 if present is not None:
                     checks.append(_record(question, spec, "missing", 0.0, present))
                     continue
@@ -182,7 +194,11 @@ def grade_submission(
                 )
                 checks.append(run_check(resolve(spec.id), ctx))
         checks_done = time.perf_counter()
-        gathered = plots(session, assignment, defined) if plots is not None else ()
+        gathered = (
+            plots(session, assignment, defined)
+            if plots is not None and not session.out_of_time
+            else ()
+        )
         finished = time.perf_counter()
         timings = {
             "total": round(finished - started, 4),

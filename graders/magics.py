@@ -49,8 +49,10 @@ _MAGIC_NAME = re.compile(r"%(?P<name>\w*)\s*(?P<rest>.*)", re.DOTALL)
 _CELL_MAGIC_NAME = re.compile(r"%%(?P<name>[\w.-]*)")
 # IPython's `obj?` / `obj??` help syntax: a (dotted, possibly wildcarded) name and 1-2 marks.
 _HELP_SUFFIX = re.compile(r"[A-Za-z_][\w.*]*\?{1,2}")
-# IPython's `lhs = !cmd` / `lhs = %magic`: a plain target, then `=`, then `!` or `%`.
-_ASSIGN = re.compile(r"(?P<lhs>[A-Za-z_][\w.\[\], ]*?)\s*=\s*(?P<op>[!%])(?P<rest>.*)", re.DOTALL)
+# The target of IPython's `lhs = !cmd` / `lhs = %magic`: a name, attributes, subscripts, tuples.
+# Every pattern here runs on student lines of any length, so each must be linear: no two
+# adjacent quantifiers that can match the same characters (``[ ]*?\s*`` is quadratic).
+_ASSIGN_TARGET = re.compile(r"[A-Za-z_][\w.\[\], ]*")
 
 Action = Literal["skipped", "unwrapped", "shell_assign", "magic_assign", "cell_header"]
 
@@ -178,15 +180,32 @@ def _rewrite(line: str) -> tuple[str, Action] | None:
         return indent + "pass", "skipped"
     if _HELP_SUFFIX.fullmatch(body.rstrip()):
         return indent + "pass", "skipped"
-    m = _ASSIGN.fullmatch(body)
-    if m is None:
+    assignment = _magic_assignment(body)
+    if assignment is None:
         return None
-    if m["op"] == "!":
-        return f"{indent}{m['lhs']} = []", "shell_assign"
-    statement = _timed_statement("%" + m["rest"])
+    lhs, op, rest = assignment
+    if op == "!":
+        return f"{indent}{lhs} = []", "shell_assign"
+    statement = _timed_statement("%" + rest)
     if statement is not None:
-        return f"{indent}{m['lhs']} = {statement}", "unwrapped"
-    return f"{indent}{m['lhs']} = None", "magic_assign"
+        return f"{indent}{lhs} = {statement}", "unwrapped"
+    return f"{indent}{lhs} = None", "magic_assign"
+
+
+def _magic_assignment(body: str) -> tuple[str, str, str] | None:
+    """``(lhs, op, rest)`` when ``body`` is ``lhs = !rest`` or ``lhs = %rest``, else ``None``.
+
+    Split at the first ``=`` (a target holds none), not by one regex: a lazy target that may
+    end in spaces, followed by ``\\s*=``, backtracks quadratically on a long line of spaces.
+    """
+    target, equals, value = body.partition("=")
+    value = value.lstrip()
+    if not equals or not value or value[0] not in "!%":
+        return None
+    lhs = target.rstrip()
+    if _ASSIGN_TARGET.fullmatch(lhs) is None:
+        return None
+    return lhs, value[0], value[1:]
 
 
 def neutralise_magics(source: str) -> Neutralised:

@@ -9,17 +9,23 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, get_args
 
 __all__ = [
+    "MAX_CELL_REPORTS",
+    "MAX_NOTES",
+    "MAX_RESULT_BYTES",
+    "MAX_TEXT_CHARS",
     "SCORE_DECIMALS",
     "CheckResult",
     "Plot",
     "PlotSeries",
     "Status",
     "SubmissionResult",
+    "clip_text",
 ]
 
 Status = Literal["passed", "failed", "error", "timeout", "missing"]
@@ -34,6 +40,17 @@ _VISIBILITIES = frozenset({"visible", "hidden", "after_due_date", "after_publish
 _ROLES = frozenset(get_args(SeriesRole))
 #: Most points one plotted series may hold (a feedback page stays small).
 MAX_PLOT_POINTS = 2000
+#: Longest text a result keeps in one field (a message, a counterexample, a note, a cell's
+#: report), in characters; longer text is cut and ends with a visible ``[truncated: ...]``.
+MAX_TEXT_CHARS = 10_000
+#: Most cell reports a result lists (problems first); a note says how many were left out.
+MAX_CELL_REPORTS = 500
+#: Most notes a result keeps.
+MAX_NOTES = 100
+#: Largest ``results.json`` (UTF-8 bytes): past it, every text is cut shorter until it fits.
+MAX_RESULT_BYTES = 1_000_000
+# The shorter limits tried, in order, when a result is still larger than MAX_RESULT_BYTES.
+_FITTING_LIMITS = (2_000, 500, 120)
 
 
 def _bad(name: str, value: object, wanted: str) -> str:
@@ -54,6 +71,34 @@ def _text(name: str, value: object, *, optional: bool = False) -> None:
         return
     if not isinstance(value, str):
         raise TypeError(_bad(name, value, "a str" + (" or None" if optional else "")))
+
+
+def clip_text(text: str, limit: int = MAX_TEXT_CHARS) -> str:
+    """``text`` made writable and bounded: lone surrogates become U+FFFD, and past ``limit``
+    characters it is cut, ending with ``... [truncated: N more characters]``.
+
+    The student controls most texts of a result (their exception messages, their function
+    names, the lines of their notebook); a result is written as UTF-8 and must stay small.
+    Idempotent: a clipped text is at most ``limit`` characters long.
+    """
+    if len(text) > limit:
+        kept = max(limit - 48, 0)
+        text = f"{text[:kept]}... [truncated: {len(text) - kept} more characters]"
+    if _SURROGATE.search(text) is not None:
+        text = _SURROGATE.sub("\ufffd", text)
+    return text
+
+
+# A surrogate code point: never valid on its own in a str, and no UTF-8 writer accepts it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _clipped_cell(cell: Mapping[str, Any], limit: int) -> dict[str, Any]:
+    copy = dict(cell)
+    for key, value in copy.items():
+        if isinstance(value, str):
+            copy[key] = clip_text(value, limit)
+    return copy
 
 
 def _round(value: float) -> float:
@@ -129,6 +174,10 @@ class CheckResult:
             _text(name, getattr(self, name))
         for name in ("counterexample", "diagnosis", "behaviour"):
             _text(name, getattr(self, name), optional=True)
+        for name in ("message", "counterexample", "diagnosis"):
+            text = getattr(self, name)
+            if text is not None:
+                object.__setattr__(self, name, clip_text(text))
         if self.status not in _STATUSES:
             raise ValueError(_bad("status", self.status, f"one of {sorted(_STATUSES)}"))
         if self.visibility not in _VISIBILITIES:
@@ -360,7 +409,15 @@ class SubmissionResult:
             if not isinstance(cell, Mapping):
                 raise TypeError(_bad(f"cell_reports[{i}]", cell, "a dict"))
             _plain(cell, f"cell_reports[{i}]")  # fail now, not when the JSON is written
-            copies.append(dict(cell))
+            copies.append(_clipped_cell(cell, MAX_TEXT_CHARS))
+        copies, left_out = _fewer_cells(copies)
+        notes = tuple(clip_text(note) for note in notes[:MAX_NOTES])
+        if left_out:  # the last of the MAX_NOTES places, so that a copy keeps every note
+            notes = notes[: MAX_NOTES - 1] + (
+                f"{left_out} of {len(cells)} cell reports are not listed "
+                f"(a result lists at most {MAX_CELL_REPORTS}, problems first).",
+            )
+        object.__setattr__(self, "message", clip_text(self.message))
         if not isinstance(self.timings, Mapping):
             raise TypeError(_bad("timings", self.timings, "a dict of str to seconds"))
         timings = {}
@@ -379,6 +436,45 @@ class SubmissionResult:
         if self.assignment_max_score is not None:
             total = _points("assignment_max_score", self.assignment_max_score)
             object.__setattr__(self, "assignment_max_score", total)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Cut every text shorter until the JSON is at most ``MAX_RESULT_BYTES``.
+
+        Each text is already bounded, but a result holds many (hundreds of cell reports, each
+        check's message twice): this bounds their sum. Cheap unless the texts are long.
+        """
+        for limit in _FITTING_LIMITS:
+            if self._text_chars() * 12 < MAX_RESULT_BYTES:  # 2 copies, 6 bytes per character
+                return
+            if len(self.to_json().encode("utf-8")) <= MAX_RESULT_BYTES:
+                return
+            object.__setattr__(self, "message", clip_text(self.message, limit))
+            object.__setattr__(self, "notes", tuple(clip_text(n, limit) for n in self.notes))
+            object.__setattr__(
+                self, "cell_reports", tuple(_clipped_cell(c, limit) for c in self.cell_reports)
+            )
+            checks = tuple(
+                replace(
+                    c,
+                    message=clip_text(c.message, limit),
+                    counterexample=None
+                    if c.counterexample is None
+                    else clip_text(c.counterexample, limit),
+                    diagnosis=None if c.diagnosis is None else clip_text(c.diagnosis, limit),
+                )
+                for c in self.checks
+            )
+            object.__setattr__(self, "checks", checks)
+
+    def _text_chars(self) -> int:
+        """Characters in the result's texts (an upper bound's basis for the JSON's size)."""
+        total = len(self.message) + sum(map(len, self.notes))
+        total += sum(len(str(v)) for cell in self.cell_reports for v in cell.values())
+        for c in self.checks:
+            total += len(c.message) + len(c.counterexample or "") + len(c.diagnosis or "")
+            total += len(c.name) + 200  # ids, numbers and the JSON around them
+        return total
 
     @classmethod
     def ungradable(
@@ -560,6 +656,20 @@ class SubmissionResult:
             )
             + "\n"
         )
+
+
+def _fewer_cells(cells: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """At most ``MAX_CELL_REPORTS`` cell reports, in order, the problems kept first; and how
+    many were left out."""
+    if len(cells) <= MAX_CELL_REPORTS:
+        return cells, 0
+    problems = [i for i, c in enumerate(cells) if c.get("status", "ok") != "ok"]
+    chosen = set(problems[:MAX_CELL_REPORTS])
+    for i in range(len(cells)):
+        if len(chosen) >= MAX_CELL_REPORTS:
+            break
+        chosen.add(i)
+    return [cells[i] for i in sorted(chosen)], len(cells) - len(chosen)
 
 
 def _tuple(name: str, value: object) -> tuple[Any, ...]:

@@ -117,10 +117,12 @@ class Question:
 
 @dataclass(frozen=True)
 class Limits:
-    """Time budgets in seconds, per notebook cell and per call of a student function."""
+    """Time budgets in seconds, per notebook cell, per call of a student function, and for the
+    whole submission (loading, cells, replays and calls together)."""
 
     cell_timeout: float = 10.0
     call_timeout: float = 10.0
+    submission_timeout: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -217,6 +219,7 @@ def _parse_assignment(raw: Mapping[str, Any], directory: Path) -> Assignment:
         limits=Limits(
             cell_timeout=float(toml.limits.cell_timeout),
             call_timeout=float(toml.limits.call_timeout),
+            submission_timeout=float(toml.limits.submission_timeout),
         ),
         data_files=files,
         optional_data=optional,

@@ -53,6 +53,7 @@ class LimitsToml(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
 
     cell_timeout: Positive = 10.0
     call_timeout: Positive = 10.0
+    submission_timeout: Positive = 60.0  # loading, cells, replays and calls together
 
 
 class DataToml(msgspec.Struct, forbid_unknown_fields=True, frozen=True):

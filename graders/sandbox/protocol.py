@@ -24,7 +24,7 @@ import struct
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -36,9 +36,11 @@ __all__ = [
     "Unencodable",
     "Unsupported",
     "WireError",
+    "clip",
     "decode",
     "encode",
     "read_message",
+    "valid_text",
 ]
 
 FRAME_HEADER = struct.Struct(">Q")
@@ -52,6 +54,7 @@ _NPY_HEADER_ROOM = 4096
 # Exactly these scalar types (no subclasses) may cross: bool, signed/unsigned ints, floats, complex.
 _SCALAR_TYPES = frozenset(np.dtype(code).type for code in "?bhilqpBHILQPefdgFDG")
 _LABEL_TYPES = (type(None), bool, int, float, str)
+_T = TypeVar("_T")
 #: Reply statuses after which the worker sends no more replies to a ``call_many`` request.
 BATCH_ENDS = frozenset({"timeout", "internal"})
 
@@ -578,24 +581,97 @@ def read_message(
         budget[0] -= len(frame)
         return frame
 
-    head = read_frame(max_array_bytes)
+    document = _total(_document, read_frame(max_array_bytes), max_arrays)
+    arrays = [
+        _total(_read_npy, read_frame(max_array_bytes + _NPY_HEADER_ROOM), max_array_bytes)
+        for _ in range(document["n"])
+    ]
+    return _total(_from_tree, document["v"], arrays, 0)
+
+
+def _total(decoder: Callable[..., _T], *args: Any) -> _T:
+    """``decoder(*args)``, with anything it raises turned into a ``WireError``.
+
+    Decoding is total: numpy, pandas and ``complex`` have limits of their own (dimensions past
+    ``2**63``, integers too large for C or float, ranges longer than ``sys.maxsize``), and a
+    message that trips one is malformed like any other, never an exception in the grader. Only
+    decoding is wrapped, never ``read_exact``, whose own exceptions (a deadline, a dead worker)
+    must reach the caller as they are.
+    """
+    try:
+        return decoder(*args)
+    except WireError:
+        raise
+    except RecursionError:
+        raise WireError("the message is nested too deeply") from None
+    except Exception as exc:  # noqa: BLE001 -- whatever numpy or pandas raise on hostile data
+        raise WireError(f"the message could not be decoded ({_clipped_error(exc)})") from None
+
+
+def _clipped_error(exc: Exception) -> str:
+    try:
+        text = f"{type(exc).__name__}: {exc}"
+    except Exception:  # noqa: BLE001 -- a library's __str__ on hostile data
+        text = type(exc).__name__
+    return clip(valid_text(text), 200)
+
+
+def _document(head: bytes, max_arrays: int) -> dict[str, Any]:
+    """The JSON frame parsed and checked as a message, its strings made valid Unicode."""
     try:
         document = json.loads(head.decode("utf-8"))
     except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
-        raise WireError(f"the JSON frame is invalid: {exc}") from None
+        raise WireError(f"the JSON frame is invalid: {_clipped_error(exc)}") from None
     if type(document) is not dict or set(document) != {"n", "v"}:
         raise WireError("the JSON frame is not a message")
     count = document["n"]
     if type(count) is not int or not 0 <= count <= max_arrays:
         raise WireError(f"bad array count {count!r}")
-    arrays = [
-        _read_npy(read_frame(max_array_bytes + _NPY_HEADER_ROOM), max_array_bytes)
-        for _ in range(count)
-    ]
-    try:
-        return _from_tree(document["v"], arrays, 0)
-    except RecursionError:
-        raise WireError("the message is nested too deeply") from None
+    if _SURROGATE_ESCAPE.search(head) is not None:
+        # JSON may spell a lone surrogate (``"\\udc80"``), which no UTF-8 writer accepts: a
+        # student's exception message could then stop a results.json from being written. Only
+        # frames that spell one pay for the walk.
+        document = _valid_strings(document)
+    message: dict[str, Any] = document
+    return message
+
+
+# A ``\uD800``-``\uDFFF`` escape: half of a surrogate pair, or a lone surrogate.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _valid_strings(node: Any) -> Any:
+    """``node`` (parsed JSON) with every string, keys included, passed through ``valid_text``."""
+    kind = type(node)
+    if kind is str:
+        return valid_text(node)
+    if kind is list:
+        return [_valid_strings(item) for item in node]
+    if kind is dict:
+        return {valid_text(key): _valid_strings(item) for key, item in node.items()}
+    return node
+
+
+def valid_text(text: str) -> str:
+    """``text`` with each surrogate code point replaced by U+FFFD, so that it encodes as UTF-8.
+
+    ``json`` joins an escaped surrogate pair into the character it stands for: what is left
+    is lone, and no UTF-8 writer accepts it.
+    """
+    if _SURROGATE.search(text) is None:
+        return text
+    return _SURROGATE.sub("\ufffd", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to about ``limit`` characters, with a visible marker saying how much went."""
+    if len(text) <= limit:
+        return text
+    kept = max(limit - 48, 0)
+    return f"{text[:kept]}... [truncated: {len(text) - kept} more characters]"
 
 
 def _read_frame(read_exact: Callable[[int], bytes], cap: int) -> bytes:
@@ -752,8 +828,8 @@ def _index_from_tree(node: object, arrays: list[np.ndarray], pandas: Any) -> Any
     if tag == "range":
         _fields(node, "start", "stop", "step", "name")
         bounds = (node["start"], node["stop"], node["step"])
-        if not all(type(b) is int for b in bounds) or bounds[2] == 0:
-            raise WireError("bad RangeIndex")
+        if not all(type(b) is int and -(2**63) <= b < 2**63 for b in bounds) or bounds[2] == 0:
+            raise WireError("bad RangeIndex")  # an int64 range, as pandas sends one
         if len(range(*bounds)) > 2**31:
             raise WireError("RangeIndex too long")
         return pandas.RangeIndex(*bounds, name=name)

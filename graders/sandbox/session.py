@@ -85,6 +85,11 @@ class SandboxConfig:
         isolation, milliseconds instead of seconds per worker. False starts every worker cold.
     preload
         Modules the zygote imports before it forks workers; None means ``pool.PRELOAD``.
+    submission_timeout
+        Seconds the whole submission may keep a worker busy: every cell, every replay after a
+        restart and every call, from request to reply, added up (the grader's own work in
+        between, and starting workers, are not counted). When they run out, every later cell
+        and call is a timeout without running. None: no total.
     """
 
     python: str = sys.executable
@@ -101,6 +106,7 @@ class SandboxConfig:
     startup_timeout: float = 60.0
     zygote: bool = True
     preload: tuple[str, ...] | None = None
+    submission_timeout: float | None = None
 
 
 @dataclass(frozen=True)
@@ -161,6 +167,10 @@ class PlannedCall:
 
 class _Deadline(Exception):
     """The worker did not answer in time."""
+
+
+class _OutOfTime(_Deadline):
+    """The submission's total time budget ran out (before or while a request ran)."""
 
 
 class _Died(Exception):
@@ -562,21 +572,84 @@ def _data_entries(data_files: Sequence[Path]) -> list[tuple[str, Path]]:
 
 _REPLY_KEYS = frozenset({"id", "status", "value", "message", "args_after", "seconds"})
 _REPLY_STATUSES = frozenset({"ok", "error", "timeout", "missing", "internal"})
+#: Longest message kept from one reply (characters); the rest is cut with a visible marker.
+MAX_MESSAGE_CHARS = 8_000  # under results.MAX_TEXT_CHARS: room for what a check adds
+# No worker runs for a day: a longer duration is forged (inf and NaN are refused too).
+_MAX_SECONDS = 86_400.0
 
 
 def _checked_reply(reply: object, expected_id: int) -> dict[str, Any]:
-    """Re-validate a decoded reply's shape; anything off is a protocol violation."""
-    if type(reply) is not dict or set(reply) != _REPLY_KEYS:
+    """Re-validate a decoded reply's shape; anything off is a protocol violation.
+
+    Exact types first, so that no comparison below runs a value's own ``__eq__`` or hash (a
+    numpy array as the id or the status would raise instead of comparing). The message is the
+    only free text: it is clipped here, at the boundary (the decoder made it valid Unicode).
+    """
+    if type(reply) is not dict or reply.keys() != _REPLY_KEYS:
         raise protocol.WireError("a reply must be a dict with the reply fields")
-    if reply["id"] != expected_id:
-        raise protocol.WireError(f"reply {reply['id']!r} does not answer request {expected_id}")
-    if reply["status"] not in _REPLY_STATUSES or type(reply["message"]) is not str:
-        raise protocol.WireError("bad reply status or message")
-    if type(reply["seconds"]) is not float or not reply["seconds"] >= 0:
-        raise protocol.WireError("bad reply seconds")
+    if type(reply["id"]) is not int or reply["id"] != expected_id:
+        raise protocol.WireError(f"the reply does not answer request {expected_id}")
+    if type(reply["status"]) is not str or reply["status"] not in _REPLY_STATUSES:
+        raise protocol.WireError("bad reply status")
+    if type(reply["message"]) is not str:
+        raise protocol.WireError("bad reply message")
+    seconds = reply["seconds"]
+    if type(seconds) is not float or not 0 <= seconds <= _MAX_SECONDS:  # False for NaN
+        raise protocol.WireError("bad reply seconds (a duration must be finite and >= 0)")
     if reply["args_after"] is not None and type(reply["args_after"]) is not list:
         raise protocol.WireError("bad reply args_after")
+    reply["message"] = protocol.clip(reply["message"], MAX_MESSAGE_CHARS)
     return reply
+
+
+class _Ragged(Exception):
+    """A list whose items have different shapes."""
+
+
+def _array_safe(value: object) -> object:
+    """``value``, or ``Unsupported`` if it holds a ragged list numpy cannot make an array of.
+
+    Checks read returned sequences as arrays (``np.asarray``, ``np.ndim``), and numpy raises
+    for a ragged one (``[[1.0], [1.0, 2.0]]``): that honest but odd value is refused here,
+    once, as plain data that is not numeric data, and the check fails with a message. The
+    value itself may be a record whose items differ in kind, ``(point, path)`` or
+    ``[weights, iterates]``, which the checks take apart first; each of its items must be
+    readable as an array, and a list of items of one rank must agree on their shape.
+    """
+    try:
+        # Decoded values hold exact lists, tuples and dicts only: isinstance narrows, no more.
+        if isinstance(value, (list, tuple)):
+            shapes = {_shape(item) for item in value}
+            if type(value) is list and len(shapes) > 1 and len({len(s) for s in shapes}) == 1:
+                raise _Ragged
+        elif isinstance(value, dict):
+            for item in value.values():
+                _shape(item)
+        else:
+            _shape(value)
+    except _Ragged:
+        what = "a list" if type(value) is list else f"a {protocol.type_name(value)} holding a list"
+        return protocol.Unsupported(
+            protocol.type_name(value),
+            f"{what} whose items have different lengths or shapes (a ragged list), which "
+            "cannot be read as an array",
+        )
+    except RecursionError:  # not from the decoder, which bounds the depth
+        return protocol.Unsupported(protocol.type_name(value), "nested too deeply")
+    return value
+
+
+def _shape(value: object) -> tuple[int, ...]:
+    """The array shape numpy would give ``value``; ``_Ragged`` where numpy would raise."""
+    shape = getattr(value, "shape", None)  # arrays, numpy scalars, pandas (decoded: trusted)
+    if type(shape) is tuple:
+        return shape
+    if isinstance(value, (list, tuple)):
+        shapes = {_shape(item) for item in value}
+        if len(shapes) > 1:
+            raise _Ragged
+        return (len(value), *(shapes.pop() if shapes else ()))
+    return ()
 
 
 def _check_specs(values: Sequence[object]) -> None:
@@ -651,6 +724,9 @@ class WorkerSession:
         The loaded submission.
     config
         Limits and isolation.
+    spent
+        Seconds of the total time budget (``config.submission_timeout``) already spent
+        before the session, on loading the file.
 
     Raises
     ------
@@ -664,8 +740,16 @@ class WorkerSession:
     42
     """
 
-    def __init__(self, submission: Submission, config: SandboxConfig = SandboxConfig()) -> None:
+    def __init__(
+        self,
+        submission: Submission,
+        config: SandboxConfig = SandboxConfig(),
+        *,
+        spent: float = 0.0,
+    ) -> None:
         self._config = config
+        self._total = config.submission_timeout
+        self._spent = float(spent)
         self._cells: tuple[Cell, ...] = tuple(submission.cells)
         self._module_name = "__main__" if submission.kind == "ipynb" else "submission"
         self._info = isolation.describe_interpreter(config.python)
@@ -711,7 +795,7 @@ class WorkerSession:
             self._spawn()
             self.startup_seconds = time.monotonic() - started
             started = time.monotonic()
-            self.cell_reports = tuple(self._run_cell(cell) for cell in self._cells)
+            self.cell_reports = self._run_cells()
             self.cells_seconds = time.monotonic() - started
         except BaseException:
             self.close()
@@ -744,6 +828,18 @@ class WorkerSession:
         """Whether the current worker was forked from the warm zygote (else started cold)."""
         worker = self._resources.worker
         return worker is not None and worker.warm
+
+    @property
+    def out_of_time(self) -> bool:
+        """Whether the submission's total time budget has run out (nothing more will run)."""
+        return self._total is not None and self._spent >= self._total
+
+    def out_of_time_message(self, what: str) -> str:
+        """Student-facing text for ``what`` (``"calling `f`"``) cut short by the total budget."""
+        return (
+            f"{what} was stopped or not attempted: this submission's total time budget "
+            f"({self._total or 0:g} s for running the cells and every call together) ran out"
+        )
 
     @property
     def restarts(self) -> int:
@@ -814,30 +910,43 @@ class WorkerSession:
         if not calls:
             return []
         requests, budgets = zip(*(self._call_request(call) for call in calls), strict=True)
+        budget, what = budgets[0], f"calling `{calls[0].name}`"
         try:
             worker = self._ensure_worker()
+            left = self._within_total(max(budgets))
         except _GaveUp:
             return []  # made one by one, each call gets the "not attempted" outcome
+        except _OutOfTime as exc:
+            return [self._broken(exc, budget, what)]
+        # Each call is told at most what is left of the total budget now; the replies are
+        # awaited no longer than that plus one grace period.
+        requests = tuple({**r, "timeout": float(min(r["timeout"], left))} for r in requests)
+        last = self._reply_deadline(left)
         self._next_id += 1
         request = {"op": "call_many", "id": self._next_id, "calls": list(requests)}
         data = self._encoded(request)
         outcomes: list[CallOutcome] = []
-        budget, what = budgets[0], f"calling `{calls[0].name}`"
+        mark = time.monotonic()
         try:
-            worker.send(data, time.monotonic() + budget + 1.0 + 0.1 * budget)
+            worker.send(data, min(self._reply_deadline(budget), last))
             for index, (call, budget) in enumerate(zip(calls, budgets, strict=True)):
                 what = f"calling `{call.name}`"
-                deadline = time.monotonic() + budget + 1.0 + 0.1 * budget
+                deadline = min(self._reply_deadline(budget), last)
                 more = index < len(calls) - 1
-                reply = _checked_reply(worker.receive(deadline, more=more), self._next_id)
+                received = worker.receive(deadline, more=more)
+                mark = self._charge(mark)
+                reply = _checked_reply(received, self._next_id)
                 outcomes.append(self._outcome(reply, budget, what))
                 if reply["status"] in protocol.BATCH_ENDS:
                     break
             worker.expect_nothing_more()
         except (_Deadline, _Died, protocol.WireError) as exc:
+            self._charge(mark)
             self._discard_worker()
             if isinstance(exc, protocol.WireError) and len(outcomes) == len(requests):
                 outcomes.pop()  # stray bytes after the last reply: that call broke the pipe
+            if isinstance(exc, _Deadline) and self.out_of_time:
+                exc = _OutOfTime()
             outcomes.append(self._broken(exc, budget, what))
         return outcomes
 
@@ -918,6 +1027,8 @@ class WorkerSession:
         if not self._finalizer.alive:
             raise SandboxError("this WorkerSession is closed")
         while self._resources.worker is None:
+            if self.out_of_time:
+                raise _OutOfTime
             if self._restarts >= self._config.max_restarts:
                 raise _GaveUp(
                     f"the Python process running your code crashed or was stopped "
@@ -934,19 +1045,53 @@ class WorkerSession:
         return self._resources.worker
 
     def _exchange(self, request: dict[str, Any], budget: float) -> dict[str, Any]:
-        """Send one request and read its reply, within ``budget`` plus a grace period."""
+        """Send one request and read its reply, within ``budget`` plus a grace period, and
+        within what is left of the total budget (the worker is told the smaller of the two)."""
         worker = self._resources.worker
         if worker is None:
             raise _Died("no worker")
+        budget = self._within_total(budget)
+        if "timeout" in request:
+            request = {**request, "timeout": float(min(request["timeout"], budget))}
         self._next_id += 1
         data = self._encoded({**request, "id": self._next_id})
-        deadline = time.monotonic() + budget + 1.0 + 0.1 * budget
+        started = time.monotonic()
+        deadline = self._reply_deadline(budget)
         try:
             worker.send(data, deadline)
-            return _checked_reply(worker.receive(deadline), self._next_id)
-        except (_Deadline, _Died, protocol.WireError):
+            reply = worker.receive(deadline)
+        except (_Deadline, _Died, protocol.WireError) as exc:
+            self._charge(started)
+            self._discard_worker()
+            if isinstance(exc, _Deadline) and self.out_of_time:
+                raise _OutOfTime from exc
+            raise
+        self._charge(started)
+        try:
+            return _checked_reply(reply, self._next_id)
+        except protocol.WireError:
             self._discard_worker()
             raise
+
+    def _within_total(self, budget: float) -> float:
+        """``budget`` cut to what is left of the total; raises ``_OutOfTime`` if nothing is."""
+        if self._total is None:
+            return budget
+        left = self._total - self._spent
+        if left <= 0:
+            raise _OutOfTime
+        return min(budget, left)
+
+    def _charge(self, since: float) -> float:
+        """Count the time since ``since`` (a request in flight) against the total; return now."""
+        now = time.monotonic()
+        self._spent += now - since
+        return now
+
+    def _reply_deadline(self, budget: float) -> float:
+        """When to stop waiting for a reply to a request given ``budget`` seconds: the worker
+        interrupts the student's code at the budget, the grace period covers the rest."""
+        return time.monotonic() + budget + 1.0 + 0.1 * budget
 
     def _encoded(self, request: dict[str, Any]) -> bytes:
         try:
@@ -965,6 +1110,29 @@ class WorkerSession:
             "quiet": quiet,
         }
 
+    def _run_cells(self) -> tuple[CellReport, ...]:
+        """Run every cell in order; once the total budget is spent, one report says which
+        cells were left (a notebook of 150,000 cells gets one line, not 150,000)."""
+        reports: list[CellReport] = []
+        for index, cell in enumerate(self._cells):
+            if self.out_of_time:
+                reports.append(self._cells_not_run(index))
+                break
+            reports.append(self._run_cell(cell))
+        return tuple(reports)
+
+    def _cells_not_run(self, index: int) -> CellReport:
+        number, later = self._cells[index].number, len(self._cells) - index - 1
+        if not later:
+            return self._cell_out_of_time(f"cell {number} was not run", number)
+        return self._cell_out_of_time(
+            f"cell {number} and the {later} cells after it were not run", number
+        )
+
+    def _cell_out_of_time(self, what: str, number: int) -> CellReport:
+        budget = f"this submission's total time budget ({self._total or 0:g} s) ran out"
+        return CellReport(number, "timeout", f"{what}: {budget}")
+
     def _run_cell(self, cell: Cell) -> CellReport:
         number = cell.number
         skipped = f"cell {number} ran longer than {self._config.cell_timeout:g} s and was skipped"
@@ -973,6 +1141,8 @@ class WorkerSession:
             reply = self._exchange(self._cell_request(cell, quiet=False), self._config.cell_timeout)
         except _GaveUp as exc:
             return CellReport(number, "error", f"cell {number} was not run: {exc}")
+        except _OutOfTime:
+            return self._cell_out_of_time(f"cell {number} was stopped", number)
         except _Deadline:
             return CellReport(number, "timeout", skipped)
         except _Died as exc:
@@ -991,6 +1161,8 @@ class WorkerSession:
                 "process",
             )
         status = reply["status"]
+        if status == "timeout" and self.out_of_time:
+            return self._cell_out_of_time(f"cell {number} was stopped", number)
         if status == "timeout":
             return CellReport(number, "timeout", skipped)
         self._replay.append(cell)
@@ -1012,9 +1184,10 @@ class WorkerSession:
             return self._broken(exc, budget, what)
         return self._outcome(reply, budget, what)
 
-    @staticmethod
-    def _broken(exc: Exception, budget: float, what: str) -> CallOutcome:
+    def _broken(self, exc: Exception, budget: float, what: str) -> CallOutcome:
         """The outcome of a request the worker did not answer properly."""
+        if isinstance(exc, _OutOfTime):
+            return CallOutcome("timeout", None, self.out_of_time_message(what), None, 0.0)
         if isinstance(exc, _Deadline):
             return CallOutcome(
                 "timeout",
@@ -1039,15 +1212,16 @@ class WorkerSession:
             0.0,
         )
 
-    @staticmethod
-    def _outcome(reply: dict[str, Any], budget: float, what: str) -> CallOutcome:
+    def _outcome(self, reply: dict[str, Any], budget: float, what: str) -> CallOutcome:
         """The outcome of a request the worker answered."""
         status = reply["status"]
         after = reply["args_after"]
-        args_after = tuple(after) if after is not None else None
+        args_after = tuple(map(_array_safe, after)) if after is not None else None
         seconds = reply["seconds"]
         if status == "ok":
-            return CallOutcome("ok", reply["value"], "", args_after, seconds)
+            return CallOutcome("ok", _array_safe(reply["value"]), "", args_after, seconds)
+        if status == "timeout" and self.out_of_time:  # told to stop at the total's end
+            return CallOutcome("timeout", None, self.out_of_time_message(what), args_after, seconds)
         if status == "timeout":
             return CallOutcome(
                 "timeout",
