@@ -28,13 +28,18 @@ QuestionKind = Literal["function", "value"]
 
 @dataclass(frozen=True)
 class CheckSpec:
-    """One listed check of a question: its registry id, points and numeric settings."""
+    """One listed check of a question: its registry id, points and numeric settings.
+
+    ``max_examples`` bounds the explained search, ``hidden_examples`` the hidden one (0: none);
+    in a spec the latter defaults to half the former, rounded up.
+    """
 
     id: str
     points: float
     rtol: float
     atol: float
     max_examples: int
+    hidden_examples: int = 20
 
 
 @dataclass(frozen=True)
@@ -208,12 +213,16 @@ def _parse_check(raw: Any, where: str) -> CheckSpec:
     max_examples = _get(raw, "max_examples", int, where, default=40)
     if max_examples < 1:
         raise SpecError(f"{where}max_examples must be at least 1, got {max_examples}")
+    hidden_examples = _get(raw, "hidden_examples", int, where, default=(max_examples + 1) // 2)
+    if hidden_examples < 0:
+        raise SpecError(f"{where}hidden_examples must be at least 0, got {hidden_examples}")
     return CheckSpec(
         id=_get(raw, "id", str, where),
         points=points,
         rtol=float(_get(raw, "rtol", (int, float), where, default=1e-6)),
         atol=float(_get(raw, "atol", (int, float), where, default=1e-9)),
         max_examples=max_examples,
+        hidden_examples=hidden_examples,
     )
 
 

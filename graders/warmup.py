@@ -18,11 +18,12 @@ from typing import Any
 
 from graders.checks.base import CheckContext
 from graders.checks.registry import resolve
+from graders.hidden import CourseSecret
 from graders.spec import Assignment
 
 __all__ = ["draw_inputs", "drawing_inputs"]
 
-_drawn: set[tuple[tuple[str, int], ...]] = set()  # the check lists already drawn
+_drawn: set[tuple[object, ...]] = set()  # the check lists (and secrets) already drawn
 _drawn_lock = threading.Lock()
 _SWITCH_INTERVAL = 0.0005  # seconds
 
@@ -40,7 +41,7 @@ class _NoStudent:
     call = call_many = value = defined = _stop
 
 
-def draw_inputs(assignment: Assignment) -> None:
+def draw_inputs(assignment: Assignment, secret: CourseSecret | None = None) -> None:
     """Run every check of ``assignment`` up to its first call of the student's code.
 
     A search draws (and remembers) its inputs before it calls the student, so afterwards every
@@ -54,6 +55,7 @@ def draw_inputs(assignment: Assignment) -> None:
                 assignment=assignment,
                 question=question,
                 spec=spec,
+                secret=secret,  # the hidden searches' inputs are drawn before any call too
             )
             try:
                 resolve(spec.id)(ctx)
@@ -62,13 +64,17 @@ def draw_inputs(assignment: Assignment) -> None:
 
 
 @contextmanager
-def drawing_inputs(assignment: Assignment) -> Iterator[None]:
-    """Within the block, a thread draws ``assignment``'s inputs (the first time per process).
+def drawing_inputs(assignment: Assignment, secret: CourseSecret | None = None) -> Iterator[None]:
+    """Within the block, a thread draws ``assignment``'s inputs (the first time per process and
+    secret).
 
     The block should only wait for the worker (start-up, cells): the thread is joined on exit,
     before any check runs, so the searches never run in two threads at once.
     """
-    key = tuple((s.id, s.max_examples) for q in assignment.questions for s in q.checks)
+    checks = [
+        (s.id, s.max_examples, s.hidden_examples) for q in assignment.questions for s in q.checks
+    ]
+    key = (*checks, None if secret is None else secret.fingerprint)
     with _drawn_lock:
         first = key not in _drawn
         _drawn.add(key)
@@ -76,7 +82,7 @@ def drawing_inputs(assignment: Assignment) -> Iterator[None]:
         yield
         return
     thread = threading.Thread(
-        target=draw_inputs, args=(assignment,), name="grader-draw-inputs", daemon=True
+        target=draw_inputs, args=(assignment, secret), name="grader-draw-inputs", daemon=True
     )
     thread.start()
     try:
