@@ -796,6 +796,13 @@ def _identical(before: Any, after: Any) -> bool:
     if type(before) in _PLAIN_ARGUMENTS:  # immutable: compared bit for bit (NaN equals NaN)
         return type(after) is type(before) and _exact(before) == _exact(after)
     if isinstance(before, np.ndarray):
+        if (  # the common case, cheaply: every call is compared (see ``_watch``)
+            type(after) is np.ndarray
+            and after.dtype == before.dtype
+            and after.shape == before.shape
+            and after.tobytes() == before.tobytes()
+        ):
+            return True
         checked = as_plain_array(after)
         if isinstance(checked, Mismatch):
             return False
