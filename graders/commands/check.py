@@ -73,6 +73,13 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(markdown.render(result))
     else:
         terminal.render(result, Console())
+        if secret is None:
+            Console(stderr=True).print(
+                "Hidden searches used the public practice secret: a course grade draws other "
+                "hidden inputs (--secret-file reproduces one).",
+                markup=False,
+                highlight=False,
+            )
     if result.status == "ungradable":
         return EXIT_USAGE
     return EXIT_FULL if result.score >= result.max_score else EXIT_PARTIAL
