@@ -21,6 +21,7 @@ from scipy.special import expit
 from graders.checks import base
 from graders.checks.base import CheckContext
 from graders.checks.registry import resolve
+from graders.cli import main
 from graders.engine import grade_path, run_check
 from graders.errors import GradebookError
 from graders.gradebook import Gradebook
@@ -247,8 +248,8 @@ def test_same_submission_and_secret_give_identical_results_and_the_secret_stays_
     assert not [s for s in secrets if s in document]
 
 
-def test_the_command_line_takes_a_secret_file(tmp_path: Path) -> None:
-    """`grader check --secret-file` grades like the library with that secret."""
+def _sigmoid_spec_dir(tmp_path: Path) -> Path:
+    """The logistic spec cut down to its sigmoid question, on disk for the command line."""
     spec_dir = tmp_path / "spec" / LOGISTIC
     spec_dir.mkdir(parents=True)
     text = (assignment(LOGISTIC).directory / "assignment.toml").read_text(encoding="utf-8")
@@ -257,6 +258,12 @@ def test_the_command_line_takes_a_secret_file(tmp_path: Path) -> None:
     (spec_dir / "assignment.toml").write_text(
         head.split("[data]")[0] + "[[questions]]" + kept[0], encoding="utf-8"
     )
+    return spec_dir
+
+
+def test_the_command_line_takes_a_secret_file(tmp_path: Path) -> None:
+    """`grader check --secret-file` grades like the library with that secret."""
+    spec_dir = _sigmoid_spec_dir(tmp_path)
     spec = load_assignment(spec_dir)
     path = write_source(tmp_path, "table.py", _table_source())
     secret_file = tmp_path / "course.secret"
@@ -284,6 +291,30 @@ def test_the_command_line_takes_a_secret_file(tmp_path: Path) -> None:
         check=False,
     )
     assert refused.returncode == 2 and "course secret" in refused.stderr
+
+
+def test_a_regrade_reproduces_the_gradebook_secret_and_refuses_another(tmp_path: Path) -> None:
+    spec_dir = _sigmoid_spec_dir(tmp_path)
+    cohort = tmp_path / "cohort"
+    cohort.mkdir()
+    write_source(cohort, "table.py", _table_source())
+    out = tmp_path / "out"
+    given = tmp_path / "a.secret"
+    given.write_text(SECRET_A.to_text(), encoding="utf-8")
+    other = tmp_path / "b.secret"
+    other.write_text(SECRET_B.to_text(), encoding="utf-8")
+    grade = ["grade", str(cohort), "--assignment", str(spec_dir), "--out", str(out)]
+    assert main([*grade, "--jobs", "1", "--secret-file", str(given)]) == 0
+    first = json.loads((out / "table" / "results.json").read_text(encoding="utf-8"))
+    assert main([*grade, "--jobs", "1", "--secret-file", str(other), "--force"]) == 2
+    assert main([*grade, "--jobs", "1", "--force"]) == 0  # the stored secret, no file needed
+    again = json.loads((out / "table" / "results.json").read_text(encoding="utf-8"))
+    for document in (first, again):
+        document["extra_data"]["timings"] = {}
+    assert again == first
+    assert "fails on hidden inputs" in json.dumps(first)
+    with Gradebook(out / "gradebook.sqlite") as book:
+        assert book.course_secret() == SECRET_A
 
 
 # --- the secret itself and where it is kept ---------------------------------------------------
