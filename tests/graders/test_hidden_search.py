@@ -7,6 +7,7 @@ secret; its failures cost the check's points and say "fails on hidden inputs", n
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -350,3 +351,27 @@ def test_hidden_examples_default_to_half_the_explained_ones() -> None:
     assert (fit.max_examples, fit.hidden_examples) == (15, 8)
     sigmoid = next(c for q in spec.questions for c in q.checks if c.id == CHECK)
     assert (sigmoid.max_examples, sigmoid.hidden_examples) == (40, 20)
+
+
+def test_hidden_examples_are_settable_per_check() -> None:
+    from graders.errors import SpecError
+    from graders.spec import _parse_check
+
+    parsed = _parse_check({"id": CHECK, "points": 1, "hidden_examples": 0}, "checks[0].")
+    assert parsed.hidden_examples == 0
+    with pytest.raises(SpecError, match="hidden_examples must be at least 0"):
+        _parse_check({"id": CHECK, "points": 1, "hidden_examples": -1}, "checks[0].")
+
+
+def test_no_hidden_examples_no_hidden_search() -> None:
+    spec = _sigmoid_spec()
+    question = spec.questions[0]
+    check_spec = next(c for c in question.checks if c.id == CHECK)
+    ctx = CheckContext(
+        session=cast(WorkerSession, InProcessSession({"sigmoid": _lookup_table()})),
+        assignment=spec,
+        question=question,
+        spec=dataclasses.replace(check_spec, hidden_examples=0),
+        secret=SECRET_A,
+    )
+    assert run_check(resolve(CHECK), ctx).status == "passed"
