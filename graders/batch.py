@@ -38,7 +38,7 @@ import time
 import traceback
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol
@@ -47,6 +47,7 @@ from graders import __version__
 from graders.checks.registry import validate_assignment
 from graders.engine import grade_path, sandbox_config, supplied_lab_data
 from graders.gradebook import Gradebook
+from graders.hidden import CourseSecret
 from graders.plots import gather
 from graders.report import html
 from graders.results import SubmissionResult
@@ -293,6 +294,8 @@ class GradeTask:
         Interpreter that runs the student's code (default: the grader's).
     plots
         Gather feedback plots while the worker is open.
+    secret
+        The gradebook's course secret, seeding the hidden searches (never shown in a repr).
     """
 
     student: str
@@ -302,6 +305,7 @@ class GradeTask:
     data_dir: str | None = None
     python: str | None = None
     plots: bool = True
+    secret: CourseSecret | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -342,6 +346,7 @@ def grade_task(task: GradeTask) -> TaskOutcome:
             student=task.student,
             config=config,
             plots=gather if task.plots else None,
+            secret=task.secret,
         )
     except Exception:  # the grader's own failure: reported, never recorded as a grade
         return TaskOutcome(task, error=traceback.format_exc())
@@ -730,6 +735,7 @@ def grade_cohort(
     plots: bool = True,
     reporter: Reporter | None = None,
     executor: Executor | None = None,
+    secret: CourseSecret | None = None,
 ) -> BatchReport:
     """Grade every new or changed submission under ``submissions`` into ``out``.
 
@@ -756,9 +762,14 @@ def grade_cohort(
         Progress display (silent by default).
     executor
         Where to grade (default: :func:`make_executor` with ``jobs``); closed at the end.
+    secret
+        The course secret of the hidden searches. The gradebook stores the first one it is
+        graded with (a generated one when none is given) and refuses another.
 
     Raises
     ------
+    GradebookError
+        If ``secret`` differs from the one the gradebook was graded with.
     KeyboardInterrupt
         Propagated after the executor is stopped; everything recorded so far is kept.
     """
@@ -776,6 +787,9 @@ def grade_cohort(
     errors: list[tuple[str, str]] = []
     graded = 0
     with Gradebook(out / "gradebook.sqlite") as book:
+        secret = book.course_secret(secret)
+        # Rows graded before the gradebook had a secret (no hidden search) are regraded.
+        key = hashlib.sha256(f"{key}:{secret.fingerprint}".encode()).hexdigest()[:16]
         stored = book.stored(assignment.slug)
         todo: list[GradeTask] = []
         unchanged: list[SubmissionFile] = []
@@ -798,6 +812,7 @@ def grade_cohort(
                     data_dir=None if data_dir is None else str(data_dir.resolve()),
                     python=python,
                     plots=plots,
+                    secret=secret,
                 )
             )
         del stored

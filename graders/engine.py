@@ -14,6 +14,7 @@ from pathlib import Path
 from graders.checks.base import CheckContext, StudentCallError, fingerprint
 from graders.checks.registry import resolve
 from graders.errors import CheckFailed, SubmissionError
+from graders.hidden import PRACTICE, CourseSecret
 from graders.load import Submission, load_submission
 from graders.results import CheckResult, Plot, SubmissionResult
 from graders.sandbox.session import (
@@ -111,11 +112,11 @@ def grade_path(
     student: str | None = None,
     config: SandboxConfig | None = None,
     plots: PlotHook | None = None,
+    secret: CourseSecret | None = PRACTICE,
 ) -> SubmissionResult:
     """Grade the submission at ``path``; an unloadable file gives an *ungradable* result.
 
-    ``plots``, when given, is called with the open session after the checks (see
-    :func:`grade_submission`).
+    ``plots`` and ``secret`` are as for :func:`grade_submission`.
     """
     student = student or path.stem
     started = time.perf_counter()
@@ -130,7 +131,13 @@ def grade_path(
             max_score=assignment.max_score,
         )
     return grade_submission(
-        submission, assignment, student=student, config=config, started=started, plots=plots
+        submission,
+        assignment,
+        student=student,
+        config=config,
+        started=started,
+        plots=plots,
+        secret=secret,
     )
 
 
@@ -142,6 +149,7 @@ def grade_submission(
     config: SandboxConfig | None = None,
     started: float | None = None,
     plots: PlotHook | None = None,
+    secret: CourseSecret | None = PRACTICE,
 ) -> SubmissionResult:
     """Run ``submission`` in a fresh worker and grade every question of ``assignment``.
 
@@ -151,6 +159,9 @@ def grade_submission(
         Optional hook (``graders.plots.gather``) called once the checks are done, while the
         worker is still open, with the session, the assignment and the names the submission
         defines; the plots it returns go into the result (feedback only, never the score).
+    secret
+        Seeds the hidden searches (``graders.hidden``); it stays in this process. The public
+        practice secret by default; ``None`` runs the explained searches only.
 
     Timings (seconds): ``total``; ``startup`` (starting the worker); ``cells`` (running the
     cells); ``checks``; ``student_calls`` (inside the student's functions, checks and plots);
@@ -166,7 +177,7 @@ def grade_submission(
     config = config or sandbox_config(assignment)
     lab = lab_data(assignment, config)
     checks: list[CheckResult] = []
-    with drawing_inputs(assignment, lab):  # while the worker starts and runs the cells
+    with drawing_inputs(assignment, lab, secret):  # while the worker starts and runs the cells
         session = _MeteredSession(submission, config, spent=loaded - started)
     with session:
         cells_done = time.perf_counter()
@@ -191,6 +202,7 @@ def grade_submission(
                     question=question,
                     spec=spec,
                     lab_data=lab,
+                    secret=secret,
                 )
                 checks.append(run_check(resolve(spec.id), ctx))
         checks_done = time.perf_counter()

@@ -5,6 +5,9 @@ point (even by SIGKILL) loses at most the submissions in flight, never a committ
 leaves a submission half written. A re-run skips every student whose stored content hash and
 grading key equal the current ones and grades the new and changed submissions.
 
+The gradebook also holds the course secret that seeded its hidden searches (table ``meta``), so a
+regrade draws the same hidden inputs; a different secret is refused. Keep the file private.
+
 ``writes`` counts how many times a student's row was written: after a killed batch and its re-run
 it is 1 for every student, which is how the tests prove "graded exactly once".
 
@@ -26,6 +29,7 @@ from types import TracebackType
 from typing import Any
 
 from graders.errors import GradebookError
+from graders.hidden import CourseSecret
 from graders.results import SubmissionResult
 
 __all__ = ["SCHEMA_VERSION", "Gradebook", "Stored", "csv_cell", "overhead_seconds"]
@@ -74,6 +78,17 @@ CREATE TABLE IF NOT EXISTS checks (
 );
 CREATE INDEX IF NOT EXISTS checks_by_behaviour ON checks (assignment, check_id, behaviour);
 """
+
+# Added to schema 1 without a version bump: older graders ignore the table, and a gradebook
+# written before it existed gets it (and a secret) on its next use.
+_META = """
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+_SECRET_KEY = "hidden_search_secret"
+_FINGERPRINT_KEY = "hidden_search_secret_fingerprint"
 
 # Spreadsheet programs run a cell that starts with one of these as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -153,6 +168,8 @@ class Gradebook:
                 f"{version}, this grader uses {SCHEMA_VERSION}); move it away or choose another "
                 "--out folder"
             )
+        with db:
+            db.executescript(_META)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -210,6 +227,43 @@ class Gradebook:
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run a read-only query (for summaries and tests)."""
         return list(self._db.execute(sql, params).fetchall())
+
+    def course_secret(self, given: CourseSecret | None = None) -> CourseSecret:
+        """The secret of this gradebook's hidden searches, stored on first use.
+
+        Parameters
+        ----------
+        given
+            The instructor's secret (``--secret-file``), if any. Absent, the stored one is used,
+            or a new random one is generated and stored.
+
+        Raises
+        ------
+        GradebookError
+            If ``given`` differs from the stored secret: the stored grades were drawn with it,
+            and mixing two secrets would grade students on different hidden inputs.
+        """
+        with self._db as db:  # one writer per gradebook (the batch's main process)
+            rows = dict(db.execute("SELECT key, value FROM meta").fetchall())
+            stored = rows.get(_SECRET_KEY)
+            if stored is not None:
+                try:
+                    secret = CourseSecret.from_text(stored)
+                except ValueError as exc:
+                    raise GradebookError(f"{self.path}: the stored secret is unusable") from exc
+                if given is not None and given != secret:
+                    raise GradebookError(
+                        f"{self.path} was graded with another secret (fingerprint "
+                        f"{secret.fingerprint}; the one given has {given.fingerprint}). Regrade "
+                        "it with the same secret, or choose another --out folder."
+                    )
+                return secret
+            secret = given if given is not None else CourseSecret.generate()
+            db.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?)",
+                [(_SECRET_KEY, secret.to_text()), (_FINGERPRINT_KEY, secret.fingerprint)],
+            )
+            return secret
 
     # ------------------------------------------------------------------ writing
 

@@ -65,13 +65,18 @@ QuestionKind = Literal["function", "value"]
 
 @dataclass(frozen=True)
 class CheckSpec:
-    """One listed check of a question: its registry id, points and numeric settings."""
+    """One listed check of a question: its registry id, points and numeric settings.
+
+    ``max_examples`` bounds the explained search, ``hidden_examples`` the hidden one (0: none);
+    in a spec the latter defaults to half the former, rounded up.
+    """
 
     id: str
     points: float
     rtol: float
     atol: float
     max_examples: int
+    hidden_examples: int = 20
 
 
 @dataclass(frozen=True)
@@ -243,6 +248,9 @@ def _question(toml: spec_toml.QuestionToml) -> Question:
                 rtol=float(c.rtol),
                 atol=float(c.atol),
                 max_examples=c.max_examples,
+                hidden_examples=(
+                    (c.max_examples + 1) // 2 if c.hidden_examples is None else c.hidden_examples
+                ),
             )
             for c in toml.checks
         ),

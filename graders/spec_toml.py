@@ -32,6 +32,8 @@ class CheckToml(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     rtol: Annotated[float, msgspec.Meta(ge=0)] = 1e-6
     atol: Annotated[float, msgspec.Meta(ge=0)] = 1e-9
     max_examples: Annotated[int, msgspec.Meta(ge=1)] = 40
+    # Examples of the hidden search (0: none); None: half of max_examples, rounded up.
+    hidden_examples: Annotated[int, msgspec.Meta(ge=0)] | None = None
 
 
 class QuestionToml(msgspec.Struct, forbid_unknown_fields=True, frozen=True):

@@ -19,12 +19,13 @@ from typing import Any
 
 from graders.checks.base import CheckContext
 from graders.checks.registry import resolve
+from graders.hidden import CourseSecret
 from graders.spec import Assignment
 
 __all__ = ["draw_inputs", "drawing_inputs"]
 
-# The check lists already drawn, with the lab data names they were drawn for.
-_drawn: set[tuple[tuple[tuple[str, int], ...], tuple[str, ...]]] = set()
+# The check lists already drawn, with the lab data names and the secret they were drawn for.
+_drawn: set[tuple[object, ...]] = set()
 _drawn_lock = threading.Lock()
 _SWITCH_INTERVAL = 0.0005  # seconds
 
@@ -42,7 +43,11 @@ class _NoStudent:
     call = call_many = value = defined = _stop
 
 
-def draw_inputs(assignment: Assignment, lab_data: Mapping[str, Path] | None = None) -> None:
+def draw_inputs(
+    assignment: Assignment,
+    lab_data: Mapping[str, Path] | None = None,
+    secret: CourseSecret | None = None,
+) -> None:
     """Run every check of ``assignment`` up to its first call of the student's code.
 
     A search draws (and remembers) its inputs before it calls the student, so afterwards every
@@ -57,6 +62,7 @@ def draw_inputs(assignment: Assignment, lab_data: Mapping[str, Path] | None = No
                 question=question,
                 spec=spec,
                 lab_data=lab_data or {},
+                secret=secret,  # the hidden searches' inputs are drawn before any call too
             )
             try:
                 resolve(spec.id)(ctx)
@@ -66,17 +72,20 @@ def draw_inputs(assignment: Assignment, lab_data: Mapping[str, Path] | None = No
 
 @contextmanager
 def drawing_inputs(
-    assignment: Assignment, lab_data: Mapping[str, Path] | None = None
+    assignment: Assignment,
+    lab_data: Mapping[str, Path] | None = None,
+    secret: CourseSecret | None = None,
 ) -> Iterator[None]:
-    """Within the block, a thread draws ``assignment``'s inputs (the first time per process).
+    """Within the block, a thread draws ``assignment``'s inputs (the first time per process, lab
+    data and secret).
 
     The block should only wait for the worker (start-up, cells): the thread is joined on exit,
     before any check runs, so the searches never run in two threads at once.
     """
-    key = (
-        tuple((s.id, s.max_examples) for q in assignment.questions for s in q.checks),
-        tuple(sorted(lab_data or {})),
+    checks = tuple(
+        (s.id, s.max_examples, s.hidden_examples) for q in assignment.questions for s in q.checks
     )
+    key = (checks, tuple(sorted(lab_data or {})), None if secret is None else secret.fingerprint)
     with _drawn_lock:
         first = key not in _drawn
         _drawn.add(key)
@@ -84,7 +93,10 @@ def drawing_inputs(
         yield
         return
     thread = threading.Thread(
-        target=draw_inputs, args=(assignment, lab_data), name="grader-draw-inputs", daemon=True
+        target=draw_inputs,
+        args=(assignment, lab_data, secret),
+        name="grader-draw-inputs",
+        daemon=True,
     )
     thread.start()
     try:

@@ -5,6 +5,11 @@ disagreement into a :class:`~graders.errors.CheckFailed` a student can act on.
 A check is a plain function ``check(ctx) -> None`` that raises ``CheckFailed`` (the student's
 code is wrong) or ``StudentCallError`` (the student's code raised, hung or crashed). The runner in
 ``graders.engine`` turns both into records; checks never write anything.
+
+Each search has two parts. The *explained* search is derandomized: the same inputs for every
+student, the failing input shrunk and shown. Anyone can learn those inputs, so when it passes a
+*hidden* search follows, drawn from a seed derived from the course secret
+(``graders.hidden``); its failures cost the same points but never show the input.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import copy
 import hashlib
 import sys
 import threading
+import weakref
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -21,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
 from graders.compare import (
@@ -34,6 +40,7 @@ from graders.compare import (
 )
 from graders.diagnose import Misconception, diagnose
 from graders.errors import CheckFailed, StudentCodeError
+from graders.hidden import CourseSecret
 from graders.sandbox import protocol
 from graders.sandbox.session import CallOutcome, PlannedCall, WorkerSession
 from graders.spec import Assignment, CheckSpec, Question
@@ -73,6 +80,15 @@ class CheckContext:
     #: ``--data``), by name. When one is there the submission is the public lab: a check whose
     #: lab states the task differently (its data, how it calls the function) follows the lab.
     lab_data: Mapping[str, Path] = field(default_factory=dict)
+    #: Seeds the hidden searches; ``None``: explained searches only.
+    secret: CourseSecret | None = None
+
+    @property
+    def hidden_seed(self) -> int | None:
+        """This check's hidden-search seed (a keyed hash: the secret itself stays here)."""
+        if self.secret is None:
+            return None
+        return self.secret.seed(self.assignment.slug, self.question.id, self.spec.id)
 
     @property
     def name(self) -> str:
@@ -100,13 +116,13 @@ def call_student(ctx: CheckContext, *args: Any, **kwargs: Any) -> Any:
     StudentCallError
         When the call raised, timed out or crashed; the message names the call.
     """
-    outcome = _outcome_of(ctx, args, kwargs, return_args=False)
+    outcome = _outcome_of(ctx, args, kwargs)
     return _unwrap(ctx, outcome, args, kwargs)
 
 
 def call_student_with_args(ctx: CheckContext, *args: Any, **kwargs: Any) -> CallOutcome:
     """Like :func:`call_student` but returns the whole outcome (for mutation checks)."""
-    outcome = _outcome_of(ctx, args, kwargs, return_args=True)
+    outcome = _outcome_of(ctx, args, kwargs)
     _unwrap(ctx, outcome, args, kwargs)
     return outcome
 
@@ -251,11 +267,13 @@ def _copied(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
-def _outcome_of(
-    ctx: CheckContext, args: Args, kwargs: dict[str, Any], *, return_args: bool
-) -> CallOutcome:
-    """The outcome of calling the student: fetched already in a batch, else made now."""
-    call = PlannedCall(ctx.name, args, kwargs, return_args, ctx.assignment.limits.call_timeout)
+def _outcome_of(ctx: CheckContext, args: Args, kwargs: dict[str, Any]) -> CallOutcome:
+    """The outcome of calling the student: fetched already in a batch, else made now.
+
+    Every call asks for the arguments back (the worker sends them anyway): a mutation check's
+    call must look like any other, and every call is watched for mutation (``_watch``).
+    """
+    call = PlannedCall(ctx.name, args, kwargs, True, ctx.assignment.limits.call_timeout)
     batch = _PREFETCHED.get()
     if batch is not None and batch.session is ctx.session:
         key = _call_key(call)
@@ -266,15 +284,68 @@ def _outcome_of(
             return CallOutcome(known.status, value, known.message, after, known.seconds)
         if batch.discovering:
             raise _Pending(key, call)
-    return ctx.session.call(
-        call.name, *args, timeout=call.timeout, return_args=return_args, **kwargs
-    )
+    outcome = ctx.session.call(call.name, *args, timeout=call.timeout, return_args=True, **kwargs)
+    _watch(ctx.session, call, outcome)
+    return outcome
 
 
 def _reusable(outcome: CallOutcome) -> bool:
     """False for a value refused only because a batch gives each call a share of the cap."""
     values = [outcome.value, *(outcome.args_after or ())]
     return not any(isinstance(v, protocol.Unsupported) and v.type_name == "value" for v in values)
+
+
+# ------------------------------------------------------------------ every call watched
+#
+# A function that changes its arguments in place must not escape by behaving on the one call a
+# mutation check makes (recognised by its input, its place in the order, or how it travels).
+# Every call asks for the arguments back and is compared with what was sent; the first call of
+# each function that changed one is remembered for the session, and the mutation check fails on
+# it as on its own call. Only the mutation check's own call must come back with its arguments:
+# when that report is missing the check fails (closed), never passes.
+
+
+@dataclass(frozen=True)
+class _Mutation:
+    """The first call of a function that changed an argument (``position`` counts from 0)."""
+
+    position: int
+    call: PlannedCall
+    shown: bool  # False: a hidden-search call, whose input must not be shown
+
+
+_MUTATIONS: weakref.WeakKeyDictionary[object, dict[str, _Mutation]] = weakref.WeakKeyDictionary()
+_IN_HIDDEN: ContextVar[bool] = ContextVar("in_hidden_search", default=False)
+
+
+def _watch(session: object, call: PlannedCall, outcome: CallOutcome) -> None:
+    """Remember ``call`` if its outcome shows an argument changed (the first such per name)."""
+    after = outcome.args_after
+    if after is None or len(after) != len(call.args):
+        return
+    position = _changed(call.args, after)
+    if position is None:
+        return
+    try:
+        seen = _MUTATIONS.setdefault(session, {})
+    except TypeError:  # a stand-in session that cannot be weakly referenced
+        return
+    seen.setdefault(call.name, _Mutation(position, call, shown=not _IN_HIDDEN.get()))
+
+
+def _changed(before: Sequence[Any], after: Sequence[Any]) -> int | None:
+    """The first position whose argument came back different; a value too large for its share
+    of a batch's reply (``Unsupported``) is no evidence either way."""
+    for position, (sent, back) in enumerate(zip(before, after, strict=False)):
+        if _over_budget(back):
+            continue
+        if not _identical(sent, back):
+            return position
+    return None
+
+
+def _over_budget(value: object) -> bool:
+    return isinstance(value, protocol.Unsupported) and value.type_name == "value"
 
 
 def _prefetch(ctx: CheckContext, prop: Callable[[Args], None], inputs: Sequence[Args]) -> int:
@@ -308,8 +379,10 @@ def _prefetch(ctx: CheckContext, prop: Callable[[Args], None], inputs: Sequence[
                 batch.discovering = False
             if not wanted:
                 break  # every input of the window ran through and passed
-            outcomes = ctx.session.call_many(list(wanted.values())[:_MAX_BATCH])
-            for key, outcome in zip(wanted, outcomes, strict=False):  # a prefix
+            planned = list(wanted.values())[:_MAX_BATCH]
+            outcomes = ctx.session.call_many(planned)
+            for key, call, outcome in zip(wanted, planned, outcomes, strict=False):  # a prefix
+                _watch(ctx.session, call, outcome)
                 if _reusable(outcome):
                     batch.outcomes[key] = outcome
             if len(outcomes) < min(len(wanted), _MAX_BATCH) or any(
@@ -347,7 +420,8 @@ def search(
     regression: Iterable[Args] = (),
     strategy: st.SearchStrategy[Args] | None = None,
 ) -> None:
-    """Run ``prop`` on every fixed regression input, then on Hypothesis-generated ones.
+    """Run ``prop`` on every fixed regression input, then on Hypothesis-generated ones: the
+    explained search, then (when it passed and the context has a secret) the hidden one.
 
     ``prop`` raises ``CheckFailed`` or ``StudentCallError`` on a bad input; Hypothesis shrinks
     towards the smallest such input and re-raises the failure for it. Once the student's code
@@ -360,40 +434,89 @@ def search(
     real search run, which finds the same first failure and shrinks it: verdicts and messages
     are exactly those of a fresh search. The student's calls on the regression and replayed
     inputs are made in batches (see ``_prefetch``).
+
+    The hidden search draws ``spec.hidden_examples`` inputs from the seed ``ctx.hidden_seed``
+    (also once per process, check and seed) and replays them; its first failure ends the check
+    with a message that shows no input, expected or actual value (so nothing to shrink).
     """
     regression = tuple(regression)
     generated = _generated_inputs(ctx, strategy) if strategy is not None else ()
+    hidden = _hidden_inputs(ctx, strategy) if strategy is not None else ()
     token = _PREFETCHED.set(_Prefetched(ctx.session))
     try:
-        passed = _prefetch(ctx, prop, regression + generated)
-        for args in regression[passed:]:
-            prop(args)
-        if strategy is None:
-            return
-        try:
-            for args in generated[max(passed - len(regression), 0) :]:
-                prop(args)
-        except (CheckFailed, StudentCallError):
-            pass  # fall through to the real search, which reproduces and shrinks this failure
-        else:
-            return
-        poisoned: list[StudentCallError] = []
-
-        def guarded(args: Args) -> None:
-            if poisoned:
-                raise poisoned[0]
-            try:
-                prop(args)
-            except StudentCallError as exc:
-                if exc.fatal:
-                    poisoned.append(exc)
-                raise
-
-        run = _hypothesis_search(ctx, strategy, guarded)
-        with without_local_constants():
-            run()
+        _explained_search(ctx, prop, regression, generated, strategy)
+        if hidden:
+            _hidden_search(ctx, prop, hidden)
     finally:
         _PREFETCHED.reset(token)
+
+
+def _explained_search(
+    ctx: CheckContext,
+    prop: Callable[[Args], None],
+    regression: tuple[Args, ...],
+    generated: tuple[Args, ...],
+    strategy: st.SearchStrategy[Args] | None,
+) -> None:
+    passed = _prefetch(ctx, prop, regression + generated)
+    for args in regression[passed:]:
+        prop(args)
+    if strategy is None:
+        return
+    try:
+        for args in generated[max(passed - len(regression), 0) :]:
+            prop(args)
+    except (CheckFailed, StudentCallError):
+        pass  # fall through to the real search, which reproduces and shrinks this failure
+    else:
+        return
+    poisoned: list[StudentCallError] = []
+
+    def guarded(args: Args) -> None:
+        if poisoned:
+            raise poisoned[0]
+        try:
+            prop(args)
+        except StudentCallError as exc:
+            if exc.fatal:
+                poisoned.append(exc)
+            raise
+
+    run = _hypothesis_search(ctx, strategy, guarded)
+    with without_local_constants():
+        run()
+
+
+def _hidden_search(
+    ctx: CheckContext, prop: Callable[[Args], None], inputs: tuple[Args, ...]
+) -> None:
+    token = _IN_HIDDEN.set(True)
+    try:
+        passed = _prefetch(ctx, prop, inputs)
+        for args in inputs[passed:]:
+            prop(args)
+    except CheckFailed as exc:
+        raise hidden_failure(ctx, "does not pass this check", diagnosis=exc.diagnosis) from None
+    except StudentCallError as exc:
+        what = "ran past its time budget" if exc.status == "timeout" else "raised an error"
+        raise hidden_failure(ctx, what, hint=error_hint(exc.message)) from None
+    finally:
+        _IN_HIDDEN.reset(token)
+
+
+def hidden_failure(
+    ctx: CheckContext, what: str, *, diagnosis: str | None = None, hint: str | None = None
+) -> CheckFailed:
+    """The failure of a hidden search: the check, what went wrong, never the input or values."""
+    lines = [
+        f"`{ctx.name}` fails on hidden inputs: on one of the inputs this check draws in secret "
+        f"(never shown), it {what} ({ctx.spec.id.replace('_', ' ')}).",
+        "Feedback shows example inputs only: make the function right for every valid input, "
+        "not just for those.",
+    ]
+    if hint is not None:
+        lines.append(f"Hint: {hint}")
+    return CheckFailed("\n".join(lines), diagnosis=diagnosis)
 
 
 def _hypothesis_search(
@@ -406,6 +529,29 @@ def _hypothesis_search(
     @given(strategy)
     def run(args: Args) -> None:
         guarded(args)
+
+    return run
+
+
+def _hidden_run(
+    strategy: st.SearchStrategy[Args], seed_value: int, count: int, record: Callable[[Args], None]
+) -> Callable[[], None]:
+    """The hidden search's draws: seeded explicitly, generation only (nothing is shrunk)."""
+
+    @seed(seed_value)
+    @settings(
+        derandomize=False,
+        database=None,
+        deadline=None,
+        max_examples=count,
+        suppress_health_check=list(HealthCheck),
+        phases=(Phase.generate,),
+        report_multiple_bugs=False,
+        print_blob=False,
+    )
+    @given(strategy)
+    def run(args: Args) -> None:
+        record(args)
 
     return run
 
@@ -425,9 +571,28 @@ def _generated_inputs(ctx: CheckContext, strategy: st.SearchStrategy[Args]) -> t
     return remembered
 
 
+def _hidden_inputs(ctx: CheckContext, strategy: st.SearchStrategy[Args]) -> tuple[Args, ...]:
+    """The hidden search's inputs for this check and secret (remembered per process)."""
+    seed_value = ctx.hidden_seed
+    count = ctx.spec.hidden_examples if seed_value is not None else 0
+    if seed_value is None or count < 1:
+        return ()
+    key = (ctx.spec.id, count, seed_value, tuple(sorted(ctx.lab_data)))
+    remembered = _PASSING_INPUTS.get(key)
+    if remembered is None:
+        tried: list[Args] = []
+        with without_local_constants():
+            _hidden_run(strategy, seed_value, count, tried.append)()
+        remembered = tuple(tried)
+        if len(_PASSING_INPUTS) < _MAX_REMEMBERED_CHECKS:
+            _PASSING_INPUTS[key] = remembered
+    return remembered
+
+
 # Inputs of searches that passed, keyed by (check id, max_examples, lab data names: a check may
-# draw the lab's kind of input); bounded, read-only once set.
-_PASSING_INPUTS: dict[tuple[str, int, tuple[str, ...]], tuple[Args, ...]] = {}
+# draw the lab's kind of input) for explained searches and (check id, hidden_examples, seed, lab
+# data names) for hidden ones; bounded, read-only once set.
+_PASSING_INPUTS: dict[tuple[object, ...], tuple[Args, ...]] = {}
 _MAX_REMEMBERED_CHECKS = 512
 
 
@@ -594,13 +759,33 @@ def fingerprint(*parts: object) -> str:
 
 
 def assert_inputs_unchanged(ctx: CheckContext, args: Args, **kwargs: Any) -> None:
-    """Call the student with ``args`` and fail if any positional argument came back changed.
+    """Call the student with ``args``; fail if this call, or any earlier call of the same
+    function in this submission's grading, changed a positional argument.
 
-    The worker sends the arguments back as they were after the call; they must equal, bit for
-    bit, what was sent (in-place updates such as ``w += step`` change the caller's array).
+    The worker sends the arguments back as they were after every call; they must equal, bit for
+    bit, what was sent (in-place updates such as ``w += step`` change the caller's array). This
+    call is like any other, and earlier calls count too (see ``_watch``). If this call's
+    arguments do not come back, the check fails: it cannot confirm they were left alone.
     """
     outcome = call_student_with_args(ctx, *args, **kwargs)
-    if outcome.value is None:
+    after = outcome.args_after
+    if after is None or len(after) != len(args) or any(_over_budget(a) for a in after):
+        raise fail(
+            ctx,
+            f"`{ctx.name}` could not be checked for changing its arguments: they did not come "
+            "back from the call, so the grader cannot confirm they were left unchanged. This "
+            "happens when code interferes with how the grader calls it.",
+            args=args,
+            kwargs=kwargs,
+        )
+    try:
+        seen = _MUTATIONS.get(ctx.session, {}).get(ctx.name)
+    except TypeError:  # a stand-in session that cannot be weakly referenced
+        seen = None
+    position = _changed(args, after)
+    if seen is None and position is not None:
+        seen = _Mutation(position, PlannedCall(ctx.name, args, kwargs), shown=True)
+    if seen is None and outcome.value is None:
         # A stub (`pass`) leaves its arguments alone because it does nothing: no point for that.
         raise fail(
             ctx,
@@ -609,22 +794,30 @@ def assert_inputs_unchanged(ctx: CheckContext, args: Args, **kwargs: Any) -> Non
             args=args,
             kwargs=kwargs,
         )
-    if outcome.args_after is None:
+    if seen is None:
         return
-    for position, (before, after) in enumerate(zip(args, outcome.args_after, strict=False)):
-        if not _identical(before, after):
-            raise fail(
-                ctx,
-                f"`{ctx.name}` changed its argument #{position + 1} in place. A function must not "
-                "modify the arrays it is given (the caller still uses them): work on a copy, "
-                "e.g. `w = w.copy()` or `w = w + step` instead of `w += step`.",
-                args=args,
-                kwargs=kwargs,
-            )
+    where = "" if seen.shown else " on one of the hidden inputs (not shown)"
+    raise fail(
+        ctx,
+        f"`{ctx.name}` changed its argument #{seen.position + 1} in place{where}. A function "
+        "must not modify the arrays it is given (the caller still uses them): work on a copy, "
+        "e.g. `w = w.copy()` or `w = w + step` instead of `w += step`.",
+        args=seen.call.args if seen.shown else (),
+        kwargs=dict(seen.call.kwargs) if seen.shown else None,
+    )
 
 
 def _identical(before: Any, after: Any) -> bool:
+    if type(before) in _PLAIN_ARGUMENTS:  # immutable: compared bit for bit (NaN equals NaN)
+        return type(after) is type(before) and _exact(before) == _exact(after)
     if isinstance(before, np.ndarray):
+        if (  # the common case, cheaply: every call is compared (see ``_watch``)
+            type(after) is np.ndarray
+            and after.dtype == before.dtype
+            and after.shape == before.shape
+            and after.tobytes() == before.tobytes()
+        ):
+            return True
         checked = as_plain_array(after)
         if isinstance(checked, Mismatch):
             return False

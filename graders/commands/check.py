@@ -13,6 +13,7 @@ from rich.console import Console
 from graders.checks.registry import validate_assignment
 from graders.engine import grade_path, lab_data_note, sandbox_config
 from graders.exitcodes import EPILOG, EXIT_FULL, EXIT_PARTIAL, EXIT_USAGE
+from graders.hidden import PRACTICE, SECRET_FILE_ENV, CourseSecret
 from graders.report import markdown, terminal
 from graders.spec import load_assignment
 
@@ -35,11 +36,29 @@ def add_parser(sub: Any) -> None:
         help="interpreter that runs the student's code (default: this one)",
     )
     check.add_argument("--student", default=None, help="student id (default: the file stem)")
+    check.add_argument(
+        "--secret-file",
+        type=Path,
+        default=None,
+        help=(
+            f"the course secret that seeds the hidden searches (default: ${SECRET_FILE_ENV}; "
+            "else the public practice secret, which predicts but does not reproduce a grade)"
+        ),
+    )
     check.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Grade ``args.path`` and print it in ``args.format``; return the exit code."""
+    try:
+        secret = (
+            CourseSecret.from_file(args.secret_file)
+            if args.secret_file is not None
+            else CourseSecret.from_environment()
+        )
+    except ValueError as exc:
+        Console(stderr=True).print(f"grader: {exc}", markup=False, highlight=False)
+        return EXIT_USAGE
     assignment = load_assignment(args.assignment)
     validate_assignment(assignment)
     config = sandbox_config(assignment, data_dir=args.data)
@@ -48,13 +67,22 @@ def run(args: argparse.Namespace) -> int:
         Console(stderr=True).print(f"note: {note}", markup=False)
     if args.python:
         config = replace(config, python=args.python)
-    result = grade_path(args.path, assignment, student=args.student, config=config)
+    result = grade_path(
+        args.path, assignment, student=args.student, config=config, secret=secret or PRACTICE
+    )
     if args.format == "json":
         sys.stdout.write(result.to_json())
     elif args.format == "markdown":
         sys.stdout.write(markdown.render(result))
     else:
         terminal.render(result, Console())
+        if secret is None:
+            Console(stderr=True).print(
+                "Hidden searches used the public practice secret: a course grade draws other "
+                "hidden inputs (--secret-file reproduces one).",
+                markup=False,
+                highlight=False,
+            )
     if result.status == "ungradable":
         return EXIT_USAGE
     return EXIT_FULL if result.score >= result.max_score else EXIT_PARTIAL

@@ -32,6 +32,7 @@ from graders.checks.registry import validate_assignment
 from graders.engine import lab_data_note
 from graders.errors import GradebookError
 from graders.exitcodes import EXIT_FULL, EXIT_INTERNAL, EXIT_USAGE
+from graders.hidden import SECRET_FILE_ENV, CourseSecret
 from graders.spec import load_assignment
 
 EXIT_INTERRUPTED = 130
@@ -81,6 +82,16 @@ def add_parser(sub: Any) -> None:
         "--python",
         default=None,
         help="interpreter that runs the students' code (default: this one)",
+    )
+    grade.add_argument(
+        "--secret-file",
+        type=Path,
+        default=None,
+        help=(
+            "the course secret that seeds the hidden searches (default: $"
+            f"{SECRET_FILE_ENV}; else the one stored in OUT/gradebook.sqlite, or a new one "
+            "generated and stored there). A gradebook refuses a secret other than its own."
+        ),
     )
     grade.set_defaults(run=run)
 
@@ -202,6 +213,15 @@ def run(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         errors.print(f"grader: --jobs must be at least 1, got {args.jobs}")
         return EXIT_USAGE
+    try:
+        secret = (
+            CourseSecret.from_file(args.secret_file)
+            if args.secret_file is not None
+            else CourseSecret.from_environment()
+        )
+    except ValueError as exc:
+        errors.print(f"grader: {exc}", markup=False, highlight=False)
+        return EXIT_USAGE
     assignment = load_assignment(args.assignment)
     validate_assignment(assignment)
     if not discover(args.dir, exclude=[args.out]).files:
@@ -224,6 +244,7 @@ def run(args: argparse.Namespace) -> int:
             force=args.force,
             plots=not args.no_plots,
             reporter=reporter,
+            secret=secret,
         )
     except KeyboardInterrupt:
         errors.print(

@@ -21,6 +21,7 @@ from graders.checks.registry import validate_assignment
 from graders.commands.grade import LogReporter, RichReporter
 from graders.exitcodes import EXIT_FULL, EXIT_PARTIAL
 from graders.gradebook import Gradebook
+from graders.hidden import PRACTICE
 from graders.report import markdown
 from graders.samples import load_expectation, mismatches
 from graders.spec import available_assignments, load_assignment
@@ -65,7 +66,13 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"[bold]{slug}[/bold]")
         reporter = RichReporter(console) if console.is_terminal else LogReporter(console)
         report = grade_cohort(
-            examples, assignment, out, jobs=max(args.jobs, 1), force=True, reporter=reporter
+            examples,
+            assignment,
+            out,
+            jobs=max(args.jobs, 1),
+            force=True,
+            reporter=reporter,
+            secret=PRACTICE,  # as `grader validate` grades the samples: the same verdicts
         )
         matched = 0
         isolation: set[str] = set()

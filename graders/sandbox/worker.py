@@ -12,9 +12,10 @@ shape: ``{"id", "status", "value", "message", "args_after", "seconds"}`` with st
 
 Operations: ``run_cell`` (compile as ``<cell N>`` so tracebacks name the cell, exec in the
 namespace), ``defined``, ``call`` (FunctionSpec arguments become trusted callables; the positional
-arguments are sent back afterwards for mutation checks), ``call_many`` (several calls in one
-round trip: one reply each, in order, all with the request's id, ending early after the first
-whose status is ``timeout`` or ``internal``) and ``value``. Each runs under a time budget
+arguments are always sent back afterwards, for mutation checks: a request's ``return_args`` is
+ignored, so no call can tell a mutation check from any other call), ``call_many`` (several
+calls in one round trip: one reply each, in order, all with the request's id, ending early after
+the first whose status is ``timeout`` or ``internal``) and ``value``. Each runs under a time budget
 enforced here with ``setitimer``; the grader's wall clock is the backstop.
 """
 
@@ -366,14 +367,12 @@ class _Runner:
         # Value and arguments share one reply: half of the cap each keeps it under the cap.
         half = (self.max_bytes if max_bytes is None else max_bytes) // 2
         per_arg = half // max(len(args), 1)
-        args_after: list[object] | None = (
-            [
-                sent if type(sent) is protocol.FunctionSpec else protocol.Budgeted(real, per_arg)
-                for sent, real in _pairs(args, real_args)
-            ]
-            if request.get("return_args", True) is not False
-            else None
-        )
+        # Always, whatever the request says: a report sent only when asked for would tell the
+        # student's code which call checks for mutation.
+        args_after: list[object] = [
+            sent if type(sent) is protocol.FunctionSpec else protocol.Budgeted(real, per_arg)
+            for sent, real in _pairs(args, real_args)
+        ]
         if status == "ok":  # encoded with the reply: too large or not data, it is Unsupported
             value = protocol.Budgeted(value, half)
         return _reply(status, value, message, args_after, seconds)

@@ -187,13 +187,13 @@ def test_outcomes_handed_to_a_property_are_its_own_copies() -> None:
     outcome = CallOutcome("ok", np.ones(3), "", None, 0.0)
     batch = base._Prefetched(session=None)  # type: ignore[arg-type]
     ctx = _context()
-    key = base._call_key(PlannedCall("f", (1.0,), {}, False, 1.0))
+    key = base._call_key(PlannedCall("f", (1.0,), {}, True, 1.0))
     batch.outcomes[key] = outcome
     token = base._PREFETCHED.set(batch)
     try:
-        first = base._outcome_of(ctx, (1.0,), {}, return_args=False)
+        first = base._outcome_of(ctx, (1.0,), {})
         first.value[:] = 0  # type: ignore[index]
-        second = base._outcome_of(ctx, (1.0,), {}, return_args=False)
+        second = base._outcome_of(ctx, (1.0,), {})
     finally:
         base._PREFETCHED.reset(token)
     assert np.array_equal(second.value, np.ones(3))  # type: ignore[arg-type]

@@ -12,6 +12,7 @@ import pytest
 from graders import engine, warmup
 from graders.checks import base
 from graders.engine import grade_path
+from graders.hidden import PRACTICE
 from graders.spec import available_assignments, load_assignment
 from tests.graders.grading import LOGISTIC, assignment, without_timings
 
@@ -24,7 +25,7 @@ def nothing_remembered(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
-def drawn_inputs() -> dict[tuple[str, int], object]:
+def drawn_inputs() -> dict[tuple[str | int, ...], object]:
     return {key: base._exact(inputs) for key, inputs in base._PASSING_INPUTS.items()}
 
 
@@ -36,13 +37,15 @@ def test_a_thread_draws_what_the_checks_would_draw(
     reference = spec.directory / "examples"
     solution = next(p for p in sorted(reference.iterdir()) if p.stem == "solution")
     # Drawn by the checks themselves, in the main thread, while grading.
-    monkeypatch.setattr(engine, "drawing_inputs", lambda a, lab=None: contextlib.nullcontext())
+    monkeypatch.setattr(
+        engine, "drawing_inputs", lambda a, lab=None, secret=None: contextlib.nullcontext()
+    )
     grade_path(solution, spec)
     by_checks = drawn_inputs()
     assert by_checks, "no search remembered its inputs: the comparison would be empty"
     # Drawn ahead, in another thread, with nothing to call.
     monkeypatch.setattr(base, "_PASSING_INPUTS", {})
-    thread = threading.Thread(target=warmup.draw_inputs, args=(spec,))
+    thread = threading.Thread(target=warmup.draw_inputs, args=(spec, None, PRACTICE))
     thread.start()
     thread.join()
     assert drawn_inputs() == by_checks
@@ -56,7 +59,9 @@ def test_grades_are_the_same_with_and_without_drawing_ahead(
     ahead = without_timings(grade_path(path, spec))
     assert len(base._PASSING_INPUTS) >= 9  # every search of the assignment was drawn
     monkeypatch.setattr(base, "_PASSING_INPUTS", {})
-    monkeypatch.setattr(engine, "drawing_inputs", lambda a, lab=None: contextlib.nullcontext())
+    monkeypatch.setattr(
+        engine, "drawing_inputs", lambda a, lab=None, secret=None: contextlib.nullcontext()
+    )
     assert without_timings(grade_path(path, spec)) == ahead
 
 
@@ -64,7 +69,7 @@ def test_each_process_draws_an_assignment_once(
     nothing_remembered: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     runs: list[str] = []
-    monkeypatch.setattr(warmup, "draw_inputs", lambda a, lab=None: runs.append(a.slug))
+    monkeypatch.setattr(warmup, "draw_inputs", lambda a, lab=None, secret=None: runs.append(a.slug))
     spec = assignment(LOGISTIC)
     for _ in range(3):
         with warmup.drawing_inputs(spec):
