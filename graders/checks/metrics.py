@@ -227,8 +227,8 @@ def check_predict_uses_threshold(ctx: CheckContext) -> None:
         ref_logistic.predict,
         regression=[(_SPREAD_X, np.array([1.0]), 0.3), (_SPREAD_X, np.array([1.0]), 0.8)],
         strategy=_THRESHOLD_PROBLEMS,
-        headline="`predict` does not use its threshold: the predictions at this threshold are "
-        "wrong (1 where the probability is >= threshold, else 0).",
+        headline="`predict` gives wrong predictions at a threshold other than 0.5: 1 where the "
+        "probability is >= threshold, else 0.",
         misconceptions=THRESHOLD_MISTAKES,
         allow_bool=True,
     )
