@@ -368,7 +368,12 @@ def _restart_problems(draw: st.DrawFn) -> Args:
     n = draw(st.integers(1, 300))
     # Steps well below the stable limit (2 / max f'' = 2 / 9.2): the alpha given must be used.
     alpha = draw(st.sampled_from([0.01, 0.003, 0.03]))
-    return _WIGGLY, _WIGGLY_GRAD, starts, alpha, n
+    # The bowl's centre moves, so that f decides which end point is best, not a fixed landscape.
+    centre = draw(st.sampled_from([0.0, 1.5, -2.0]))
+    if centre == 0.0:
+        return _WIGGLY, _WIGGLY_GRAD, starts, alpha, n
+    params = {"a": data.WIGGLY_A, "c": centre}
+    return FunctionSpec("wiggly", params), FunctionSpec("wiggly_grad", params), starts, alpha, n
 
 
 def check_multi_start_descent_matches_reference(ctx: CheckContext) -> None:

@@ -387,8 +387,17 @@ def check_f1_zero_division(ctx: CheckContext) -> None:
 
 def _curve_parts(ctx: CheckContext, args: Args, value: Any) -> tuple[Any, Any, Any]:
     """fpr, tpr and thresholds as validated 1-D float arrays of one length, or a failure."""
+    if type(value) is np.ndarray and value.ndim == 2 and value.shape[0] == 3:
+        value = list(value)  # np.array([fpr, tpr, thresholds]) unpacks like the tuple
     if not (isinstance(value, (tuple, list)) and len(value) == 3):
-        raise fail(ctx, "`roc_curve` must return a tuple (fpr, tpr, thresholds).", args=args)
+        # The rows (fpr, tpr, thresholds) it should have held, for the shape in the message.
+        expected = np.stack(ref.roc_curve(*args))
+        raise fail(
+            ctx,
+            "`roc_curve` must return a tuple (fpr, tpr, thresholds).",
+            args=args,
+            mismatch=compare(expected, value, ctx.tolerance),
+        )
     parts = []
     for what, part in zip(("fpr", "tpr", "thresholds"), value, strict=True):
         checked = as_plain_array(part, name=what)

@@ -252,6 +252,23 @@ def test_restarts_must_use_the_step_size_given() -> None:
     assert_fails_as_expected(record, "failed", None, r"does not agree with the reference")
 
 
+def test_restarts_must_use_the_f_given() -> None:
+    """f changes the result in the search (the bowl's centre moves): a landscape of its own,
+    here the default wiggly function, picks the wrong end point."""
+    from graders.sandbox import functions
+
+    fixed_f = functions.materialise("wiggly", {"a": data.WIGGLY_A})
+
+    def multi_start_descent(f: Any, grad: Any, starts: Any, alpha: float, n: int) -> Any:
+        ends = [gradient_descent_ref(grad, s, alpha, n) for s in starts]
+        return min(ends, key=fixed_f)
+
+    record = as_student(
+        GRADIENT_DESCENT, "multi_start_descent_matches_reference", multi_start_descent
+    )
+    assert record.status == "failed"
+
+
 # --- submissions graded in the sandbox ---------------------------------------------------------
 
 VECTORISED = '''

@@ -209,6 +209,7 @@ STYLES: list[tuple[str, Callable[..., Any]]] = [
     ("roc_curve", _roc_lists),
     ("roc_curve", _roc_float32),
     ("roc_curve", _roc_midpoints),
+    ("roc_curve", lambda y, s: np.array(sk_metrics.roc_curve(y, s))),  # rows fpr, tpr, thresholds
     ("auc", lambda f, t: sk_metrics.auc(f, t)),
     ("auc", lambda f, t: np.trapezoid(t, f)),
     ("auc", lambda f, t: sum((f[i] - f[i - 1]) * (t[i] + t[i - 1]) / 2 for i in range(1, len(f)))),
