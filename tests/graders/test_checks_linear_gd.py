@@ -23,12 +23,14 @@ from tests.graders.grading import (
     GRADIENT_DESCENT,
     Graded,
     InProcessSession,
+    as_float32,
     as_student,
     assert_fails_as_expected,
     assert_only_these_fail,
     assignment,
     catalogued_misconceptions,
     explain,
+    float32_references,
     grade_controls,
     reference_functions,
     reference_values,
@@ -45,6 +47,16 @@ REFERENCE = reference_functions(GRADIENT_DESCENT)
 @pytest.mark.parametrize("check_id", CHECK_IDS)
 def test_reference_passes(check_id: str) -> None:
     session = InProcessSession(REFERENCE, values=reference_values(GRADIENT_DESCENT))
+    record = run_in_process(GRADIENT_DESCENT, check_id, session)
+    assert record.status == "passed", record.message
+
+
+@pytest.mark.parametrize("check_id", CHECK_IDS)
+def test_float32_results_pass(check_id: str) -> None:
+    """The references' values rounded to float32 get every point: no tolerance is finer than
+    float32 where the question does not need it."""
+    values = {name: as_float32(v) for name, v in reference_values(GRADIENT_DESCENT).items()}
+    session = InProcessSession(float32_references(GRADIENT_DESCENT), values=values)
     record = run_in_process(GRADIENT_DESCENT, check_id, session)
     assert record.status == "passed", record.message
 
