@@ -6,8 +6,9 @@ record into the text a student reads. Types and shapes are compared before any v
 relative error has one denominator everywhere: the *expected* value.
 
 Values arriving from the worker are untrusted. :func:`as_plain_array` re-validates them in the
-grader: only exact ``np.ndarray`` objects of numeric or bool dtype, numpy or Python scalars and
-(nested) lists/tuples of numbers get through, so a subclass with a lying ``__eq__`` never takes
+grader: only exact ``np.ndarray`` objects of numeric or bool dtype, numpy or Python scalars,
+(nested) lists/tuples of numbers and the values of pandas Series/DataFrames (rebuilt by the
+protocol decoder from such arrays) get through, so a subclass with a lying ``__eq__`` never takes
 part in a comparison.
 """
 
@@ -224,14 +225,14 @@ def _pandas_values(value: object) -> npt.NDArray[Any] | None:
         return _column_values(value)
     if kind is not pandas.DataFrame:
         return None
-    shape = getattr(value, "shape", (0, 0))
-    columns = [_column_values(value.iloc[:, j]) for j in range(shape[1])]  # type: ignore[attr-defined]
+    frame: Any = value
+    columns = [_column_values(frame.iloc[:, j]) for j in range(frame.shape[1])]
     if any(c.dtype.kind not in _PLAIN_KINDS for c in columns):
-        return np.empty(shape, dtype=object)
+        return np.empty(frame.shape, dtype=object)
     if len(columns) == 1:
         return columns[0]
     if not columns:
-        return np.empty(shape, dtype=np.float64)
+        return np.empty(frame.shape, dtype=np.float64)
     return np.column_stack(columns)
 
 
