@@ -499,9 +499,10 @@ def _check_only_collinear_points_dropped(
         for j in range(a + 1, b):
             cross = (fp[b] - fp[a]) * (tp[j] - tp[a]) - (tp[b] - tp[a]) * (fp[j] - fp[a])
             if cross != 0:
+                point = f"({fp[j] / max(fp[-1], 1):.6g}, {tp[j] / max(tp[-1], 1):.6g})"
                 raise fail(
                     ctx,
-                    "The curve leaves out a corner: the point at threshold "
+                    f"The curve leaves out a corner: the point (fpr, tpr) = {point} at threshold "
                     f"{float(distinct[j - 1]):.10g} is not on the straight line between the points "
                     "kept around it. Only points on a straight line between their neighbours "
                     "may be dropped (as scikit-learn's drop_intermediate does).",

@@ -242,7 +242,12 @@ def test_curve_dropping_a_corner_fails() -> None:
         return fpr[[0, -1]], tpr[[0, -1]], thresholds[[0, -1]]
 
     record = as_student(METRICS, "roc_curve_matches_reference", roc_curve)
-    assert_fails_as_expected(record, "failed", None, r"leaves out a corner")
+    assert_fails_as_expected(
+        record,
+        "failed",
+        None,
+        r"leaves out a corner: the point \(fpr, tpr\) = \(0, 0\.2\) at threshold 0\.95 is not",
+    )
 
 
 def test_curve_with_one_point_per_observation_fails() -> None:
