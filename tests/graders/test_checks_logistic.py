@@ -82,6 +82,11 @@ CATALOGUE: list[tuple[str, Misconception, str]] = [
         logistic.LOG_LIKELIHOOD_MISTAKES[2],
         r"^log-likelihood-negated: ",
     ),
+    (
+        "log_likelihood_is_stable_for_large_logits",
+        logistic.LOG_LIKELIHOOD_MISTAKES[3],
+        r"^log-likelihood-clipped: .*sklearn\.metrics\.log_loss",
+    ),
     ("gradient_step_matches_reference", logistic.STEP_MISTAKES[0], r"^descent-instead-of-ascent: "),
     (
         "gradient_step_increases_log_likelihood",
@@ -204,6 +209,20 @@ def test_common_style_gets_every_point(name: str, function: Callable[..., Any]) 
     for check_id in (c.id for q in SPEC.questions if q.name == name for c in q.checks):
         record = run_in_process(LOGISTIC, check_id, InProcessSession({name: function}))
         assert record.status == "passed", f"{check_id}: {record.message}"
+
+
+def test_sklearn_log_loss_is_diagnosed_on_large_logits() -> None:
+    """-log_loss(y, p, normalize=False) is right on moderate logits; its clipping of p shows on
+    large ones, and the diagnosis names it."""
+    from sklearn.metrics import log_loss
+
+    def log_likelihood(X: Any, y: Any, w: Any) -> Any:
+        return -log_loss(y, expit(X @ w), normalize=False, labels=[0, 1])
+
+    for check_id in ("log_likelihood_matches_reference", "log_likelihood_is_permutation_invariant"):
+        assert as_student(LOGISTIC, check_id, log_likelihood).status == "passed"
+    record = as_student(LOGISTIC, "log_likelihood_is_stable_for_large_logits", log_likelihood)
+    assert_fails_as_expected(record, "failed", r"^log-likelihood-clipped: ", r"not numerically")
 
 
 def test_log_of_a_product_of_probabilities_is_caught() -> None:
