@@ -6,14 +6,16 @@ record into the text a student reads. Types and shapes are compared before any v
 relative error has one denominator everywhere: the *expected* value.
 
 Values arriving from the worker are untrusted. :func:`as_plain_array` re-validates them in the
-grader: only exact ``np.ndarray`` objects of numeric or bool dtype, numpy or Python scalars and
-(nested) lists/tuples of numbers get through, so a subclass with a lying ``__eq__`` never takes
+grader: only exact ``np.ndarray`` objects of numeric or bool dtype, numpy or Python scalars,
+(nested) lists/tuples of numbers and the values of pandas Series/DataFrames (rebuilt by the
+protocol decoder from such arrays) get through, so a subclass with a lying ``__eq__`` never takes
 part in a comparison.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -206,6 +208,42 @@ def _list_problem(value: object, depth: int, budget: list[int]) -> str | None:
     return None
 
 
+def _pandas_values(value: object) -> npt.NDArray[Any] | None:
+    """The values of a pandas Series (1-D) or DataFrame (2-D; one column: 1-D), else None.
+
+    A result computed with pandas (``DataFrame.dot``, ``Series.mean`` over columns...) is the
+    right answer when its values are: the index carries no part of it. Only exact pandas types
+    count, and only when pandas is loaded already (the protocol decoder built them from
+    validated numeric arrays). A column of a dtype other than bool/int/float comes back as an
+    object array, which the caller refuses as before.
+    """
+    pandas = sys.modules.get("pandas")
+    if pandas is None:
+        return None
+    kind = type(value)
+    if kind is pandas.Series:
+        return _column_values(value)
+    if kind is not pandas.DataFrame:
+        return None
+    frame: Any = value
+    columns = [_column_values(frame.iloc[:, j]) for j in range(frame.shape[1])]
+    if any(c.dtype.kind not in _PLAIN_KINDS for c in columns):
+        return np.empty(frame.shape, dtype=object)
+    if len(columns) == 1:
+        return columns[0]
+    if not columns:
+        return np.empty(frame.shape, dtype=np.float64)
+    return np.column_stack(columns)
+
+
+def _column_values(series: Any) -> npt.NDArray[Any]:
+    dtype = series.dtype
+    if not isinstance(dtype, np.dtype) or dtype.kind not in _PLAIN_KINDS:
+        return np.empty(len(series), dtype=object)
+    values: npt.NDArray[Any] = np.asarray(series.to_numpy(), dtype=dtype)
+    return values
+
+
 def as_plain_array(
     value: object, *, name: str = "your result", expecting: str = "a numpy array of floats"
 ) -> npt.NDArray[Any] | Mismatch:
@@ -231,12 +269,19 @@ def as_plain_array(
     -----
     Accepted: exactly ``np.ndarray`` (``type(x) is np.ndarray``, no subclass) with a bool,
     integer or float dtype; numpy bool/integer/float scalars; Python ``bool``, ``int``,
-    ``float`` (exact types); lists and tuples of those, possibly nested. Rejected: the worker's
+    ``float`` (exact types); lists and tuples of those, possibly nested; a pandas ``Series``
+    (as its 1-D values) or ``DataFrame`` (2-D values, a single column as 1-D) of such dtypes,
+    whatever its index. Rejected: the worker's
     ``Unsupported`` placeholders, strings, ``None``, dicts, complex numbers, object or string
     dtypes, ragged lists and anything above :data:`MAX_ELEMENTS` elements.
     """
     if _is_unsupported(value):
         return _type_mismatch(value, name, expecting)
+    values = _pandas_values(value)
+    if values is not None:
+        if values.dtype.kind not in _PLAIN_KINDS:
+            return _type_mismatch(value, name, expecting, "its columns are not all numbers")
+        value = values
     if type(value) is np.ndarray:
         if value.dtype.kind not in _PLAIN_KINDS:
             return _type_mismatch(value, name, expecting)

@@ -86,6 +86,14 @@ def _ll_negated(X: Any, y: Any, w: Any) -> Any:
     return -ref.log_likelihood(X, y, w)
 
 
+def _ll_clipped(X: Any, y: Any, w: Any) -> Any:
+    """-sklearn.metrics.log_loss(y, p, normalize=False): p clipped to [eps, 1 - eps]."""
+    eps = np.finfo(np.float64).eps
+    p = np.clip(ref.sigmoid(np.asarray(X) @ np.asarray(w)), eps, 1 - eps)
+    y = np.asarray(y, dtype=float)
+    return float(np.sum(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
 LOG_LIKELIHOOD_MISTAKES = (
     Misconception(
         "log-likelihood-unguarded-log",
@@ -102,6 +110,13 @@ LOG_LIKELIHOOD_MISTAKES = (
         "log-likelihood-negated",
         "this is the negative log-likelihood (a loss); the question asks for the log-likelihood.",
         _ll_negated,
+    ),
+    Misconception(
+        "log-likelihood-clipped",
+        "the probabilities are clipped away from 0 and 1 (as sklearn.metrics.log_loss does), "
+        "so a confident wrong prediction costs about 36 instead of |z|. Use the identity "
+        "y*z - log(1 + e^z), with np.logaddexp(0, z) for log(1 + e^z).",
+        _ll_clipped,
     ),
 )
 

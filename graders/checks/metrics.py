@@ -18,8 +18,9 @@ from graders.checks.base import (
     agree_with_reference,
     call_student,
     fail,
+    search,
 )
-from graders.compare import Mismatch, as_plain_array, compare
+from graders.compare import Mismatch, Tolerance, as_plain_array, compare
 from graders.diagnose import Misconception, diagnose
 from reference import logistic as ref_logistic
 from reference import metrics as ref
@@ -86,15 +87,26 @@ def _recall_precision_swapped(y_true: Any, y_pred: Any) -> float:
     return ref.precision(y_true, y_pred)
 
 
-def _roc_strict(y_true: Any, scores: Any) -> Any:
-    """The ROC curve with 'positive iff score > threshold' (off by one threshold)."""
-    fpr, tpr, thresholds = ref.roc_curve(y_true, scores)
+def _rates_at(y_true: Any, scores: Any, thresholds: Any, *, strict: bool = False) -> Any:
+    """The 2 x k array of (fpr, tpr) of the rule 'positive iff score >= t' at each threshold
+    (``strict``: score > t)."""
     y = np.asarray(y_true)
     s = np.asarray(scores, dtype=float)
+    t = np.asarray(thresholds, dtype=float)
+    above = s[None, :] > t[:, None] if strict else s[None, :] >= t[:, None]
     pos, neg = max(int(np.sum(y == 1)), 1), max(int(np.sum(y == 0)), 1)
-    fpr = np.array([np.sum((s > t) & (y == 0)) / neg for t in thresholds])
-    tpr = np.array([np.sum((s > t) & (y == 1)) / pos for t in thresholds])
-    return np.stack([fpr, tpr])
+    return np.stack(
+        [np.sum(above & (y == 0), axis=1) / neg, np.sum(above & (y == 1), axis=1) / pos]
+    )
+
+
+def _roc_strict(y_true: Any, scores: Any, thresholds: Any = None) -> Any:
+    """The ROC curve with 'positive iff score > threshold' (off by one threshold), at the
+    reference's thresholds or at the given ones."""
+    if thresholds is None:
+        thresholds = ref.roc_curve(y_true, scores)[2]
+    fpr, tpr = _rates_at(y_true, scores, thresholds, strict=True)
+    return fpr, tpr, np.asarray(thresholds, dtype=float)
 
 
 ROC_MISTAKES = (
@@ -104,6 +116,7 @@ ROC_MISTAKES = (
         "taken from the scores themselves, the rule must be score >= t, otherwise every point of "
         "the curve is shifted by one threshold.",
         _roc_strict,
+        lambda curve: np.stack(curve[:2]),
     ),
 )
 
@@ -179,6 +192,88 @@ def check_predict_threshold_is_inclusive(ctx: CheckContext) -> None:
             mismatch=mismatch,
             diagnosis=diagnose(PREDICT_MISTAKES, args, actual, ctx.tolerance, allow_bool=True),
         )
+
+
+def _predict_ignoring_threshold(X: Any, w: Any, threshold: float = 0.5) -> Any:
+    return ref_logistic.predict(X, w, 0.5)
+
+
+THRESHOLD_MISTAKES = (
+    Misconception(
+        "threshold-ignored",
+        "the threshold argument is not used: the predictions are those of threshold 0.5 "
+        "whatever threshold is passed. Compare the probabilities with the `threshold` "
+        "parameter, not with a fixed 0.5.",
+        _predict_ignoring_threshold,
+    ),
+    PREDICT_MISTAKES[0],
+)
+
+# Probabilities spread over (0, 1) (X·w = -2 ... 3) and thresholds that split them differently
+# from 0.5, none of them equal to a probability (an exact tie is tested apart, at 0.5).
+_SPREAD_X = np.array([[-2.0], [-0.5], [0.3], [1.2], [3.0]])
+
+
+def _far_from_threshold(problem: Args) -> bool:
+    # Away from every probability: sigmoids computed differently differ by a few ulps.
+    X, w, threshold = problem
+    return bool(np.all(np.abs(ref_logistic.predict_proba(X, w) - threshold) > 1e-6))
+
+
+_THRESHOLD_PROBLEMS = (
+    st.tuples(_prob_problems(), st.sampled_from([0.05, 0.2, 0.35, 0.65, 0.8, 0.95]))
+    .map(lambda p: (*p[0], p[1]))
+    .filter(_far_from_threshold)
+)
+
+
+def check_predict_uses_threshold(ctx: CheckContext) -> None:
+    """predict(X, w, threshold) compares the probabilities with the threshold it is given."""
+    agree_with_reference(
+        ctx,
+        ref_logistic.predict,
+        regression=[(_SPREAD_X, np.array([1.0]), 0.3), (_SPREAD_X, np.array([1.0]), 0.8)],
+        strategy=_THRESHOLD_PROBLEMS,
+        headline="`predict` gives wrong predictions at a threshold other than 0.5: 1 where the "
+        "probability is >= threshold, else 0.",
+        misconceptions=THRESHOLD_MISTAKES,
+        allow_bool=True,
+    )
+
+
+def _proba_ratio(X: Any, w: Any) -> Any:
+    e = np.exp(np.asarray(X, dtype=float) @ np.asarray(w, dtype=float))
+    return e / (1 + e)
+
+
+PROBA_MISTAKES = (
+    Misconception(
+        "sigmoid-overflow",
+        "np.exp(z) / (1 + np.exp(z)) overflows to inf/inf = nan for z above ~710. Use "
+        "1 / (1 + np.exp(-z)) for z >= 0 and np.exp(z) / (1 + np.exp(z)) for z < 0, or "
+        "scipy.special.expit.",
+        _proba_ratio,
+    ),
+)
+
+
+@st.composite
+def _large_logit_problems(draw: st.DrawFn) -> Args:
+    X, w = draw(_prob_problems())
+    scale = draw(st.sampled_from([100.0, 300.0, 1000.0]))
+    return X * scale, w
+
+
+def check_predict_proba_is_stable_for_large_logits(ctx: CheckContext) -> None:
+    """predict_proba stays finite and correct when |X·w| reaches the hundreds or thousands."""
+    agree_with_reference(
+        ctx,
+        ref_logistic.predict_proba,
+        regression=[(np.array([[800.0], [-800.0], [30.0], [-745.0], [0.0]]), np.array([1.0]))],
+        strategy=_large_logit_problems(),
+        headline="`predict_proba` is not numerically stable for large logits |X·w|.",
+        misconceptions=PROBA_MISTAKES,
+    )
 
 
 # --- confusion matrix and scores ---------------------------------------------------------------
@@ -297,62 +392,136 @@ def check_f1_zero_division(ctx: CheckContext) -> None:
 # --- ROC and AUC -------------------------------------------------------------------------------
 
 
-def _curve_of(value: Any) -> Any:
-    """(fpr, tpr, thresholds) -> the 2 x k array of (fpr, tpr); thresholds are checked apart."""
-    if isinstance(value, (tuple, list)) and len(value) == 3:
-        fpr = as_plain_array(value[0])
-        tpr = as_plain_array(value[1])
-        if isinstance(fpr, Mismatch):
-            return fpr
-        if isinstance(tpr, Mismatch):
-            return tpr
-        if fpr.ndim == 1 and tpr.shape == fpr.shape:
-            return np.stack([fpr.astype(float), tpr.astype(float)])
-    return value
-
-
-def _ref_curve(y_true: Any, scores: Any) -> Any:
-    fpr, tpr, _ = ref.roc_curve(y_true, scores)
-    return np.stack([fpr, tpr])
-
-
-def _check_thresholds(ctx: CheckContext, args: Args, value: Any) -> None:
-    """Thresholds must be the distinct scores, decreasing, after a first one above them all."""
-    y_true, scores = args
-    expected = ref.roc_curve(y_true, scores)[2]
+def _curve_parts(ctx: CheckContext, args: Args, value: Any) -> tuple[Any, Any, Any]:
+    """fpr, tpr and thresholds as validated 1-D float arrays of one length, or a failure."""
+    if type(value) is np.ndarray and value.ndim == 2 and value.shape[0] == 3:
+        value = list(value)  # np.array([fpr, tpr, thresholds]) unpacks like the tuple
     if not (isinstance(value, (tuple, list)) and len(value) == 3):
-        raise fail(ctx, "`roc_curve` must return a tuple (fpr, tpr, thresholds).", args=args)
-    got = as_plain_array(value[2])
-    if isinstance(got, Mismatch) or got.shape != expected.shape or not got[0] > np.max(scores):
+        # The rows (fpr, tpr, thresholds) it should have held, for the shape in the message.
+        expected = np.stack(ref.roc_curve(*args))
         raise fail(
             ctx,
-            "thresholds should start with a value above every score (np.inf), followed by the "
-            "distinct scores in decreasing order.",
+            "`roc_curve` must return a tuple (fpr, tpr, thresholds).",
             args=args,
-            mismatch=got if isinstance(got, Mismatch) else compare(expected, got, ctx.tolerance),
+            mismatch=compare(expected, value, ctx.tolerance),
         )
-    mismatch = compare(expected[1:], got[1:], ctx.tolerance)
+    parts = []
+    for what, part in zip(("fpr", "tpr", "thresholds"), value, strict=True):
+        checked = as_plain_array(part, name=what)
+        if isinstance(checked, Mismatch):
+            raise fail(
+                ctx,
+                f"`roc_curve` returned {what} that are not numbers.",
+                args=args,
+                mismatch=checked,
+            )
+        parts.append(checked.astype(float))
+    fpr, tpr, thresholds = parts
+    if not (fpr.ndim == 1 and fpr.shape == tpr.shape == thresholds.shape and fpr.size >= 2):
+        raise fail(
+            ctx,
+            "fpr, tpr and thresholds must be 1-D arrays of one length, one entry per point of "
+            f"the curve (at least two); got shapes {fpr.shape}, {tpr.shape} and "
+            f"{thresholds.shape}.",
+            args=args,
+        )
+    return fpr, tpr, thresholds
+
+
+def _snapped(thresholds: Any, distinct: Any, tolerance: Tolerance) -> Any:
+    """Each threshold, moved onto the distinct score it equals within the tolerance (a float32
+    copy of a score is still that score), else left as it is."""
+    result = thresholds.copy()
+    for i, t in enumerate(thresholds):
+        if np.any(distinct == t):
+            continue  # a score itself: nothing to snap (two scores may lie within tolerance)
+        gap = np.abs(distinct - t)
+        nearest = int(np.argmin(gap))
+        if gap[nearest] <= tolerance.atol + tolerance.rtol * abs(distinct[nearest]):
+            result[i] = distinct[nearest]
+    return result
+
+
+def _roc_property(ctx: CheckContext, args: Args, value: Any, headline: str) -> None:
+    """Any correct ROC curve passes: scikit-learn's with or without ``drop_intermediate``, a
+    first threshold of inf or max + 1, thresholds that are the scores or lie between them.
+
+    A correct curve starts at (0, 0) and ends at (1, 1), its thresholds decrease strictly,
+    each point is the (fpr, tpr) of 'score >= threshold' at its own threshold, and the points
+    it leaves out of the full curve (one point per distinct score) lie on a straight line
+    between the points it keeps, so the area and the shape are the same.
+    """
+    y_true, scores = args
+    fpr, tpr, thresholds = _curve_parts(ctx, args, value)
+    s = np.asarray(scores, dtype=float)
+    if not thresholds[0] > np.max(s):
+        raise fail(
+            ctx,
+            "thresholds should start with a value above every score (np.inf, or the highest "
+            "score + 1), so that the curve starts at (0, 0); then come the scores in "
+            f"decreasing order. Your first threshold is {float(thresholds[0]):.10g}.",
+            args=args,
+        )
+    if not np.all(np.diff(thresholds) < 0):
+        raise fail(
+            ctx,
+            "thresholds should decrease strictly: one threshold per distinct score in "
+            "decreasing order (samples with equal scores cross the threshold together).",
+            args=args,
+        )
+    distinct = np.unique(s)[::-1]
+    at = _snapped(thresholds, distinct, ctx.tolerance)
+    mine = np.stack([fpr, tpr])
+    mismatch = compare(_rates_at(y_true, s, at), mine, ctx.tolerance)
     if mismatch is not None:
         raise fail(
             ctx,
-            "thresholds should be the distinct scores in decreasing order.",
+            headline + " 'expected' is (fpr, tpr) of 'score >= threshold' at your thresholds.",
             args=args,
             mismatch=mismatch,
+            diagnosis=diagnose(ROC_MISTAKES, (y_true, s, at), mine, ctx.tolerance),
         )
+    if not at[-1] <= distinct[-1]:
+        raise fail(
+            ctx,
+            "The curve must end at (1, 1): the last threshold must be the lowest score, so "
+            "that every sample is predicted positive. Your last threshold is "
+            f"{float(at[-1]):.10g}.",
+            args=args,
+        )
+    _check_only_collinear_points_dropped(ctx, args, at, distinct)
+
+
+def _check_only_collinear_points_dropped(
+    ctx: CheckContext, args: Args, at: Any, distinct: Any
+) -> None:
+    y = np.asarray(args[0])
+    s = np.asarray(args[1], dtype=float)
+    # The full curve in counts (exact integers): point j admits the j highest distinct scores.
+    admitted = s[None, :] >= np.r_[np.inf, distinct][:, None]
+    fp = np.sum(admitted & (y == 0), axis=1)
+    tp = np.sum(admitted & (y == 1), axis=1)
+    kept = np.sum(distinct[None, :] >= at[:, None], axis=1)  # index of each point on it
+    for a, b in zip(kept[:-1], kept[1:], strict=True):
+        for j in range(a + 1, b):
+            cross = (fp[b] - fp[a]) * (tp[j] - tp[a]) - (tp[b] - tp[a]) * (fp[j] - fp[a])
+            if cross != 0:
+                point = f"({fp[j] / max(fp[-1], 1):.6g}, {tp[j] / max(tp[-1], 1):.6g})"
+                raise fail(
+                    ctx,
+                    f"The curve leaves out a corner: the point (fpr, tpr) = {point} at threshold "
+                    f"{float(distinct[j - 1]):.10g} is not on the straight line between the points "
+                    "kept around it. Only points on a straight line between their neighbours "
+                    "may be dropped (as scikit-learn's drop_intermediate does).",
+                    args=args,
+                )
 
 
 def _roc(ctx: CheckContext, regression: list[Args], strategy: Any, headline: str) -> None:
-    agree_with_reference(
-        ctx,
-        _ref_curve,
-        regression=regression,
-        strategy=strategy,
-        normalise=_curve_of,
-        headline=headline,
-        misconceptions=ROC_MISTAKES,
-    )
-    for args in regression:
-        _check_thresholds(ctx, args, call_student(ctx, *args))
+    def prop(args: Args) -> None:
+        _roc_property(ctx, args, call_student(ctx, *args), headline)
+
+    search(ctx, prop, regression=regression, strategy=strategy)
 
 
 def check_roc_curve_matches_reference(ctx: CheckContext) -> None:
@@ -361,7 +530,7 @@ def check_roc_curve_matches_reference(ctx: CheckContext) -> None:
         ctx,
         [(_Y_TRUE, _SCORES)],
         _scored(),
-        "`roc_curve` does not agree with the reference. Rows below: 0 = fpr, 1 = tpr.",
+        "`roc_curve` gives wrong points of the curve. Rows below: 0 = fpr, 1 = tpr.",
     )
 
 
@@ -428,14 +597,21 @@ def _auc_on_train(X_train: Any, y_train: Any, X_test: Any, y_test: Any, Cs: Any)
     return ref_reg.auc_by_C(X_train, y_train, X_train, y_train, Cs)
 
 
+def _auc_fixed_grid(X_train: Any, y_train: Any, X_test: Any, y_test: Any, Cs: Any) -> Any:
+    return ref_reg.auc_by_C(X_train, y_train, X_test, y_test, np.array(_CS))
+
+
 _CS = (0.001, 0.01, 0.1, 1.0, 10.0)
+# A second grid, in another order and length: an experiment that ignores the Cs it is given
+# (a grid written into the function) gets it wrong.
+_OTHER_CS = (5.0, 0.05)
 
 
-@functools.lru_cache(maxsize=4)
-def _reference_aucs(folder_name: str) -> Any:
+@functools.lru_cache(maxsize=8)
+def _reference_aucs(folder_name: str, Cs: tuple[float, ...]) -> Any:
     """The reference experiment on the bundled data: fitted once per process, not per student
     (five scikit-learn fits cost more than grading the rest of the assignment)."""
-    result = ref_reg.auc_by_C(*_read_bundled(folder_name), np.array(_CS))
+    result = ref_reg.auc_by_C(*_read_bundled(folder_name), np.array(Cs))
     result.setflags(write=False)
     return result
 
@@ -443,12 +619,15 @@ def _reference_aucs(folder_name: str) -> Any:
 def check_auc_by_C_matches_reference(ctx: CheckContext) -> None:
     """Test AUC of LogisticRegression(C=c) for each c, on the bundled breast-cancer split."""
     X_train, y_train, X_test, y_test = _bundled(ctx)
-    Cs = np.array(_CS)
-    expected = _reference_aucs(str(ctx.assignment.directory / "data"))
+    folder = str(ctx.assignment.directory / "data")
+
+    def expected(*args: Any) -> Any:
+        return _reference_aucs(folder, tuple(float(c) for c in args[4]))
+
     agree_with_reference(
         ctx,
-        lambda *_: expected,
-        regression=[(X_train, y_train, X_test, y_test, Cs)],
+        expected,
+        regression=[(X_train, y_train, X_test, y_test, np.array(Cs)) for Cs in (_CS, _OTHER_CS)],
         strategy=None,
         misconceptions=(
             Misconception(
@@ -462,14 +641,22 @@ def check_auc_by_C_matches_reference(ctx: CheckContext) -> None:
                 "the experiment measures it on the held-out test set.",
                 _auc_on_train,
             ),
+            Misconception(
+                "Cs-ignored",
+                "the AUCs are those of a fixed grid of C values, not of the Cs passed in: loop "
+                "over the `Cs` argument.",
+                _auc_fixed_grid,
+            ),
         ),
     )
 
 
 CHECKS = (
     check_predict_proba_matches_reference,
+    check_predict_proba_is_stable_for_large_logits,
     check_predict_matches_reference,
     check_predict_threshold_is_inclusive,
+    check_predict_uses_threshold,
     check_confusion_matrix_matches_reference,
     check_confusion_matrix_handles_missing_class,
     check_precision_matches_reference,

@@ -36,6 +36,11 @@ def _bernoulli_unguarded(p: float, flips: Any) -> float:
     return float(np.sum(flips * np.log(p) + (1 - flips) * np.log(1 - p)))
 
 
+def _bernoulli_log_of_product(p: float, flips: Any) -> float:
+    with np.errstate(divide="ignore"):
+        return float(np.log(_bernoulli_product(p, flips)))
+
+
 BERNOULLI_LL_MISTAKES = (
     Misconception(
         "likelihood-not-log-likelihood",
@@ -49,6 +54,13 @@ BERNOULLI_LL_MISTAKES = (
         "probability 0 must be left out (k log p + (n - k) log(1 - p), skipping a term whose "
         "count is 0).",
         _bernoulli_unguarded,
+    ),
+    Misconception(
+        "log-of-product",
+        "the log is taken of the likelihood, a product of probabilities: with a few thousand "
+        "observations the product underflows to 0.0 and log(0) = -inf. Sum the "
+        "log-probabilities instead (k log p + (n - k) log(1 - p)).",
+        _bernoulli_log_of_product,
     ),
 )
 
@@ -87,6 +99,13 @@ def _normal_ll_variance(mu: float, sigma: float, x: Any) -> float:
     return ref.normal_log_likelihood(mu, np.sqrt(sigma), x)
 
 
+def _normal_ll_log_of_product(mu: float, sigma: float, x: Any) -> float:
+    x = np.asarray(x, dtype=float)
+    density = np.exp(-((x - mu) ** 2) / (2 * sigma**2)) / (sigma * np.sqrt(2 * np.pi))
+    with np.errstate(divide="ignore", over="ignore"):
+        return float(np.log(np.prod(density)))
+
+
 NORMAL_LL_MISTAKES = (
     Misconception(
         "missing-constant",
@@ -98,6 +117,14 @@ NORMAL_LL_MISTAKES = (
         "sigma-as-variance",
         "sigma was used as the variance: the density has sigma^2 in the exponent's denominator.",
         _normal_ll_variance,
+    ),
+    Misconception(
+        "log-of-product",
+        "the log is taken of the likelihood, a product of densities: with a few thousand "
+        "observations the product underflows to 0.0 (or overflows to inf) and its log is "
+        "infinite. Sum the log-densities instead: -n/2 log(2 pi sigma^2) - "
+        "sum (x - mu)^2 / (2 sigma^2).",
+        _normal_ll_log_of_product,
     ),
 )
 
@@ -119,6 +146,33 @@ def _normal_problems(draw: st.DrawFn) -> Args:
     mu = draw(st.floats(-5, 5))
     sigma = draw(st.floats(0.1, 5))
     return mu, sigma, x
+
+
+# Thousands of observations, as a real data set has: a product of that many probabilities or
+# densities underflows (|log-likelihood| > ~745), so only a sum of logs gets them right. The
+# samples are drawn by a seeded generator, not element by element: Hypothesis would spend its
+# budget on thousands of entries, and shrinking them would not make the input any more readable.
+@st.composite
+def _many_flips(draw: st.DrawFn) -> Args:
+    n = draw(st.integers(2000, 5000))
+    heads = draw(st.floats(0.1, 0.9))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    flips = (rng.random(n) < heads).astype(np.int64)
+    return draw(st.floats(0.05, 0.95)), flips
+
+
+@st.composite
+def _many_normal_observations(draw: st.DrawFn) -> Args:
+    n = draw(st.integers(2000, 5000))
+    mu = draw(st.floats(-5, 5))
+    sigma = draw(st.floats(0.5, 5))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    x = draw(st.floats(-5, 5)) + draw(st.floats(0.5, 3)) * rng.standard_normal(n)
+    return mu, sigma, x
+
+
+_MANY_FLIPS = (np.arange(3000) % 10 < 3).astype(np.int64)  # 900 heads in 3000
+_MANY_SAMPLE = np.linspace(-2.0, 4.0, 2500)
 
 
 def _ref_normal_mle(x: Any) -> Any:
@@ -161,6 +215,19 @@ def check_bernoulli_log_likelihood_handles_certain_coins(ctx: CheckContext) -> N
             )
 
 
+def check_bernoulli_log_likelihood_handles_many_flips(ctx: CheckContext) -> None:
+    """With thousands of flips the log-likelihood is a large negative number, not -inf."""
+    agree_with_reference(
+        ctx,
+        ref.bernoulli_log_likelihood,
+        regression=[(0.3, _MANY_FLIPS), (0.5, np.ones(2000, dtype=np.int64) - _MANY_FLIPS[:2000])],
+        strategy=_many_flips(),
+        headline="`bernoulli_log_likelihood` does not agree with the reference on a few thousand "
+        "flips (where the likelihood itself, a product, is too small for a float).",
+        misconceptions=BERNOULLI_LL_MISTAKES,
+    )
+
+
 def check_bernoulli_mle_matches_reference(ctx: CheckContext) -> None:
     """The MLE of p is the fraction of heads."""
     agree_with_reference(
@@ -178,6 +245,19 @@ def check_normal_log_likelihood_matches_reference(ctx: CheckContext) -> None:
         ref.normal_log_likelihood,
         regression=[(3.0, 1.0, _SAMPLE), (0.0, 2.0, np.array([0.0]))],
         strategy=_normal_problems(),
+        misconceptions=NORMAL_LL_MISTAKES,
+    )
+
+
+def check_normal_log_likelihood_handles_many_observations(ctx: CheckContext) -> None:
+    """With thousands of observations the log-likelihood is finite and right, not -inf."""
+    agree_with_reference(
+        ctx,
+        ref.normal_log_likelihood,
+        regression=[(1.0, 1.5, _MANY_SAMPLE), (0.0, 0.6, _MANY_SAMPLE / 4)],
+        strategy=_many_normal_observations(),
+        headline="`normal_log_likelihood` does not agree with the reference on a few thousand "
+        "observations (where the likelihood itself, a product, is too small for a float).",
         misconceptions=NORMAL_LL_MISTAKES,
     )
 
@@ -202,8 +282,10 @@ def check_normal_mle_does_not_mutate_inputs(ctx: CheckContext) -> None:
 CHECKS = (
     check_bernoulli_log_likelihood_matches_reference,
     check_bernoulli_log_likelihood_handles_certain_coins,
+    check_bernoulli_log_likelihood_handles_many_flips,
     check_bernoulli_mle_matches_reference,
     check_normal_log_likelihood_matches_reference,
+    check_normal_log_likelihood_handles_many_observations,
     check_normal_mle_matches_reference,
     check_normal_mle_does_not_mutate_inputs,
 )

@@ -284,6 +284,27 @@ def reference_functions(slug: str) -> dict[str, Callable[..., Any]]:
     return tables[slug]
 
 
+def as_float32(value: Any) -> Any:
+    """``value`` with every float (and float array, also inside tuples) rounded to float32."""
+    if type(value) is tuple:
+        return tuple(as_float32(item) for item in value)
+    if isinstance(value, (float, np.floating)):
+        return np.float32(value)
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        return value.astype(np.float32)
+    return value
+
+
+def float32_references(slug: str) -> dict[str, Callable[..., Any]]:
+    """The references of ``slug`` returning float32 results: right to float32 precision, which
+    every check's tolerance must admit (a student's ``.astype(np.float32)`` is not a mistake)."""
+
+    def rounded(function: Callable[..., Any]) -> Callable[..., Any]:
+        return lambda *args, **kwargs: as_float32(function(*args, **kwargs))
+
+    return {name: rounded(f) for name, f in reference_functions(slug).items()}
+
+
 def reference_values(slug: str) -> dict[str, object]:
     """The right values of ``slug``'s value questions (``cur_x``: where the lab's loop stops)."""
     if slug != GRADIENT_DESCENT:

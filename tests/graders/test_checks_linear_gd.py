@@ -7,7 +7,11 @@ the catalogue's variant and as a student writes it, and costs no other check.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from graders.checks import linear_gd
@@ -19,12 +23,14 @@ from tests.graders.grading import (
     GRADIENT_DESCENT,
     Graded,
     InProcessSession,
+    as_float32,
     as_student,
     assert_fails_as_expected,
     assert_only_these_fail,
     assignment,
     catalogued_misconceptions,
     explain,
+    float32_references,
     grade_controls,
     reference_functions,
     reference_values,
@@ -41,6 +47,16 @@ REFERENCE = reference_functions(GRADIENT_DESCENT)
 @pytest.mark.parametrize("check_id", CHECK_IDS)
 def test_reference_passes(check_id: str) -> None:
     session = InProcessSession(REFERENCE, values=reference_values(GRADIENT_DESCENT))
+    record = run_in_process(GRADIENT_DESCENT, check_id, session)
+    assert record.status == "passed", record.message
+
+
+@pytest.mark.parametrize("check_id", CHECK_IDS)
+def test_float32_results_pass(check_id: str) -> None:
+    """The references' values rounded to float32 get every point: no tolerance is finer than
+    float32 where the question does not need it."""
+    values = {name: as_float32(v) for name, v in reference_values(GRADIENT_DESCENT).items()}
+    session = InProcessSession(float32_references(GRADIENT_DESCENT), values=values)
     record = run_in_process(GRADIENT_DESCENT, check_id, session)
     assert record.status == "passed", record.message
 
@@ -130,6 +146,139 @@ def test_restart_starts_separate_first_and_last() -> None:
     ends = [float(ref.gradient_descent(grad, s, 0.01, 2000, 1e-8).point) for s in starts]
     best = ref_restarts.multi_start_descent(f, grad, np.array([*starts, -3.0, 0.5]), 0.01, 2000)
     assert len({round(e, 4) for e in [*ends, float(best)]}) == 3
+
+
+def _stopping(on_tie: bool) -> Callable[..., Any]:
+    """A descent stopping on `step < precision`, or (``on_tie``) on `step <= precision`."""
+
+    def gradient_descent(grad: Any, start: float, alpha: float, n: int, precision: float) -> Any:
+        x = start
+        for _ in range(n):
+            new = x - alpha * grad(x)
+            step, x = abs(new - x), new
+            if step < precision or (on_tie and step == precision):
+                break
+        return x
+
+    return gradient_descent
+
+
+def test_step_landing_on_the_precision_may_stop_or_go_on() -> None:
+    """Steps 0.5 then 0.25 with precision 0.5: `step < precision` goes on to 0.75, the lab's
+    `while step > precision` stops at 0.5. The assignment does not pin the tie down, so both
+    pass; a point neither rule reaches does not."""
+    args = (linear_gd._quadratic_grad(0.5, 1.0), 0.0, 0.5, 100, 0.5)
+    assert linear_gd._ref_point(*args) == 0.75
+    assert linear_gd._ref_point_inclusive(*args) == 0.5
+    for stop_on_tie in (False, True):
+        record = as_student(
+            GRADIENT_DESCENT, "gradient_descent_matches_reference", _stopping(stop_on_tie)
+        )
+        assert record.status == "passed", record.message
+
+    def one_step_short(grad: Any, start: float, alpha: float, n: int, precision: float) -> Any:
+        x = start
+        for _ in range(n):
+            new = x - alpha * grad(x)
+            if abs(new - x) <= 2 * precision:
+                break
+            x = new
+        return x
+
+    record = as_student(GRADIENT_DESCENT, "gradient_descent_matches_reference", one_step_short)
+    assert record.status == "failed"
+
+
+# --- the styles students write in (in process): each must get every point of its question -----
+
+
+def _lab_descent(
+    grad: Any, start: float, alpha: float, max_iterations: int, precision: float
+) -> Any:
+    """The lab's own loop, verbatim."""
+    cur_x = start
+    previous_step_size = 1
+    iters = 0
+    while previous_step_size > precision and iters < max_iterations:
+        prev_x = cur_x
+        cur_x -= alpha * grad(prev_x)
+        previous_step_size = abs(cur_x - prev_x)
+        iters += 1
+    return cur_x
+
+
+def _descent_with_path(grad: Any, start: float, alpha: float, n: int, precision: float) -> Any:
+    path = [start]
+    for _ in range(n):
+        path.append(path[-1] - alpha * grad(path[-1]))
+        if abs(path[-1] - path[-2]) < precision:
+            break
+    return path[-1], path
+
+
+def _restarts_min(f: Any, grad: Any, starts: Any, alpha: float, n: int) -> Any:
+    ends = [gradient_descent_ref(grad, s, alpha, n) for s in starts]
+    return min(ends, key=f)
+
+
+def gradient_descent_ref(grad: Any, start: float, alpha: float, n: int) -> float:
+    return float(ref.gradient_descent(grad, start, alpha, n, 1e-8).point)
+
+
+STYLES: list[tuple[str, Callable[..., Any]]] = [
+    ("rss", lambda m, X, y: ((pd.Series(y) - m * pd.Series(X)) ** 2).sum()),
+    ("rss", lambda m, X, y: sum((b - m * a) ** 2 for a, b in zip(X, y, strict=True))),
+    ("rss", lambda m, X, y: np.float32(np.sum((np.asarray(y) - m * np.asarray(X)) ** 2))),
+    (
+        "rss_derivative",
+        lambda m, X, y: sum(-2 * a * (b - m * a) for a, b in zip(X, y, strict=True)),
+    ),
+    (
+        "rss_derivative",
+        lambda m, X, y: (-2 * pd.Series(X) * (pd.Series(y) - m * pd.Series(X))).sum(),
+    ),
+    ("gradient_descent", _lab_descent),
+    ("gradient_descent", _descent_with_path),
+    ("multi_start_descent", _restarts_min),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "function"), STYLES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(STYLES)]
+)
+def test_common_style_gets_every_point(name: str, function: Callable[..., Any]) -> None:
+    for check_id in (c.id for q in SPEC.questions if q.name == name for c in q.checks):
+        record = run_in_process(GRADIENT_DESCENT, check_id, InProcessSession({name: function}))
+        assert record.status == "passed", f"{check_id}: {record.message}"
+
+
+def test_restarts_must_use_the_step_size_given() -> None:
+    """alpha changes the result in the search: a step size written into the function fails."""
+
+    def multi_start_descent(f: Any, grad: Any, starts: Any, alpha: float, n: int) -> Any:
+        return _restarts_min(f, grad, starts, 0.01, n)
+
+    record = as_student(
+        GRADIENT_DESCENT, "multi_start_descent_matches_reference", multi_start_descent
+    )
+    assert_fails_as_expected(record, "failed", None, r"does not agree with the reference")
+
+
+def test_restarts_must_use_the_f_given() -> None:
+    """f changes the result in the search (the bowl's centre moves): a landscape of its own,
+    here the default wiggly function, picks the wrong end point."""
+    from graders.sandbox import functions
+
+    fixed_f = functions.materialise("wiggly", {"a": data.WIGGLY_A})
+
+    def multi_start_descent(f: Any, grad: Any, starts: Any, alpha: float, n: int) -> Any:
+        ends = [gradient_descent_ref(grad, s, alpha, n) for s in starts]
+        return min(ends, key=fixed_f)
+
+    record = as_student(
+        GRADIENT_DESCENT, "multi_start_descent_matches_reference", multi_start_descent
+    )
+    assert record.status == "failed"
 
 
 # --- submissions graded in the sandbox ---------------------------------------------------------
@@ -287,6 +436,37 @@ def multi_start_descent(f, grad, starts, alpha, max_iterations):
     return min(ends, key=f)
 """
 
+# The lab's own loop (stops on a step <= precision) and pandas throughout.
+LAB_LOOP_AND_PANDAS = """
+import pandas as pd
+
+
+def rss(m, X, y):
+    return ((pd.Series(y) - m * pd.Series(X)) ** 2).sum()
+
+
+def rss_derivative(m, X, y):
+    X, y = pd.Series(X), pd.Series(y)
+    return (-2 * X * (y - m * X)).sum()
+
+
+def gradient_descent(grad, start, alpha, max_iterations, precision):
+    cur_x = start
+    previous_step_size = 1
+    iters = 0
+    while previous_step_size > precision and iters < max_iterations:
+        prev_x = cur_x
+        cur_x -= alpha * grad(prev_x)
+        previous_step_size = abs(cur_x - prev_x)
+        iters += 1
+    return cur_x
+
+
+def multi_start_descent(f, grad, starts, alpha, max_iterations):
+    ends = pd.Series([gradient_descent(grad, s, alpha, max_iterations, 1e-8) for s in starts])
+    return ends[ends.map(f).idxmin()]
+"""
+
 POSITIVE_SAMPLES = ("solution.ipynb", "loops.py", "path_tuple.py")
 
 
@@ -297,6 +477,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graded]:
         tmp_path_factory.mktemp("linear_gd"),
         sources={
             "vectorised": VECTORISED,
+            "lab_loop_and_pandas": LAB_LOOP_AND_PANDAS,
             "mistakes_a": MISTAKES_A,
             "mistakes_b": MISTAKES_B,
             "mistakes_c": MISTAKES_C,
@@ -305,7 +486,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graded]:
     )
 
 
-@pytest.mark.parametrize("control", ["vectorised", *POSITIVE_SAMPLES])
+@pytest.mark.parametrize("control", ["vectorised", "lab_loop_and_pandas", *POSITIVE_SAMPLES])
 def test_honest_alternative_gets_full_marks(graded: dict[str, Graded], control: str) -> None:
     """Full marks on every question the submission attempts (cur_x is optional)."""
     graded_one = graded[control]

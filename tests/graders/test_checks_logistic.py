@@ -9,9 +9,13 @@ process) and as a student would write it (in the sandbox), while the other check
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
+from scipy.special import expit
 
 from graders.checks import logistic
 from graders.diagnose import Misconception
@@ -26,6 +30,7 @@ from tests.graders.grading import (
     assignment,
     catalogued_misconceptions,
     diagnosis_name,
+    float32_references,
     grade_controls,
     reference_functions,
     run_in_process,
@@ -44,6 +49,14 @@ REFERENCE = reference_functions(LOGISTIC)
 @pytest.mark.parametrize("check_id", CHECK_IDS)
 def test_reference_passes(check_id: str) -> None:
     record = run_in_process(LOGISTIC, check_id, InProcessSession(REFERENCE))
+    assert record.status == "passed", record.message
+
+
+@pytest.mark.parametrize("check_id", CHECK_IDS)
+def test_float32_results_pass(check_id: str) -> None:
+    """The references' values rounded to float32 get every point: no tolerance is finer than
+    float32 where the question does not need it."""
+    record = run_in_process(LOGISTIC, check_id, InProcessSession(float32_references(LOGISTIC)))
     assert record.status == "passed", record.message
 
 
@@ -68,6 +81,11 @@ CATALOGUE: list[tuple[str, Misconception, str]] = [
         "log_likelihood_matches_reference",
         logistic.LOG_LIKELIHOOD_MISTAKES[2],
         r"^log-likelihood-negated: ",
+    ),
+    (
+        "log_likelihood_is_stable_for_large_logits",
+        logistic.LOG_LIKELIHOOD_MISTAKES[3],
+        r"^log-likelihood-clipped: .*sklearn\.metrics\.log_loss",
     ),
     ("gradient_step_matches_reference", logistic.STEP_MISTAKES[0], r"^descent-instead-of-ascent: "),
     (
@@ -137,6 +155,86 @@ def test_mean_gradient_still_climbs() -> None:
 
 
 # --- submissions graded in the sandbox ---------------------------------------------------------
+
+# --- the styles students write in (in process): each must get every point of its question -----
+
+
+def _gradient_step_lists(X: Any, y: Any, w: Any, alpha: float) -> list[float]:
+    gradient = [0.0] * len(w)
+    for row, target in zip(X, y, strict=True):
+        p = float(expit(sum(a * b for a, b in zip(row, w, strict=True))))
+        for j, value in enumerate(row):
+            gradient[j] += value * (target - p)
+    return [wj + alpha * g for wj, g in zip(w, gradient, strict=True)]
+
+
+def _grad_desc_history(X: Any, y: Any, n: int, alpha: float, initial_weights: Any = None) -> Any:
+    w = np.ones(np.shape(X)[1]) if initial_weights is None else np.array(initial_weights, float)
+    history = []
+    for _ in range(n):
+        w = w + alpha * X.T @ (y - expit(X @ w))
+        history.append(float(np.sum(y * (X @ w) - np.logaddexp(0, X @ w))))
+    return w, history
+
+
+STYLES: list[tuple[str, Callable[..., Any]]] = [
+    ("predict_y", lambda X, w: pd.DataFrame(X).dot(w)),  # a Series
+    ("predict_y", lambda X, w: pd.DataFrame(X) @ pd.DataFrame(w)),  # a one-column DataFrame
+    ("predict_y", lambda X, w: [sum(a * b for a, b in zip(r, w, strict=True)) for r in X]),
+    ("predict_y", lambda X, w: np.dot(X, w).astype(np.float32)),
+    ("sigmoid", lambda x: expit(x)),
+    ("sigmoid", lambda x: expit(x).astype(np.float32) if np.ndim(x) else float(expit(x))),
+    ("log_likelihood", lambda X, y, w: np.sum(y * (X @ w) - np.logaddexp(0, X @ w))),
+    (
+        "log_likelihood",
+        lambda X, y, w: (
+            (pd.Series(y) * pd.DataFrame(X).dot(w))
+            .sub(np.logaddexp(0, pd.DataFrame(X).dot(w)))
+            .sum()
+        ),
+    ),
+    (
+        "gradient_step",
+        lambda X, y, w, a: pd.Series(w) + a * pd.DataFrame(X).T.dot(y - expit(X @ w)),
+    ),
+    ("gradient_step", _gradient_step_lists),
+    ("grad_desc", _grad_desc_history),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "function"), STYLES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(STYLES)]
+)
+def test_common_style_gets_every_point(name: str, function: Callable[..., Any]) -> None:
+    for check_id in (c.id for q in SPEC.questions if q.name == name for c in q.checks):
+        record = run_in_process(LOGISTIC, check_id, InProcessSession({name: function}))
+        assert record.status == "passed", f"{check_id}: {record.message}"
+
+
+def test_sklearn_log_loss_is_diagnosed_on_large_logits() -> None:
+    """-log_loss(y, p, normalize=False) is right on moderate logits; its clipping of p shows on
+    large ones, and the diagnosis names it."""
+    from sklearn.metrics import log_loss
+
+    def log_likelihood(X: Any, y: Any, w: Any) -> Any:
+        return -log_loss(y, expit(X @ w), normalize=False, labels=[0, 1])
+
+    for check_id in ("log_likelihood_matches_reference", "log_likelihood_is_permutation_invariant"):
+        assert as_student(LOGISTIC, check_id, log_likelihood).status == "passed"
+    record = as_student(LOGISTIC, "log_likelihood_is_stable_for_large_logits", log_likelihood)
+    assert_fails_as_expected(record, "failed", r"^log-likelihood-clipped: ", r"not numerically")
+
+
+def test_log_of_a_product_of_probabilities_is_caught() -> None:
+    """log(prod(p^y (1 - p)^(1 - y))): the large-logit check finds the -inf."""
+
+    def log_likelihood(X: Any, y: Any, w: Any) -> Any:
+        p = expit(X @ w)
+        return np.log(np.prod(p**y * (1 - p) ** (1 - y)))
+
+    record = as_student(LOGISTIC, "log_likelihood_is_stable_for_large_logits", log_likelihood)
+    assert_fails_as_expected(record, "failed", None, r"non-finite")
+
 
 PANDAS_AND_COLUMNS = '''
 """Honest alternative: pandas for the algebra, exp(-logaddexp(0, -z)) for the sigmoid, and the
@@ -328,6 +426,47 @@ def grad_desc(X, y, max_iterations, alpha, initial_weights=None):
     return w
 """
 
+# pandas results returned as they come: a Series from DataFrame.dot, Series weights, and the
+# lab's grad_desc, whose weights are a one-column DataFrame.
+PANDAS_RESULTS = """
+import numpy as np
+import pandas as pd
+from scipy.special import expit
+
+
+def predict_y(X, w):
+    return pd.DataFrame(X).dot(w)
+
+
+def sigmoid(x):
+    return expit(x)
+
+
+def log_likelihood(X, y, w):
+    scores = predict_y(X, w)
+    return (pd.Series(np.asarray(y, dtype=float)) * scores - np.logaddexp(0, scores)).sum()
+
+
+def gradient_step(X, y, w, alpha):
+    X = pd.DataFrame(X)
+    error = pd.Series(np.asarray(y, dtype=float)) - expit(X.dot(w))
+    return pd.Series(w) + alpha * X.T.dot(error)
+
+
+def grad_desc(X, y, max_iterations, alpha, initial_weights=None):
+    if initial_weights is None:
+        initial_weights = np.ones((X.shape[1], 1)).flatten()
+    weights_col = pd.DataFrame(np.array(initial_weights, dtype=float))
+    X = pd.DataFrame(np.asarray(X, dtype=float))
+    y = pd.DataFrame(np.asarray(y, dtype=float))
+    for _ in range(max_iterations):
+        predictions = expit(np.dot(X, weights_col))
+        error = y.values - predictions
+        gradient = np.dot(X.transpose(), error)
+        weights_col = weights_col + alpha * gradient
+    return weights_col
+"""
+
 POSITIVE_SAMPLES = ("solution.ipynb", "loops.py", "alt_expit_history.py")
 NEGATIVE_SAMPLES = ("descent_sign.py", "mean_gradient.py", "inplace_update.py")
 
@@ -339,6 +478,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graded]:
         tmp_path_factory.mktemp("logistic"),
         sources={
             "pandas_and_columns": PANDAS_AND_COLUMNS,
+            "pandas_results": PANDAS_RESULTS,
             "einsum_and_log_expit": EINSUM_AND_LOG_EXPIT,
             "mistakes_a": MISTAKES_A,
             "mistakes_b": MISTAKES_B,
@@ -349,7 +489,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graded]:
 
 
 @pytest.mark.parametrize(
-    "control", ["pandas_and_columns", "einsum_and_log_expit", *POSITIVE_SAMPLES]
+    "control", ["pandas_and_columns", "pandas_results", "einsum_and_log_expit", *POSITIVE_SAMPLES]
 )
 def test_honest_alternative_gets_full_marks(graded: dict[str, Graded], control: str) -> None:
     assert_full_marks(graded[control], SPEC)

@@ -10,7 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+import pandas as pd
 import pytest
+from scipy.special import expit
+from sklearn import metrics as sk_metrics
 
 from graders.checks import metrics
 from reference import metrics as ref
@@ -24,6 +28,7 @@ from tests.graders.grading import (
     assert_only_these_fail,
     assignment,
     catalogued_misconceptions,
+    float32_references,
     grade_controls,
     reference_functions,
     run_in_process,
@@ -38,6 +43,14 @@ REFERENCE = reference_functions(METRICS)
 @pytest.mark.parametrize("check_id", CHECK_IDS)
 def test_reference_passes(check_id: str) -> None:
     record = run_in_process(METRICS, check_id, InProcessSession(REFERENCE))
+    assert record.status == "passed", record.message
+
+
+@pytest.mark.parametrize("check_id", CHECK_IDS)
+def test_float32_results_pass(check_id: str) -> None:
+    """The references' values rounded to float32 get every point: no tolerance is finer than
+    float32 where the question does not need it."""
+    record = run_in_process(METRICS, check_id, InProcessSession(float32_references(METRICS)))
     assert record.status == "passed", record.message
 
 
@@ -93,6 +106,19 @@ CATALOGUE: list[tuple[str, str, Callable[..., Any], str]] = [
         r"^roc-threshold-strict: ",
     ),
     ("auc_by_C_matches_reference", "C-ignored", metrics._auc_ignoring_c, r"^C-ignored: "),
+    ("auc_by_C_matches_reference", "Cs-ignored", metrics._auc_fixed_grid, r"^Cs-ignored: "),
+    (
+        "predict_uses_threshold",
+        "threshold-ignored",
+        metrics._predict_ignoring_threshold,
+        r"^threshold-ignored: .*`threshold`",
+    ),
+    (
+        "predict_proba_is_stable_for_large_logits",
+        "sigmoid-overflow",
+        metrics._proba_ratio,
+        r"^sigmoid-overflow: .*expit",
+    ),
     (
         "auc_by_C_matches_reference",
         "auc-on-training-data",
@@ -116,6 +142,144 @@ def test_misconception_fails_with_its_diagnosis(
 
 def test_catalogue_is_covered() -> None:
     assert catalogued_misconceptions(metrics) == {name for _, name, _, _ in CATALOGUE}
+
+
+# --- the styles students write in (in process): each must get every point of its question -----
+
+
+def _roc_lists(y_true: Any, scores: Any) -> Any:
+    thresholds = [float("inf"), *sorted(set(scores), reverse=True)]
+    positives = sum(y_true)
+    negatives = len(y_true) - positives
+    fpr = [
+        sum(1 for y, s in zip(y_true, scores, strict=True) if s >= t and y == 0) / negatives
+        for t in thresholds
+    ]
+    tpr = [
+        sum(1 for y, s in zip(y_true, scores, strict=True) if s >= t and y == 1) / positives
+        for t in thresholds
+    ]
+    return fpr, tpr, thresholds
+
+
+def _roc_float32(y_true: Any, scores: Any) -> Any:
+    curve = sk_metrics.roc_curve(y_true, scores, drop_intermediate=False)
+    return tuple(part.astype(np.float32) for part in curve)
+
+
+def _roc_midpoints(y_true: Any, scores: Any) -> Any:
+    """Thresholds between the distinct scores (and below the lowest): the same points."""
+    fpr, tpr, thresholds = ref.roc_curve(y_true, scores)
+    distinct = thresholds[1:]
+    between = np.r_[np.inf, (distinct[:-1] + distinct[1:]) / 2, distinct[-1] - 1.0]
+    return fpr, tpr, between
+
+
+def _confusion_lists(y_true: Any, y_pred: Any) -> list[list[int]]:
+    counts = [[0, 0], [0, 0]]
+    for t, p in zip(y_true, y_pred, strict=True):
+        counts[int(t)][int(p)] += 1
+    return counts
+
+
+def _precision_float32(y_true: Any, y_pred: Any) -> Any:
+    cm = ref.confusion_matrix(y_true, y_pred).astype(np.float32)
+    return cm[1, 1] / (cm[1, 1] + cm[0, 1]) if cm[1, 1] + cm[0, 1] else 0.0
+
+
+STYLES: list[tuple[str, Callable[..., Any]]] = [
+    ("predict_proba", lambda X, w: expit(pd.DataFrame(X).dot(w))),  # a Series
+    ("predict_proba", lambda X, w: pd.DataFrame(expit(X @ w), index=np.arange(len(X))[::-1])),
+    (
+        "predict_proba",
+        lambda X, w: [float(expit(sum(a * b for a, b in zip(r, w, strict=True)))) for r in X],
+    ),
+    ("predict_proba", lambda X, w: expit(np.dot(X, w)).astype(np.float32)),
+    ("predict", lambda X, w, threshold=0.5: expit(pd.DataFrame(X).dot(w)) >= threshold),
+    ("predict", lambda X, w, threshold=0.5: [int(expit(np.dot(x, w)) >= threshold) for x in X]),
+    ("predict", lambda X, w, threshold=0.5: (expit(X @ w) >= threshold).astype(float)),
+    ("confusion_matrix", lambda t, p: sk_metrics.confusion_matrix(t, p, labels=[0, 1])),
+    ("confusion_matrix", _confusion_lists),
+    (
+        "confusion_matrix",
+        lambda t, p: pd.crosstab(pd.Series(t), pd.Series(p)).reindex(
+            index=[0, 1], columns=[0, 1], fill_value=0
+        ),
+    ),
+    ("precision", lambda t, p: sk_metrics.precision_score(t, p, zero_division=0)),
+    ("precision", _precision_float32),
+    ("recall", lambda t, p: sk_metrics.recall_score(t, p, zero_division=0)),
+    ("accuracy", lambda t, p: (pd.Series(t) == pd.Series(p)).mean()),
+    ("accuracy", lambda t, p: np.float32(sk_metrics.accuracy_score(t, p))),
+    ("f1", lambda t, p: sk_metrics.f1_score(t, p, zero_division=0)),
+    ("roc_curve", lambda y, s: sk_metrics.roc_curve(y, s)),  # drop_intermediate=True
+    ("roc_curve", lambda y, s: sk_metrics.roc_curve(y, s, drop_intermediate=False)),
+    ("roc_curve", lambda y, s: tuple(pd.Series(p) for p in sk_metrics.roc_curve(y, s))),
+    ("roc_curve", _roc_lists),
+    ("roc_curve", _roc_float32),
+    ("roc_curve", _roc_midpoints),
+    ("roc_curve", lambda y, s: np.array(sk_metrics.roc_curve(y, s))),  # rows fpr, tpr, thresholds
+    ("auc", lambda f, t: sk_metrics.auc(f, t)),
+    ("auc", lambda f, t: np.trapezoid(t, f)),
+    ("auc", lambda f, t: sum((f[i] - f[i - 1]) * (t[i] + t[i - 1]) / 2 for i in range(1, len(f)))),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "function"), STYLES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(STYLES)]
+)
+def test_common_style_gets_every_point(name: str, function: Callable[..., Any]) -> None:
+    for check_id in (c.id for q in SPEC.questions if q.name == name for c in q.checks):
+        record = run_in_process(METRICS, check_id, InProcessSession({name: function}))
+        assert record.status == "passed", f"{check_id}: {record.message}"
+
+
+def test_curve_dropping_a_corner_fails() -> None:
+    """Only collinear points may be left out: two points (0, 0) and (1, 1) are not the curve."""
+
+    def roc_curve(y_true: Any, scores: Any) -> Any:
+        fpr, tpr, thresholds = ref.roc_curve(y_true, scores)
+        return fpr[[0, -1]], tpr[[0, -1]], thresholds[[0, -1]]
+
+    record = as_student(METRICS, "roc_curve_matches_reference", roc_curve)
+    assert_fails_as_expected(
+        record,
+        "failed",
+        None,
+        r"leaves out a corner: the point \(fpr, tpr\) = \(0, 0\.2\) at threshold 0\.95 is not",
+    )
+
+
+def test_curve_with_one_point_per_observation_fails() -> None:
+    """A threshold per sample (ties repeated) is not strictly decreasing."""
+
+    def roc_curve(y_true: Any, scores: Any) -> Any:
+        s = np.sort(np.asarray(scores, dtype=float))[::-1]
+        thresholds = np.r_[np.inf, s]
+        fpr, tpr = metrics._rates_at(y_true, scores, thresholds)
+        return fpr, tpr, thresholds
+
+    record = as_student(METRICS, "roc_curve_handles_ties", roc_curve)
+    assert_fails_as_expected(record, "failed", None, r"decrease strictly")
+
+
+def test_curve_stopping_short_of_one_one_fails() -> None:
+    def roc_curve(y_true: Any, scores: Any) -> Any:
+        fpr, tpr, thresholds = ref.roc_curve(y_true, scores)
+        return fpr[:-1], tpr[:-1], thresholds[:-1]
+
+    record = as_student(METRICS, "roc_curve_matches_reference", roc_curve)
+    assert_fails_as_expected(record, "failed", None, r"must end at \(1, 1\)")
+
+
+def test_predictions_as_text_are_still_refused() -> None:
+    """Accepting a pandas result means its values, and they must still be numbers."""
+    record = as_student(
+        METRICS,
+        "predict_proba_matches_reference",
+        lambda X, w: pd.Series(expit(X @ w)).map("{:.3f}".format),
+    )
+    assert_fails_as_expected(record, "failed", None, r"wrong type of value")
 
 
 # --- submissions graded in the sandbox ---------------------------------------------------------
@@ -263,7 +427,7 @@ def predict(X, w, threshold=0.5):
 def confusion_matrix(y_true, y_pred):
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     counts = np.zeros((2, 2), dtype=int)
-    for t, p in zip(y_true, y_pred):
+    for t, p in zip(y_true, y_pred, strict=True):
         counts[p, t] += 1  # rows indexed by the prediction
     return counts
 
@@ -317,6 +481,118 @@ def auc_by_C(X_train, y_train, X_test, y_test, Cs):
     return np.array(aucs)
 """
 
+# scikit-learn with its defaults (roc_curve drops collinear points) and pandas results: Series
+# from DataFrame.dot, a crosstab for the confusion matrix, Series for the curve.
+SKLEARN_DEFAULTS_AND_PANDAS = """
+import numpy as np
+import pandas as pd
+from scipy.special import expit
+from sklearn import metrics
+from sklearn.linear_model import LogisticRegression
+
+
+def predict_proba(X, w):
+    return pd.DataFrame(X).dot(w).pipe(expit)
+
+
+def predict(X, w, threshold=0.5):
+    return predict_proba(X, w) >= threshold
+
+
+def confusion_matrix(y_true, y_pred):
+    table = pd.crosstab(pd.Series(y_true, name="true"), pd.Series(y_pred, name="predicted"))
+    return table.reindex(index=[0, 1], columns=[0, 1], fill_value=0)
+
+
+def precision(y_true, y_pred):
+    return metrics.precision_score(y_true, y_pred, zero_division=0)
+
+
+def recall(y_true, y_pred):
+    return metrics.recall_score(y_true, y_pred, zero_division=0)
+
+
+def accuracy(y_true, y_pred):
+    return (pd.Series(y_true) == pd.Series(y_pred)).mean()
+
+
+def f1(y_true, y_pred):
+    return metrics.f1_score(y_true, y_pred, zero_division=0)
+
+
+def roc_curve(y_true, scores):
+    fpr, tpr, thresholds = metrics.roc_curve(y_true, scores)
+    return pd.Series(fpr), pd.Series(tpr), thresholds
+
+
+def auc(fpr, tpr):
+    return metrics.auc(fpr, tpr)
+
+
+def auc_by_C(X_train, y_train, X_test, y_test, Cs):
+    aucs = pd.Series(index=list(Cs), dtype=float)
+    for C in Cs:
+        model = LogisticRegression(C=C, max_iter=10000).fit(X_train, y_train)
+        aucs[C] = metrics.roc_auc_score(y_test, model.predict_proba(X_test)[:, 1])
+    return aucs
+"""
+
+# Right on the usual inputs, wrong where nothing looked before: the threshold is ignored,
+# exp(z) / (1 + exp(z)) overflows, the curve keeps only every other point, the grid of C is
+# written into the function.
+MISTAKES_C = """
+import numpy as np
+from sklearn import metrics
+from sklearn.linear_model import LogisticRegression
+
+
+def predict_proba(X, w):
+    e = np.exp(np.dot(X, w))
+    return e / (1 + e)
+
+
+def predict(X, w, threshold=0.5):
+    return (1 / (1 + np.exp(-np.dot(X, w))) >= 0.5).astype(int)
+
+
+def confusion_matrix(y_true, y_pred):
+    return metrics.confusion_matrix(y_true, y_pred, labels=[0, 1])
+
+
+def precision(y_true, y_pred):
+    return metrics.precision_score(y_true, y_pred, zero_division=0)
+
+
+def recall(y_true, y_pred):
+    return metrics.recall_score(y_true, y_pred, zero_division=0)
+
+
+def accuracy(y_true, y_pred):
+    return metrics.accuracy_score(y_true, y_pred)
+
+
+def f1(y_true, y_pred):
+    return metrics.f1_score(y_true, y_pred, zero_division=0)
+
+
+def roc_curve(y_true, scores):
+    fpr, tpr, thresholds = metrics.roc_curve(y_true, scores, drop_intermediate=False)
+    keep = np.r_[np.arange(0, len(fpr) - 1, 2), len(fpr) - 1]
+    return fpr[keep], tpr[keep], thresholds[keep]
+
+
+def auc(fpr, tpr):
+    return metrics.auc(fpr, tpr)
+
+
+def auc_by_C(X_train, y_train, X_test, y_test, Cs):
+    aucs = []
+    for C in (0.001, 0.01, 0.1, 1.0, 10.0):
+        model = LogisticRegression(C=C, max_iter=10000).fit(X_train, y_train)
+        aucs.append(metrics.roc_auc_score(y_test, model.predict_proba(X_test)[:, 1]))
+    return np.array(aucs)
+"""
+
 POSITIVE_SAMPLES = ("solution.ipynb", "loops.py", "pandas_style.py", "vectorised.py")
 
 
@@ -327,14 +603,18 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graded]:
         tmp_path_factory.mktemp("metrics"),
         sources={
             "sklearn_style": SKLEARN_STYLE,
+            "sklearn_defaults_and_pandas": SKLEARN_DEFAULTS_AND_PANDAS,
             "mistakes_a": MISTAKES_A,
             "mistakes_b": MISTAKES_B,
+            "mistakes_c": MISTAKES_C,
         },
         samples=POSITIVE_SAMPLES,
     )
 
 
-@pytest.mark.parametrize("control", ["sklearn_style", *POSITIVE_SAMPLES])
+@pytest.mark.parametrize(
+    "control", ["sklearn_style", "sklearn_defaults_and_pandas", *POSITIVE_SAMPLES]
+)
 def test_honest_alternative_gets_full_marks(graded: dict[str, Graded], control: str) -> None:
     assert_full_marks(graded[control], SPEC)
 
@@ -345,6 +625,7 @@ NEGATIVE: dict[str, dict[str, tuple[str | None, str]]] = {
             None,
             r"shape \(2, 1\); expected \(2,\)\. A column vector broadcasts silently",
         ),
+        "predict_proba_is_stable_for_large_logits": (None, r"A column vector broadcasts"),
         "predict_matches_reference": (r"^threshold-strict: ", ""),
         "predict_threshold_is_inclusive": (r"^threshold-strict: ", r"probability >= threshold"),
         "confusion_matrix_matches_reference": (r"^confusion-order-reversed: ", ""),
@@ -360,6 +641,16 @@ NEGATIVE: dict[str, dict[str, tuple[str | None, str]]] = {
         "precision_zero_division": (None, r"defined as 0\.0 here(.|\n)*non-finite"),
         "recall_matches_reference": (r"^precision-recall-swapped: this is precision", ""),
         "auc_by_C_matches_reference": (r"^auc-on-training-data: ", ""),
+    },
+    "mistakes_c": {
+        "predict_proba_is_stable_for_large_logits": (
+            r"^sigmoid-overflow: ",
+            r"not numerically stable(.|\n)*non-finite",
+        ),
+        "predict_uses_threshold": (r"^threshold-ignored: ", r"at a threshold other than 0\.5"),
+        "roc_curve_matches_reference": (None, r"leaves out a corner"),
+        "roc_curve_handles_ties": (None, r"leaves out a corner"),
+        "auc_by_C_matches_reference": (r"^Cs-ignored: ", ""),
     },
 }
 

@@ -7,7 +7,15 @@ the catalogue's variant and as a student writes it, and costs no other check.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
 import pytest
+from scipy import stats
+from scipy.special import xlogy
 
 from graders.checks import mle
 from graders.diagnose import Misconception
@@ -21,6 +29,7 @@ from tests.graders.grading import (
     assert_only_these_fail,
     assignment,
     catalogued_misconceptions,
+    float32_references,
     grade_controls,
     reference_functions,
     run_in_process,
@@ -35,6 +44,14 @@ REFERENCE = reference_functions(MLE)
 @pytest.mark.parametrize("check_id", CHECK_IDS)
 def test_reference_passes(check_id: str) -> None:
     record = run_in_process(MLE, check_id, InProcessSession(REFERENCE))
+    assert record.status == "passed", record.message
+
+
+@pytest.mark.parametrize("check_id", CHECK_IDS)
+def test_float32_results_pass(check_id: str) -> None:
+    """The references' values rounded to float32 get every point: no tolerance is finer than
+    float32 where the question does not need it."""
+    record = run_in_process(MLE, check_id, InProcessSession(float32_references(MLE)))
     assert record.status == "passed", record.message
 
 
@@ -66,6 +83,16 @@ CATALOGUE: list[tuple[str, Misconception, str]] = [
         mle.NORMAL_LL_MISTAKES[1],
         r"^sigma-as-variance: ",
     ),
+    (
+        "bernoulli_log_likelihood_handles_many_flips",
+        mle.BERNOULLI_LL_MISTAKES[2],
+        r"^log-of-product: .*underflows to 0\.0",
+    ),
+    (
+        "normal_log_likelihood_handles_many_observations",
+        mle.NORMAL_LL_MISTAKES[2],
+        r"^log-of-product: .*underflows",
+    ),
 ]
 
 
@@ -83,6 +110,70 @@ def test_misconception_fails_with_its_diagnosis(
 
 def test_catalogue_is_covered() -> None:
     assert catalogued_misconceptions(mle) == {m.name for _, m, _ in CATALOGUE}
+
+
+def test_log_of_product_is_right_on_few_flips() -> None:
+    """log(prod(...)) is right until the product underflows: only many flips may cost points."""
+    for check_id in (
+        "bernoulli_log_likelihood_matches_reference",
+        "bernoulli_log_likelihood_handles_certain_coins",
+    ):
+        record = as_student(MLE, check_id, mle.BERNOULLI_LL_MISTAKES[2].variant)
+        assert record.status == "passed", record.message
+
+
+# --- the styles students write in (in process): each must get every point of its question -----
+
+
+def _bll_loop(p: float, flips: Any) -> float:
+    total = 0.0
+    for flip in flips:
+        total += math.log(p) if flip == 1 else math.log(1 - p)
+    return total
+
+
+def _bll_pandas(p: float, flips: Any) -> Any:
+    heads = pd.Series(flips).sum()
+    tails = len(flips) - heads
+    return (heads * np.log(p) if heads else 0.0) + (tails * np.log(1 - p) if tails else 0.0)
+
+
+def _nll_loop(mu: float, sigma: float, x: Any) -> float:
+    return sum(-0.5 * math.log(2 * math.pi * sigma**2) - (v - mu) ** 2 / (2 * sigma**2) for v in x)
+
+
+def _nmle_list(x: Any) -> list[float]:
+    mean = sum(x) / len(x)
+    return [mean, math.sqrt(sum((v - mean) ** 2 for v in x) / len(x))]
+
+
+STYLES: list[tuple[str, Callable[..., Any]]] = [
+    ("bernoulli_log_likelihood", lambda p, f: stats.bernoulli.logpmf(f, p).sum()),
+    ("bernoulli_log_likelihood", _bll_loop),
+    ("bernoulli_log_likelihood", _bll_pandas),
+    (
+        "bernoulli_log_likelihood",
+        lambda p, f: np.float32(xlogy(np.sum(f), p) + xlogy(len(f) - np.sum(f), 1 - p)),
+    ),
+    ("bernoulli_mle", lambda f: pd.Series(f).mean()),
+    ("bernoulli_mle", lambda f: sum(f) / len(f)),
+    ("bernoulli_mle", lambda f: np.mean(np.asarray(f, dtype=np.float32))),  # float32
+    ("normal_log_likelihood", lambda mu, sigma, x: stats.norm.logpdf(x, mu, sigma).sum()),
+    ("normal_log_likelihood", _nll_loop),
+    ("normal_mle", lambda x: (pd.Series(x).mean(), pd.Series(x).std(ddof=0))),
+    ("normal_mle", lambda x: stats.norm.fit(x)),
+    ("normal_mle", _nmle_list),
+    ("normal_mle", lambda x: pd.Series([np.mean(x), np.std(x)])),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "function"), STYLES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(STYLES)]
+)
+def test_common_style_gets_every_point(name: str, function: Callable[..., Any]) -> None:
+    for check_id in (c.id for q in SPEC.questions if q.name == name for c in q.checks):
+        record = run_in_process(MLE, check_id, InProcessSession({name: function}))
+        assert record.status == "passed", f"{check_id}: {record.message}"
 
 
 def test_unguarded_log_is_right_away_from_the_edges() -> None:
@@ -195,6 +286,29 @@ def normal_mle(x):
     return mu, np.mean(x**2)  # and returns the variance
 """
 
+# Log of the likelihood: right until the product underflows, on a few thousand observations.
+MISTAKES_C = """
+import numpy as np
+from scipy import stats
+
+
+def bernoulli_log_likelihood(p, flips):
+    flips = np.asarray(flips)
+    return np.log(np.prod(p**flips * (1 - p) ** (1 - flips)))
+
+
+def bernoulli_mle(flips):
+    return float(np.mean(flips))
+
+
+def normal_log_likelihood(mu, sigma, x):
+    return np.log(np.prod(stats.norm.pdf(x, mu, sigma)))
+
+
+def normal_mle(x):
+    return float(np.mean(x)), float(np.std(x))
+"""
+
 POSITIVE_SAMPLES = ("solution.py", "loops.py", "scipy_style.ipynb")
 
 
@@ -208,6 +322,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graded]:
             "stdlib_and_xlogy": STDLIB_AND_XLOGY,
             "mistakes_a": MISTAKES_A,
             "mistakes_b": MISTAKES_B,
+            "mistakes_c": MISTAKES_C,
         },
         samples=POSITIVE_SAMPLES,
     )
@@ -229,8 +344,13 @@ NEGATIVE: dict[str, dict[str, tuple[str | None, str]]] = {
             r"^likelihood-not-log-likelihood: ",
             r"log-likelihood 0",
         ),
+        "bernoulli_log_likelihood_handles_many_flips": (
+            r"^likelihood-not-log-likelihood: ",
+            r"on a few thousand flips",
+        ),
         "bernoulli_mle_matches_reference": (None, r"expected 0\.7 ± .*, got 7\.0"),
         "normal_log_likelihood_matches_reference": (r"^missing-constant: ", ""),
+        "normal_log_likelihood_handles_many_observations": (r"^missing-constant: ", ""),
         "normal_mle_matches_reference": (r"^ddof-1: ", r"tuple \(mu_hat, sigma_hat\)"),
     },
     "mistakes_b": {
@@ -239,8 +359,18 @@ NEGATIVE: dict[str, dict[str, tuple[str | None, str]]] = {
             r"0 \* log 0 is nan in numpy(.|\n)*returned non-finite values",
         ),
         "normal_log_likelihood_matches_reference": (r"^sigma-as-variance: ", ""),
+        "normal_log_likelihood_handles_many_observations": (r"^sigma-as-variance: ", ""),
         "normal_mle_matches_reference": (r"^variance-not-std: ", ""),
         "normal_mle_does_not_mutate_inputs": (None, r"changed its argument #1 in place"),
+    },
+    "mistakes_c": {
+        "bernoulli_log_likelihood_handles_many_flips": (
+            r"^log-of-product: ",
+            r"on a few thousand flips(.|\n)*returned non-finite values",
+        ),
+        # With a small sigma, a handful of densities already underflow.
+        "normal_log_likelihood_matches_reference": (r"^log-of-product: ", ""),
+        "normal_log_likelihood_handles_many_observations": (r"^log-of-product: ", ""),
     },
 }
 

@@ -206,6 +206,26 @@ def test_as_plain_array_normalises_dtypes() -> None:
         assert isinstance(result, np.ndarray) and result.dtype == dtype, value
 
 
+def test_pandas_results_count_by_their_values_not_their_index() -> None:
+    import pandas as pd
+
+    series = pd.Series([0.25, 0.5], index=[7, 3], name="p")
+    assert compare(np.array([0.25, 0.5]), series) is None
+    column = pd.DataFrame({"w": [1.0, -2.0]}, index=["a", "b"])  # one column: a vector
+    assert compare(np.array([1.0, -2.0]), column) is None
+    table = pd.DataFrame([[3, 1], [0, 2]], columns=["no", "yes"])  # e.g. pd.crosstab
+    assert compare(np.array([[3, 1], [0, 2]]), table, require_integer=True) is None
+    assert as_plain_array(pd.Series([True, False])).dtype == np.bool_
+
+
+def test_pandas_text_is_still_not_numbers() -> None:
+    import pandas as pd
+
+    m = as_plain_array(pd.DataFrame({"p": ["0.25", "0.5"]}))
+    assert isinstance(m, Mismatch) and m.kind == "type"
+    assert "its columns are not all numbers" in m.summary
+
+
 def test_as_plain_array_names_an_unsupported_object() -> None:
     m = as_plain_array(Unsupported("LyingArray", "ndarray subclass"), name="sigmoid(z)")
     assert isinstance(m, Mismatch) and m.kind == "type"

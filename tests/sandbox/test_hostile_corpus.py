@@ -112,12 +112,27 @@ def before() -> set[int]:
     return set(_descendants(os.getpid()))
 
 
+# The corpus's scores (out of 10) count the checks it was written for; checks added to the spec
+# since grade the same correct first cell and would only move every total.
+_ADDED_SINCE = frozenset(
+    {
+        "bernoulli_log_likelihood_handles_many_flips",
+        "normal_log_likelihood_handles_many_observations",
+    }
+)
+
+
 def quick(slug: str) -> Assignment:
     """The assignment with 1 s budgets and a 10-example search: the corpus needs no more."""
     loaded = load_assignment(slug)
     questions = tuple(
         dataclasses.replace(
-            q, checks=tuple(dataclasses.replace(c, max_examples=10) for c in q.checks)
+            q,
+            checks=tuple(
+                dataclasses.replace(c, max_examples=10)
+                for c in q.checks
+                if c.id not in _ADDED_SINCE
+            ),
         )
         for q in loaded.questions
     )
