@@ -162,7 +162,7 @@ def test_the_same_secret_draws_the_same_hidden_inputs_in_another_process() -> No
         "from graders.checks.logistic import _problems\n"
         f"spec = load_assignment({LOGISTIC!r})\n"
         "q = next(q for q in spec.questions if q.id == 'log_likelihood')\n"
-        "ctx = CheckContext(None, spec, q, q.checks[0], CourseSecret(b'0123456789abcdef!'))\n"
+        "ctx = CheckContext(None, spec, q, q.checks[0], secret=CourseSecret(b'0123456789abcdef!'))\n"
         "drawn = base._hidden_inputs(ctx, _problems())\n"
         "print(hashlib.sha256(repr([[np.asarray(a).tobytes() for a in d] for d in drawn])"
         ".encode()).hexdigest(), len(drawn))\n"
@@ -353,14 +353,26 @@ def test_hidden_examples_default_to_half_the_explained_ones() -> None:
     assert (sigmoid.max_examples, sigmoid.hidden_examples) == (40, 20)
 
 
-def test_hidden_examples_are_settable_per_check() -> None:
+def test_hidden_examples_are_settable_per_check(tmp_path: Path) -> None:
     from graders.errors import SpecError
-    from graders.spec import _parse_check
+    from graders.spec import load_assignment
 
-    parsed = _parse_check({"id": CHECK, "points": 1, "hidden_examples": 0}, "checks[0].")
-    assert parsed.hidden_examples == 0
-    with pytest.raises(SpecError, match="hidden_examples must be at least 0"):
-        _parse_check({"id": CHECK, "points": 1, "hidden_examples": -1}, "checks[0].")
+    def spec_with(setting: str) -> Path:
+        folder = tmp_path / "demo"
+        folder.mkdir(exist_ok=True)
+        (folder / "assignment.toml").write_text(
+            'slug = "demo"\ntitle = "Demo"\n[[questions]]\nid = "f"\ntitle = "f"\nname = "f"\n'
+            f'checks = [{{ id = "{CHECK}", points = 1, max_examples = 15{setting} }}]\n',
+            encoding="utf-8",
+        )
+        return folder
+
+    (check,) = load_assignment(spec_with(", hidden_examples = 0")).questions[0].checks
+    assert check.hidden_examples == 0
+    (check,) = load_assignment(spec_with("")).questions[0].checks
+    assert check.hidden_examples == 8  # half of max_examples, rounded up
+    with pytest.raises(SpecError, match=r"hidden_examples: expected an integer >= 0, got -1"):
+        load_assignment(spec_with(", hidden_examples = -1"))
 
 
 def test_no_hidden_examples_no_hidden_search() -> None:
