@@ -41,6 +41,7 @@ from pathlib import Path
 __all__ = [
     "CODE_DIR",
     "NOBODY",
+    "PROC_KNOBS",
     "SCRATCH_DIR",
     "InterpreterInfo",
     "Plan",
@@ -49,6 +50,8 @@ __all__ = [
     "kill_all",
     "describe_exit",
     "describe_interpreter",
+    "cover_proc_knobs",
+    "drop_capabilities",
     "drop_privileges",
     "hidden_paths",
     "install_seccomp",
@@ -77,9 +80,6 @@ _NAMESPACES_AS_ROOT = (
     "--unshare-uts",
     "--unshare-cgroup-try",
 )
-# What the worker's confinement needs before it drops to NOBODY: set its uid, gid and groups,
-# clear the bounding set (CAP_SETPCAP); a cold worker also hands its scratch over (CAP_CHOWN).
-_DROP_CAPABILITIES = ("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP")
 _SYSTEM_TOP = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
 _SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime")
 _PROBE = (
@@ -445,7 +445,11 @@ def worker_command(
         worker = [*python, os.path.join(code_dir, "worker.py"), *worker_args]
         return _launcher(info, code_dir, confinement, worker), env
     uid = plan.worker_uid
-    capabilities = () if uid is None else (*_DROP_CAPABILITIES, "CAP_CHOWN")
+    # The launcher covers /proc's knobs (CAP_SYS_ADMIN) and, run by root, hands the scratch
+    # over (CAP_CHOWN) and drops to NOBODY; then it has no capability left.
+    capabilities: tuple[str, ...] = ("CAP_SYS_ADMIN", "CAP_SETPCAP")
+    if uid is not None:
+        capabilities += ("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN")
     argv, env = _bwrap_prefix(plan.bwrap, plan.tmpfs_size, info, capabilities, root=uid is not None)
     argv += ["--ro-bind", code_dir, CODE_DIR]
     if plan.tmpfs_size and data is not None:
@@ -465,9 +469,8 @@ def worker_command(
     # Nothing but /scratch, /tmp and the device nodes stays writable.
     argv += ["--remount-ro", "/dev", "--remount-ro", "/"]
     worker = [*python, f"{CODE_DIR}/worker.py", *worker_args]
-    if uid is not None:  # bwrap made the scratch as root: it becomes the worker's, then it drops
-        worker = _launcher(info, CODE_DIR, {"uid": uid, "own": SCRATCH_DIR}, worker)
-    argv += ["--chdir", SCRATCH_DIR, "--", *worker]
+    confinement = {"proc": True, "uid": uid, "own": None if uid is None else SCRATCH_DIR}
+    argv += ["--chdir", SCRATCH_DIR, "--", *_launcher(info, CODE_DIR, confinement, worker)]
     return argv, env
 
 
@@ -813,11 +816,16 @@ _PR_CAPBSET_DROP = 24
 _PR_SET_NO_NEW_PRIVS = 38
 _PR_CAP_AMBIENT = 47
 _PR_CAP_AMBIENT_CLEAR_ALL = 4
-# NOROOT, and the locks on NOROOT, NO_SETUID_FIXUP (off), KEEP_CAPS (off) and
-# NO_CAP_AMBIENT_RAISE: with the fixup on, changing to a non-zero uid clears every capability.
-_SECUREBITS_BEFORE_SETUID = 0x01 | 0x02 | 0x08 | 0x20 | 0x40 | 0x80
+# NOROOT, and locked: NOROOT, NO_SETUID_FIXUP (on when the uid stays, off when it changes, so
+# that the change clears every capability), KEEP_CAPS (off), NO_CAP_AMBIENT_RAISE.
+_SECUREBITS_LOCKED = 0x01 | 0x02 | 0x08 | 0x20 | 0x40 | 0x80
+_SECBIT_NO_SETUID_FIXUP = 0x04
 _CAP_VERSION_3 = 0x20080522
 _CAPABILITY_FIELDS = ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
+_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 1, 2, 4, 8
+_MS_REMOUNT, _MS_BIND, _MS_REC = 32, 4096, 16384
+#: What a fresh /proc exposes of the whole machine (bwrap covers only what root may write).
+PROC_KNOBS = ("/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus")
 
 
 def drop_privileges(uid: int) -> None:
@@ -825,32 +833,58 @@ def drop_privileges(uid: int) -> None:
 
     For a process running as the host's root with ``CAP_SETUID``, ``CAP_SETGID`` and
     ``CAP_SETPCAP``: the bounding and ambient sets are emptied and the securebits locked first,
-    then ``setresgid``/``setresuid`` and ``capset`` clear the rest. ``uid`` 0 keeps root's uid
-    but no capability (no ``CAP_DAC_OVERRIDE``, ``CAP_KILL``, ``CAP_SYS_ADMIN``, ...). The
-    parent-death signal is cleared by the kernel on the way: set it again afterwards if it
-    matters.
+    then ``setresgid``/``setresuid`` and ``capset`` clear the rest. The parent-death signal is
+    cleared by the kernel on the way: set it again afterwards if it matters.
 
     Raises
     ------
     OSError
         If a step fails, or any other uid, gid, group or capability remains.
     """
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-
-    def prctl(option: int, arg: int, what: str) -> None:
-        if libc.prctl(option, ctypes.c_ulong(arg), 0, 0, 0) != 0:
-            errno = ctypes.get_errno()
-            raise OSError(errno, f"{what}: {os.strerror(errno)}")
-
-    prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, "PR_CAP_AMBIENT_CLEAR_ALL")
-    prctl(_PR_SET_SECUREBITS, _SECUREBITS_BEFORE_SETUID, "PR_SET_SECUREBITS")
-    for cap in range(_last_capability() + 1):
-        prctl(_PR_CAPBSET_DROP, cap, f"PR_CAPBSET_DROP {cap}")
+    _lock_capabilities(_SECUREBITS_LOCKED)
     os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)
+    _clear_capabilities()
+    ids = (os.getresuid(), os.getresgid(), tuple(os.getgroups()))
+    if ids != ((uid,) * 3, (uid,) * 3, ()):
+        raise OSError(f"other ids remain after dropping to uid {uid}: {ids}")
+
+
+def drop_capabilities() -> None:
+    """Keep this process's uid but give up every capability, irreversibly (needs CAP_SETPCAP).
+
+    Raises
+    ------
+    OSError
+        If a step fails or a capability remains.
+    """
+    _lock_capabilities(_SECUREBITS_LOCKED | _SECBIT_NO_SETUID_FIXUP)
+    _clear_capabilities()
+
+
+def _prctl(option: int, arg: int, what: str) -> None:
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(option, ctypes.c_ulong(arg), 0, 0, 0) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def _lock_capabilities(securebits: int) -> None:
+    """Empty the ambient and bounding sets; set and lock ``securebits``."""
+    _prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, "PR_CAP_AMBIENT_CLEAR_ALL")
+    _prctl(_PR_SET_SECUREBITS, securebits, "PR_SET_SECUREBITS")
+    for cap in range(_last_capability() + 1):
+        _prctl(_PR_CAPBSET_DROP, cap, f"PR_CAPBSET_DROP {cap}")
+
+
+def _clear_capabilities() -> None:
+    """Empty the effective, permitted and inheritable sets, set no_new_privs, and check."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
 
     class Header(ctypes.Structure):
         _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
@@ -862,15 +896,42 @@ def drop_privileges(uid: int) -> None:
             ("inheritable", ctypes.c_uint32),
         ]
 
-    # The change of uid emptied the permitted and effective sets, not the inheritable one.
     if libc.capset(ctypes.byref(Header(_CAP_VERSION_3, 0)), (Data * 2)()) != 0:
         errno = ctypes.get_errno()
         raise OSError(errno, f"capset: {os.strerror(errno)}")
-    prctl(_PR_SET_NO_NEW_PRIVS, 1, "PR_SET_NO_NEW_PRIVS")
-    ids = (os.getresuid(), os.getresgid(), tuple(os.getgroups()))
+    _prctl(_PR_SET_NO_NEW_PRIVS, 1, "PR_SET_NO_NEW_PRIVS")
     caps = _capabilities()
-    if ids != ((uid,) * 3, (uid,) * 3, ()) or len(caps) != 5 or any(caps.values()):
-        raise OSError(f"privileges remain after dropping to uid {uid}: {ids}, {caps}")
+    if len(caps) != len(_CAPABILITY_FIELDS) or any(caps.values()):
+        raise OSError(f"capabilities remain: {caps}")
+
+
+def cover_proc_knobs() -> None:
+    """Bind each of ``PROC_KNOBS`` read-only onto itself (needs CAP_SYS_ADMIN over the mounts).
+
+    Defence in depth: to a worker that is not root the files are unwritable anyway, except
+    the few that are world-writable (``/proc/sys/kernel/ns_last_pid``).
+
+    Raises
+    ------
+    OSError
+        If a mount fails, or a knob is still writable.
+    """
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def mount(source: str, target: str, flags: int) -> None:
+        if libc.mount(source.encode(), target.encode(), None, ctypes.c_ulong(flags), None) != 0:
+            errno = ctypes.get_errno()
+            raise OSError(errno, f"mount {target}: {os.strerror(errno)}")
+
+    hardened = _MS_NOSUID | _MS_NODEV | _MS_NOEXEC
+    for knob in PROC_KNOBS:
+        if os.path.exists(knob):
+            mount(knob, knob, _MS_BIND | _MS_REC)
+            mount("none", knob, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | hardened)
+            if not os.statvfs(knob).f_flag & os.ST_RDONLY:
+                raise OSError(f"{knob} is still writable")
 
 
 def _last_capability() -> int:
@@ -1040,8 +1101,9 @@ def _uncovered(paths: Iterable[str], hidden: Sequence[str]) -> list[str]:
 def launch(argv: Sequence[str]) -> int:
     """``isolation.py CONFINEMENT -- PROGRAM ARG...``: confine this process, exec ``PROGRAM``.
 
-    ``CONFINEMENT`` is JSON: ``own`` (a directory to give to ``uid``, with what is in it) and
-    ``uid`` (``drop_privileges``), or ``read``, ``write`` and ``hidden``
+    ``CONFINEMENT`` is JSON. Under bwrap: ``proc`` (``cover_proc_knobs``), ``own`` (a
+    directory to give to ``uid``, with what is in it) and ``uid`` (``drop_privileges``; without
+    it, ``drop_capabilities``). On the process layer: ``read``, ``write`` and ``hidden``
     (``restrict_files``; a worker that is still root then gives up every capability, keeping
     uid 0). Returns 70 (and says why on stderr) if confinement fails: the
     program never runs half-confined.
@@ -1051,14 +1113,18 @@ def launch(argv: Sequence[str]) -> int:
         if argv[2] != "--" or len(argv) < 4:
             raise ValueError("usage: isolation.py CONFINEMENT -- PROGRAM ARG...")
         uid = confinement.get("uid")
+        if confinement.get("proc"):
+            cover_proc_knobs()
         if confinement.get("own") is not None:
             _give(str(confinement["own"]), int(uid))
         if uid is not None:
             drop_privileges(int(uid))
+        elif confinement.get("proc"):  # bwrap's user namespace already made us unprivileged
+            drop_capabilities()
         if "read" in confinement:
             restrict_files(confinement["read"], confinement["write"], confinement["hidden"])
             if os.geteuid() == 0:  # a root grader whose interpreter uid NOBODY cannot run
-                drop_privileges(0)
+                drop_capabilities()
         os.execv(argv[3], list(argv[3:]))
     except (OSError, ValueError, TypeError, KeyError, IndexError) as exc:
         print(f"the sandbox could not confine the worker: {exc}", file=sys.stderr)

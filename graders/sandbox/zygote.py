@@ -96,14 +96,6 @@ _PR_SET_PDEATHSIG = 1
 _PR_GET_DUMPABLE = 3
 _PR_SET_DUMPABLE = 4
 _PR_SET_CHILD_SUBREAPER = 36
-_PR_CAPBSET_DROP = 24
-_PR_SET_SECUREBITS = 28
-_PR_SET_NO_NEW_PRIVS = 38
-_PR_CAP_AMBIENT = 47
-_PR_CAP_AMBIENT_CLEAR_ALL = 4
-# NOROOT, NO_SETUID_FIXUP, KEEP_CAPS off, NO_CAP_AMBIENT_RAISE, each with its lock bit.
-_SECUREBITS = 0x01 | 0x02 | 0x04 | 0x08 | 0x20 | 0x40 | 0x80
-_CAP_VERSION_3 = 0x20080522
 # Writable after confinement: the private tmpfs mounts, /proc (its files have their own
 # permissions; the global knobs below are bound read-only) and the device nodes bwrap binds
 # (writing to /dev/null must work).
@@ -111,8 +103,6 @@ _WRITABLE = frozenset({"/scratch", "/tmp", "/proc"})
 _WRITABLE_DEVICES = frozenset(
     {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty"}
 )
-# What a fresh /proc exposes of the whole machine, as bwrap covers it in its own /proc.
-_PROC_KNOBS = ("/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus")
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -360,7 +350,7 @@ def _worker(request: dict[str, Any], fds: list[int], job: _Job) -> int:
                 confinement.get("read", []), [scratch], confinement.get("hidden", [])
             )
             if os.geteuid() == 0:  # as isolation.launch does for a cold worker
-                isolation.drop_privileges(0)
+                isolation.drop_capabilities()
         except OSError as exc:
             raise SetupError(f"Landlock or capabilities: {exc}") from exc
     for _, fd in files:
@@ -409,10 +399,10 @@ def _confine(files: list[tuple[str, int]], scratch_bytes: int, uid: int | None) 
     _mount("none", "/", None, _MS_REC | _MS_PRIVATE, None)  # nothing propagates back
     hardened = _MS_NOSUID | _MS_NODEV | _MS_NOEXEC
     _mount("proc", "/proc", "proc", hardened, None)  # shows this job's pid namespace only
-    for knob in _PROC_KNOBS:  # read-only even to a uid the files' permissions would let in
-        if os.path.exists(knob):
-            _mount(knob, knob, None, _MS_BIND | _MS_REC, None)
-            _mount("none", knob, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | hardened, None)
+    try:  # read-only even to a uid the files' permissions would let in
+        isolation.cover_proc_knobs()
+    except OSError as exc:
+        raise SetupError(str(exc)) from exc
     owner = "" if uid is None else f",uid={uid},gid={uid}"
     _mount("tmpfs", "/scratch", "tmpfs", hardened, f"size={scratch_bytes},mode=0755{owner}")
     # A private /tmp hides what is bound below it: an interpreter or venv that lives under /tmp
@@ -431,7 +421,7 @@ def _confine(files: list[tuple[str, int]], scratch_bytes: int, uid: int | None) 
         _mount("none", target, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | flags, None)
     mounts = dict(_mounts())
     writable = [t for t, options in mounts.items() if "rw" in options and not _may_stay_writable(t)]
-    writable += [k for k in _PROC_KNOBS if k in mounts and "ro" not in mounts[k]]
+    writable += [k for k in isolation.PROC_KNOBS if k in mounts and "ro" not in mounts[k]]
     if writable:
         raise SetupError(f"still writable after remounting: {writable}")
     if uid is None:
@@ -518,38 +508,10 @@ def _mounts() -> list[tuple[str, set[str]]]:
 
 
 def _drop_capabilities() -> None:
-    _prctl(_PR_SET_SECUREBITS, _SECUREBITS, "PR_SET_SECUREBITS")
-    _prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, "PR_CAP_AMBIENT_CLEAR_ALL")
     try:
-        with open("/proc/sys/kernel/cap_last_cap", encoding="ascii") as last:
-            last_cap = int(last.read())
-    except (OSError, ValueError):
-        last_cap = 63
-    for cap in range(last_cap + 1):
-        _prctl(_PR_CAPBSET_DROP, cap, f"PR_CAPBSET_DROP {cap}")
-
-    class Header(ctypes.Structure):
-        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-
-    class Data(ctypes.Structure):
-        _fields_ = [
-            ("effective", ctypes.c_uint32),
-            ("permitted", ctypes.c_uint32),
-            ("inheritable", ctypes.c_uint32),
-        ]
-
-    header = Header(_CAP_VERSION_3, 0)
-    data = (Data * 2)()
-    _check(_libc.capset(ctypes.byref(header), data), "capset")
-    _prctl(_PR_SET_NO_NEW_PRIVS, 1, "PR_SET_NO_NEW_PRIVS")
-    with open("/proc/self/status", encoding="ascii", errors="replace") as status:
-        caps = {
-            key: value.strip()
-            for key, _, value in (line.partition(":") for line in status)
-            if key in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
-        }
-    if len(caps) != 5 or any(int(value, 16) for value in caps.values()):
-        raise SetupError(f"capabilities remain: {caps}")
+        isolation.drop_capabilities()
+    except OSError as exc:
+        raise SetupError(str(exc)) from exc
 
 
 if __name__ == "__main__":
