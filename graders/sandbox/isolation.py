@@ -510,9 +510,11 @@ def zygote_command(
     two capabilities (``CAP_SYS_ADMIN``, ``CAP_SETPCAP``) so that each forked worker can build
     its own pid, mount, network and IPC namespaces and private mounts before dropping every
     capability; run by root it has no user namespace and keeps ``CAP_SETUID`` and
-    ``CAP_SETGID`` too, for each worker to become ``Plan.worker_uid``. On the process layer it
-    is a plain fresh interpreter, with ``config_dir`` (writable by it) as matplotlib's
-    configuration directory. After ``zygote_args`` comes the workers' confinement (JSON).
+    ``CAP_SETGID`` too, for each worker to become ``Plan.worker_uid``, and ``CAP_KILL``, for
+    each monitor to kill its worker then (it sees only the processes of its pid namespace).
+    On the process layer it is a plain fresh interpreter, with ``config_dir`` (writable by
+    it) as matplotlib's configuration directory. After ``zygote_args`` comes the workers'
+    confinement (JSON).
     """
     python = [info.python, "-s", "-B"]
     if plan.kind != "bwrap" or plan.bwrap is None:
@@ -523,8 +525,8 @@ def zygote_command(
         return [*python, os.path.join(code_dir, "zygote.py"), *zygote_args, confinement], env
     uid = plan.worker_uid
     capabilities: tuple[str, ...] = ("CAP_SYS_ADMIN", "CAP_SETPCAP")
-    if uid is not None:
-        capabilities += ("CAP_SETUID", "CAP_SETGID")
+    if uid is not None:  # and each monitor kills a worker that is no longer its uid
+        capabilities += ("CAP_SETUID", "CAP_SETGID", "CAP_KILL")
     argv, env = _bwrap_prefix(plan.bwrap, plan.tmpfs_size, info, capabilities, root=uid is not None)
     # Its cwd (and so PWD) is the scratch mount point; each worker mounts its own tmpfs there.
     argv += ["--ro-bind", code_dir, CODE_DIR, "--dir", SCRATCH_DIR, "--chdir", SCRATCH_DIR]

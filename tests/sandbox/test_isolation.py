@@ -142,7 +142,7 @@ def test_a_root_grader_s_bwrap_has_no_user_namespace_and_its_zygote_may_change_u
     for flag in ("--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts"):
         assert flag in argv
     added = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--cap-add"]
-    assert added == ["CAP_SYS_ADMIN", "CAP_SETPCAP", "CAP_SETUID", "CAP_SETGID"]
+    assert added == ["CAP_SYS_ADMIN", "CAP_SETPCAP", "CAP_SETUID", "CAP_SETGID", "CAP_KILL"]
     assert argv[-1] == '{"uid": 65534}'  # each worker becomes nobody before student code
 
 
