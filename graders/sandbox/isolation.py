@@ -554,6 +554,8 @@ def _bwrap_prefix(
     argv += ["--proc", "/proc", "--dev", "/dev"]
     if tmpfs_size:
         argv += ["--size", str(TMPFS_BYTES)]
+    if root:  # bwrap's tmpfs is 0755 root's: the worker, nobody, must write there too
+        argv += ["--perms", "1777"]
     argv += ["--tmpfs", "/tmp"]
     argv += _mounts(info.directories, hidden_paths())
     return argv, env
