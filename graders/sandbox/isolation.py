@@ -7,14 +7,21 @@ a private scratch directory as the working directory (under bwrap a size-capped 
 copies of the data files; every other mount read-only); ``zygote_command`` does the same for the
 warm zygote (``zygote.py``); ``scrubbed_env`` is the whole environment the worker sees.
 
+A root grader's bwrap gets no user namespace (one would map the sandbox's root to the host's):
+the worker's confinement instead ends with ``drop_privileges`` to uid ``NOBODY``, after its
+mounts and before any student code (``Plan.worker_uid``).
+
 Worker side, called after the worker's imports: ``apply_rlimits`` (address space, CPU seconds,
 file size, open files, processes) and ``install_seccomp`` (best effort, through ctypes on
 libseccomp.so.2: fork, vfork, exec and clone without CLONE_THREAD fail with EPERM, clone3 with
-ENOSYS so glibc falls back to clone for threads; so do signals to other processes, IPv4/IPv6
-sockets and administrative syscalls).
+ENOSYS so glibc falls back to clone for threads; so do signals to other processes, pidfds,
+io_uring, IPv4/IPv6 sockets and administrative syscalls). On the process layer
+``restrict_files`` (Landlock) limits reading to the interpreter, the system and the scratch
+directory, and writing to the scratch directory.
 
 Imported by the grader as ``graders.sandbox.isolation`` and by the worker as the sibling module
-``isolation``: standard library only at import time, Python >= 3.9.
+``isolation``: standard library only at import time, Python >= 3.9. Run as a script it is the
+launcher of a cold worker (``launch``): it confines itself, then execs the worker.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 from collections.abc import Iterable, Sequence
@@ -34,6 +42,7 @@ __all__ = [
     "CODE_DIR",
     "ISOLATION_ENV",
     "NOBODY",
+    "PROC_KNOBS",
     "SCRATCH_DIR",
     "InterpreterInfo",
     "Plan",
@@ -42,11 +51,16 @@ __all__ = [
     "kill_all",
     "describe_exit",
     "describe_interpreter",
+    "cover_proc_knobs",
+    "drop_capabilities",
+    "drop_privileges",
     "forced_layer",
     "hidden_paths",
     "install_seccomp",
+    "landlock_abi",
     "plan_isolation",
     "protect_grader",
+    "restrict_files",
     "scrubbed_env",
     "worker_command",
     "zygote_command",
@@ -60,13 +74,16 @@ ISOLATION_ENV = "GRADER_ISOLATION"
 """Environment variable that replaces a requested "auto" layer ("bwrap" or "process"): CI runs
 the sandbox tests a second time with ``GRADER_ISOLATION=process``."""
 _PR_SET_DUMPABLE = 4
-_BWRAP_BASE = (
-    "--unshare-all",  # user, pid, net, ipc, uts and cgroup namespaces
-    "--die-with-parent",
-    "--new-session",
-    "--cap-drop",
-    "ALL",
-    "--clearenv",
+_BWRAP_COMMON = ("--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv")
+# Run by root, bwrap's user namespace would map the sandbox's uid 0 to the host's uid 0 (and
+# the /proc/sys of a fresh /proc stays the host's, writable by it): a root grader's bwrap gets
+# every namespace but that one, and the worker drops to ``NOBODY`` itself (``drop_privileges``).
+_NAMESPACES_AS_ROOT = (
+    "--unshare-ipc",
+    "--unshare-pid",
+    "--unshare-net",
+    "--unshare-uts",
+    "--unshare-cgroup-try",
 )
 _SYSTEM_TOP = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
 _SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime")
@@ -197,6 +214,10 @@ class Plan:
         Whether this bwrap understands ``--size`` (0.7+), which caps the sandbox's /tmp.
     user
         On the process layer, the uid (and gid) to run the worker as; None keeps ours.
+    worker_uid
+        With bwrap run by root (so without a user namespace): the host uid (and gid) the worker
+        switches to once its mounts are made, before any student code; None: bwrap's user
+        namespace already maps the worker to our own, unprivileged, uid.
     """
 
     kind: str
@@ -204,6 +225,7 @@ class Plan:
     note: str = ""
     tmpfs_size: bool = False
     user: int | None = None
+    worker_uid: int | None = None
 
 
 def forced_layer() -> str | None:
@@ -254,7 +276,8 @@ def plan_isolation(requested: str, python: str | None = None) -> Plan:
         raise SandboxError(f"unknown isolation {requested!r}; use 'auto', 'bwrap' or 'process'")
     bwrap, problem = _bwrap_status()
     if problem is None and bwrap is not None:
-        return Plan("bwrap", bwrap, "", _bwrap_has_size(bwrap))
+        worker_uid = NOBODY if _as_root() else None
+        return Plan("bwrap", bwrap, "", _bwrap_has_size(bwrap), worker_uid=worker_uid)
     if requested == "bwrap":
         raise SandboxError(f"bwrap isolation was requested but does not work here: {problem}")
     return _process_plan(
@@ -264,24 +287,39 @@ def plan_isolation(requested: str, python: str | None = None) -> Plan:
 
 
 def _process_plan(reason: str, python: str | None) -> Plan:
+    files = _files_promise()
     if os.name != "posix" or os.geteuid() != 0:
-        return Plan(
-            "process",
-            note=f"{reason}; the student's code runs as the grader's user "
-            "and can read any file the grader can read",
-        )
-    if python is not None and _runs_as(python, NOBODY):
-        return Plan(
-            "process",
-            note=f"{reason}; the student's code runs as uid {NOBODY} and can "
-            "read any world-readable file",
-            user=NOBODY,
-        )
+        who, user = "the grader's user", None
+    elif python is not None and _runs_as(python, NOBODY):
+        who, user = f"uid {NOBODY}", NOBODY
+    else:
+        who, user = f"root without capabilities (uid {NOBODY} cannot run the interpreter)", None
     return Plan(
         "process",
-        note=f"{reason}; the student's code runs as root (uid {NOBODY} "
-        "cannot run the interpreter) and could change anything on this machine",
+        note=f"{reason}. It cannot promise what bubblewrap does: the student's code runs as "
+        f"{who} in the machine's own namespaces, so it sees every process in /proc and the "
+        f"network interfaces, and {files}; seccomp stops new processes, signals to other "
+        "processes, pidfds, io_uring and IPv4/IPv6 sockets",
+        user=user,
     )
+
+
+def _files_promise() -> str:
+    """What the process layer can say about files, from the kernel's Landlock support."""
+    abi = landlock_abi()
+    if abi < 1:
+        return (
+            "the kernel has no Landlock, so it can read any file that user can read and write "
+            "wherever that user can (/tmp, /dev/shm)"
+        )
+    return (
+        f"Landlock (ABI {abi}) limits it to reading the interpreter, the system's libraries and "
+        "its scratch directory and to writing only there"
+    )
+
+
+def _as_root() -> bool:
+    return os.name == "posix" and os.geteuid() == 0
 
 
 @functools.lru_cache(maxsize=8)
@@ -334,7 +372,7 @@ def _bwrap_status() -> tuple[str | None, str | None]:
         return None, "bwrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
     argv = [
         bwrap,
-        *_BWRAP_BASE,
+        *_bwrap_base(root=_as_root()),
         *_system_binds(),
         "--proc",
         "/proc",
@@ -354,6 +392,11 @@ def _bwrap_status() -> tuple[str | None, str | None]:
         lines = done.stderr.strip().splitlines() or [f"exit status {done.returncode}"]
         return bwrap, f"bwrap failed its probe: {lines[-1]}"
     return bwrap, None
+
+
+def _bwrap_base(*, root: bool) -> list[str]:
+    """Namespaces and hygiene: every namespace, but no user namespace for a root grader."""
+    return [*(_NAMESPACES_AS_ROOT if root else ("--unshare-all",)), *_BWRAP_COMMON]
 
 
 @functools.lru_cache(maxsize=4)
@@ -427,8 +470,16 @@ def worker_command(
     python = [info.python, "-s", "-B"]
     if plan.kind != "bwrap" or plan.bwrap is None:
         env = scrubbed_env(home=scratch, tmp=scratch)
-        return [*python, os.path.join(code_dir, "worker.py"), *worker_args], env
-    argv, env = _bwrap_prefix(plan.bwrap, plan.tmpfs_size, info)
+        confinement = _process_confinement(info, code_dir, write=[scratch])
+        worker = [*python, os.path.join(code_dir, "worker.py"), *worker_args]
+        return _launcher(info, code_dir, confinement, worker), env
+    uid = plan.worker_uid
+    # The launcher covers /proc's knobs (CAP_SYS_ADMIN) and, run by root, hands the scratch
+    # over (CAP_CHOWN) and drops to NOBODY; then it has no capability left.
+    capabilities: tuple[str, ...] = ("CAP_SYS_ADMIN", "CAP_SETPCAP")
+    if uid is not None:
+        capabilities += ("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN")
+    argv, env = _bwrap_prefix(plan.bwrap, plan.tmpfs_size, info, capabilities, root=uid is not None)
     argv += ["--ro-bind", code_dir, CODE_DIR]
     if plan.tmpfs_size and data is not None:
         # A private, size-capped scratch: writes never reach the host's disk.
@@ -446,8 +497,32 @@ def worker_command(
         argv += ["--bind", scratch, SCRATCH_DIR]
     # Nothing but /scratch, /tmp and the device nodes stays writable.
     argv += ["--remount-ro", "/dev", "--remount-ro", "/"]
-    argv += ["--chdir", SCRATCH_DIR, "--", *python, f"{CODE_DIR}/worker.py", *worker_args]
+    worker = [*python, f"{CODE_DIR}/worker.py", *worker_args]
+    confinement = {"proc": True, "uid": uid, "own": None if uid is None else SCRATCH_DIR}
+    argv += ["--chdir", SCRATCH_DIR, "--", *_launcher(info, CODE_DIR, confinement, worker)]
     return argv, env
+
+
+def _launcher(
+    info: InterpreterInfo, code_dir: str, confinement: dict[str, object], command: list[str]
+) -> list[str]:
+    """``command`` run through ``isolation.py``, which confines itself and then execs it.
+
+    -I -S: the launcher needs the standard library only, not the site-packages.
+    """
+    script = os.path.join(code_dir, "isolation.py")
+    return [info.python, "-I", "-S", "-B", script, json.dumps(confinement), "--", *command]
+
+
+def _process_confinement(
+    info: InterpreterInfo, code_dir: str, write: Sequence[str] = ()
+) -> dict[str, object]:
+    """What a process-layer worker may read (Landlock): the interpreter and its own code."""
+    return {
+        "read": [*info.directories, code_dir],
+        "write": list(write),
+        "hidden": list(hidden_paths()),
+    }
 
 
 def zygote_command(
@@ -461,31 +536,45 @@ def zygote_command(
     """The argv and environment that start the warm zygote (``zygote.py``) under ``plan``.
 
     With bwrap the zygote gets the same view as a worker, minus a scratch directory, and keeps
-    two capabilities inside its user namespace (``CAP_SYS_ADMIN``, ``CAP_SETPCAP``) so that each
-    forked worker can build its own pid, mount, network and IPC namespaces and private mounts
-    before dropping every capability. On the process layer it is a plain fresh interpreter,
-    with ``config_dir`` (writable by it) as matplotlib's configuration directory.
+    two capabilities (``CAP_SYS_ADMIN``, ``CAP_SETPCAP``) so that each forked worker can build
+    its own pid, mount, network and IPC namespaces and private mounts before dropping every
+    capability; run by root it has no user namespace and keeps ``CAP_SETUID`` and
+    ``CAP_SETGID`` too, for each worker to become ``Plan.worker_uid``, and ``CAP_KILL``, for
+    each monitor to kill its worker then (it sees only the processes of its pid namespace).
+    On the process layer it is a plain fresh interpreter, with ``config_dir`` (writable by
+    it) as matplotlib's configuration directory. After ``zygote_args`` comes the workers'
+    confinement (JSON).
     """
     python = [info.python, "-s", "-B"]
     if plan.kind != "bwrap" or plan.bwrap is None:
         env = scrubbed_env(home="/nonexistent", tmp="/nonexistent")
         if config_dir is not None:
             env["MPLCONFIGDIR"] = config_dir
-        return [*python, os.path.join(code_dir, "zygote.py"), *zygote_args], env
-    capabilities = ("CAP_SYS_ADMIN", "CAP_SETPCAP")
-    argv, env = _bwrap_prefix(plan.bwrap, plan.tmpfs_size, info, capabilities)
+        confinement = json.dumps(_process_confinement(info, code_dir))
+        return [*python, os.path.join(code_dir, "zygote.py"), *zygote_args, confinement], env
+    uid = plan.worker_uid
+    capabilities: tuple[str, ...] = ("CAP_SYS_ADMIN", "CAP_SETPCAP")
+    if uid is not None:  # and each monitor kills a worker that is no longer its uid
+        capabilities += ("CAP_SETUID", "CAP_SETGID", "CAP_KILL")
+    argv, env = _bwrap_prefix(plan.bwrap, plan.tmpfs_size, info, capabilities, root=uid is not None)
     # Its cwd (and so PWD) is the scratch mount point; each worker mounts its own tmpfs there.
     argv += ["--ro-bind", code_dir, CODE_DIR, "--dir", SCRATCH_DIR, "--chdir", SCRATCH_DIR]
-    argv += ["--", *python, f"{CODE_DIR}/zygote.py", *zygote_args]
+    confinement = json.dumps({"uid": uid})
+    argv += ["--", *python, f"{CODE_DIR}/zygote.py", *zygote_args, confinement]
     return argv, env
 
 
 def _bwrap_prefix(
-    bwrap: str, tmpfs_size: bool, info: InterpreterInfo, capabilities: Sequence[str] = ()
+    bwrap: str,
+    tmpfs_size: bool,
+    info: InterpreterInfo,
+    capabilities: Sequence[str] = (),
+    *,
+    root: bool = False,
 ) -> tuple[list[str], dict[str, str]]:
     """bwrap, its namespaces, the environment, the system and interpreter binds, /proc, /tmp."""
     env = scrubbed_env(home=SCRATCH_DIR, tmp="/tmp")
-    argv = [bwrap, *_BWRAP_BASE]
+    argv = [bwrap, *_bwrap_base(root=root)]
     for capability in capabilities:
         argv += ["--cap-add", capability]
     for key, value in env.items():
@@ -494,6 +583,8 @@ def _bwrap_prefix(
     argv += ["--proc", "/proc", "--dev", "/dev"]
     if tmpfs_size:
         argv += ["--size", str(TMPFS_BYTES)]
+    if root:  # bwrap's tmpfs is 0755 root's: the worker, nobody, must write there too
+        argv += ["--perms", "1777"]
     argv += ["--tmpfs", "/tmp"]
     argv += _mounts(info.directories, hidden_paths())
     return argv, env
@@ -503,18 +594,39 @@ def _mounts(directories: Sequence[str], hidden: Sequence[str]) -> list[str]:
     """Read-only binds of ``directories``; an empty tmpfs over each hidden path inside one.
 
     Mounts are ordered parents first, so a tmpfs hides what lies below it but not a bind that
-    is nested deeper still (a venv inside a hidden checkout keeps working).
+    is nested deeper still (a venv inside a hidden checkout keeps working). The directories
+    bwrap would make to hold them (mode 0700, whatever the host's) are made first with
+    ``--dir`` (0755): a worker that is not their owner must still reach the interpreter.
     """
+    covers = [h for h in hidden if any(_inside(h, d) for d in directories)]
     ops: list[tuple[int, int, list[str]]] = []
     for path in directories:
         ops.append((path.count("/"), 0, ["--ro-bind", path, path]))
-    for path in hidden:
-        if any(_inside(path, d) for d in directories):
-            ops.append((path.count("/"), 1, ["--tmpfs", path]))
+    for path in covers:
+        ops.append((path.count("/"), 1, ["--tmpfs", path]))
+    made: set[str] = set()
+    for path in [*directories, *covers]:
+        parts = path.strip("/").split("/")
+        for depth in range(1, len(parts)):
+            parent = "/" + "/".join(parts[:depth])
+            mount_point = parent in directories or parent in covers
+            if parent in made or mount_point or _in_a_bind(parent, directories, covers):
+                continue
+            made.add(parent)
+            ops.append((parent.count("/"), 2, ["--dir", parent]))
     argv: list[str] = []
     for _depth, _order, op in sorted(ops, key=lambda item: (item[0], item[1])):
         argv += op
     return argv
+
+
+def _in_a_bind(path: str, directories: Sequence[str], covers: Sequence[str]) -> bool:
+    """Whether the innermost mount holding ``path`` is one of the binds (so it exists there)."""
+    holders = [m for m in [*directories, *covers, "/usr"] if _inside(path, m)]
+    if not holders:
+        return False
+    innermost = max(holders, key=len)
+    return innermost == "/usr" or innermost in directories
 
 
 # --------------------------------------------------------------------------------------------
@@ -623,21 +735,29 @@ _DENIED = (
     "keyctl",
     "add_key",
     "request_key",
+    # A pidfd signals a process without kill's pid rule (a /proc/<pid> directory is one too),
+    # and io_uring runs socket, open and other operations that no syscall rule here sees.
+    "pidfd_open",
+    "pidfd_send_signal",
+    "pidfd_getfd",
+    "io_uring_setup",
+    "io_uring_enter",
+    "io_uring_register",
 )
 # No network sockets (the process layer has no network namespace to keep loopback private);
 # Unix sockets stay (libraries use socketpair internally).
 _NETWORK_FAMILIES = (2, 10, 17)  # AF_INET, AF_INET6, AF_PACKET
 # Signals only to itself: kill(-1, SIGKILL) from a root worker would otherwise end every process
 # (kill(0, ...), to its own process group, is refused too: it is never needed).
-_SELF_ONLY = ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_open")
+_SELF_ONLY = ("kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo")
 
 
 def install_seccomp() -> str | None:
     """Forbid new processes (threads stay allowed) with a seccomp filter, if libseccomp exists.
 
-    Also forbids signalling other processes, changing resource limits, network sockets
-    (IPv4, IPv6, packet; loopback included) and the administrative syscalls listed in
-    ``_DENIED``; they fail with EPERM.
+    Also forbids signalling other processes, pidfds, io_uring, changing resource limits,
+    network sockets (IPv4, IPv6, packet; loopback included) and the administrative syscalls
+    listed in ``_DENIED``; they fail with EPERM.
 
     Returns
     -------
@@ -724,6 +844,334 @@ def install_seccomp() -> str | None:
     return None
 
 
+_PR_SET_SECUREBITS = 28
+_PR_CAPBSET_DROP = 24
+_PR_SET_NO_NEW_PRIVS = 38
+_PR_CAP_AMBIENT = 47
+_PR_CAP_AMBIENT_CLEAR_ALL = 4
+# NOROOT, and locked: NOROOT, NO_SETUID_FIXUP (on when the uid stays, off when it changes, so
+# that the change clears every capability), KEEP_CAPS (off), NO_CAP_AMBIENT_RAISE.
+_SECUREBITS_LOCKED = 0x01 | 0x02 | 0x08 | 0x20 | 0x40 | 0x80
+_SECBIT_NO_SETUID_FIXUP = 0x04
+_CAP_VERSION_3 = 0x20080522
+_CAPABILITY_FIELDS = ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
+_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 1, 2, 4, 8
+_MS_REMOUNT, _MS_BIND, _MS_REC = 32, 4096, 16384
+#: What a fresh /proc exposes of the whole machine (bwrap covers only what root may write).
+PROC_KNOBS = ("/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus")
+
+
+def drop_privileges(uid: int) -> None:
+    """Become ``uid`` (as uid, gid and only group) with no capabilities, irreversibly.
+
+    For a process running as the host's root with ``CAP_SETUID``, ``CAP_SETGID`` and
+    ``CAP_SETPCAP``: the bounding and ambient sets are emptied and the securebits locked first,
+    then ``setresgid``/``setresuid`` and ``capset`` clear the rest. The parent-death signal is
+    cleared by the kernel on the way: set it again afterwards if it matters.
+
+    Raises
+    ------
+    OSError
+        If a step fails, or any other uid, gid, group or capability remains.
+    """
+    _lock_capabilities(_SECUREBITS_LOCKED)
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+    _clear_capabilities()
+    ids = (os.getresuid(), os.getresgid(), tuple(os.getgroups()))
+    if ids != ((uid,) * 3, (uid,) * 3, ()):
+        raise OSError(f"other ids remain after dropping to uid {uid}: {ids}")
+
+
+def drop_capabilities() -> None:
+    """Keep this process's uid but give up every capability, irreversibly (needs CAP_SETPCAP).
+
+    Raises
+    ------
+    OSError
+        If a step fails or a capability remains.
+    """
+    _lock_capabilities(_SECUREBITS_LOCKED | _SECBIT_NO_SETUID_FIXUP)
+    _clear_capabilities()
+
+
+def _prctl(option: int, arg: int, what: str) -> None:
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(option, ctypes.c_ulong(arg), 0, 0, 0) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def _lock_capabilities(securebits: int) -> None:
+    """Empty the ambient and bounding sets; set and lock ``securebits``."""
+    _prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, "PR_CAP_AMBIENT_CLEAR_ALL")
+    _prctl(_PR_SET_SECUREBITS, securebits, "PR_SET_SECUREBITS")
+    for cap in range(_last_capability() + 1):
+        _prctl(_PR_CAPBSET_DROP, cap, f"PR_CAPBSET_DROP {cap}")
+
+
+def _clear_capabilities() -> None:
+    """Empty the effective, permitted and inheritable sets, set no_new_privs, and check."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [
+            ("effective", ctypes.c_uint32),
+            ("permitted", ctypes.c_uint32),
+            ("inheritable", ctypes.c_uint32),
+        ]
+
+    if libc.capset(ctypes.byref(Header(_CAP_VERSION_3, 0)), (Data * 2)()) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"capset: {os.strerror(errno)}")
+    _prctl(_PR_SET_NO_NEW_PRIVS, 1, "PR_SET_NO_NEW_PRIVS")
+    caps = _capabilities()
+    if len(caps) != len(_CAPABILITY_FIELDS) or any(caps.values()):
+        raise OSError(f"capabilities remain: {caps}")
+
+
+def cover_proc_knobs() -> None:
+    """Bind each of ``PROC_KNOBS`` read-only onto itself (needs CAP_SYS_ADMIN over the mounts).
+
+    Defence in depth: to a worker that is not root the files are unwritable anyway, except
+    the few that are world-writable (``/proc/sys/kernel/ns_last_pid``).
+
+    Raises
+    ------
+    OSError
+        If a mount fails, or a knob is still writable.
+    """
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def mount(source: str, target: str, flags: int) -> None:
+        if libc.mount(source.encode(), target.encode(), None, ctypes.c_ulong(flags), None) != 0:
+            errno = ctypes.get_errno()
+            raise OSError(errno, f"mount {target}: {os.strerror(errno)}")
+
+    hardened = _MS_NOSUID | _MS_NODEV | _MS_NOEXEC
+    for knob in PROC_KNOBS:
+        if os.path.exists(knob):
+            mount(knob, knob, _MS_BIND | _MS_REC)
+            mount("none", knob, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | hardened)
+            if not os.statvfs(knob).f_flag & os.ST_RDONLY:
+                raise OSError(f"{knob} is still writable")
+
+
+def _last_capability() -> int:
+    try:
+        with open("/proc/sys/kernel/cap_last_cap", encoding="ascii") as last:
+            return int(last.read())
+    except (OSError, ValueError):
+        return 63
+
+
+def _capabilities() -> dict[str, int]:
+    """This process's capability sets, from /proc/self/status."""
+    with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+        return {
+            key: int(value.strip(), 16)
+            for key, _, value in (line.partition(":") for line in status)
+            if key in _CAPABILITY_FIELDS
+        }
+
+
+_LANDLOCK_CREATE_RULESET, _LANDLOCK_ADD_RULE, _LANDLOCK_RESTRICT_SELF = 444, 445, 446
+_LANDLOCK_CREATE_RULESET_VERSION = 1
+_LANDLOCK_RULE_PATH_BENEATH = 1
+_FS_EXECUTE, _FS_WRITE_FILE, _FS_READ_FILE, _FS_READ_DIR = 1, 2, 4, 8
+_FS_TRUNCATE, _FS_IOCTL_DEV = 1 << 14, 1 << 15
+_FS_READ = _FS_EXECUTE | _FS_READ_FILE | _FS_READ_DIR
+_FS_FILE_RIGHTS = _FS_EXECUTE | _FS_WRITE_FILE | _FS_READ_FILE | _FS_TRUNCATE | _FS_IOCTL_DEV
+# Every filesystem right of each ABI: 1-3 add up to REFER (1 << 13), TRUNCATE and IOCTL_DEV.
+_FS_BY_ABI = {1: (1 << 13) - 1, 2: (1 << 14) - 1, 3: (1 << 15) - 1, 5: (1 << 16) - 1}
+_NET_TCP = 1 | 2  # bind, connect (ABI 4)
+_SCOPES = 1 | 2  # abstract Unix sockets, signals to processes outside the domain (ABI 6)
+# Read-only for every process-layer worker: the system's programs and libraries, the dynamic
+# loader's files, /proc (its own entries; others' are guarded by their owners and ptrace) and
+# the CPU and cgroup facts that BLAS and joblib size themselves by.
+_LANDLOCK_SYSTEM = (
+    "/usr",
+    *("/" + name for name in _SYSTEM_TOP),
+    *_SYSTEM_FILES,
+    "/proc",
+    "/sys/devices/system/cpu",
+    "/sys/fs/cgroup",
+)
+_LANDLOCK_DEVICES = {
+    "/dev/null": _FS_READ_FILE | _FS_WRITE_FILE | _FS_TRUNCATE | _FS_IOCTL_DEV,
+    "/dev/zero": _FS_READ_FILE | _FS_IOCTL_DEV,
+    "/dev/full": _FS_READ_FILE | _FS_WRITE_FILE | _FS_TRUNCATE | _FS_IOCTL_DEV,
+    "/dev/random": _FS_READ_FILE | _FS_IOCTL_DEV,
+    "/dev/urandom": _FS_READ_FILE | _FS_IOCTL_DEV,
+}
+
+
+@functools.lru_cache(maxsize=1)
+def landlock_abi() -> int:
+    """The kernel's Landlock ABI version; 0 where there is none (or it is disabled)."""
+    if not sys.platform.startswith("linux"):
+        return 0
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    version = libc.syscall(
+        ctypes.c_long(_LANDLOCK_CREATE_RULESET),
+        None,
+        ctypes.c_size_t(0),
+        ctypes.c_uint32(_LANDLOCK_CREATE_RULESET_VERSION),
+    )
+    return max(int(version), 0)
+
+
+def restrict_files(
+    read: Sequence[str], write: Sequence[str], hidden: Sequence[str] = ()
+) -> str | None:
+    """Confine this thread (and what it starts) with Landlock, for good.
+
+    It may then read only below ``read`` and the system paths (``_LANDLOCK_SYSTEM``), read and
+    write only below ``write`` and a few device nodes, and, where the kernel can say so, make no
+    TCP connection and signal no process outside the domain. A path of ``hidden`` below one of
+    ``read`` stays unreadable (its siblings are allowed one by one). Paths that do not exist are
+    skipped. Call it while single-threaded: threads that already exist are not confined.
+
+    Returns
+    -------
+    str or None
+        None when the restriction is in place, else a note saying why it is not (no Landlock).
+
+    Raises
+    ------
+    OSError
+        If the kernel has Landlock but the restriction could not be installed.
+    """
+    abi = landlock_abi()
+    if abi < 1:
+        return "Landlock unavailable: the worker can read and write what its user can"
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    handled = _FS_BY_ABI[max(k for k in _FS_BY_ABI if k <= abi)]
+
+    class RulesetAttr(ctypes.Structure):
+        _fields_ = [
+            ("handled_access_fs", ctypes.c_uint64),
+            ("handled_access_net", ctypes.c_uint64),
+            ("scoped", ctypes.c_uint64),
+        ]
+
+    class PathBeneath(ctypes.Structure):
+        _pack_ = 1
+        _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+    def syscall(number: int, *args: object) -> int:
+        result = int(libc.syscall(ctypes.c_long(number), *args))
+        if result < 0:
+            errno = ctypes.get_errno()
+            raise OSError(errno, f"Landlock syscall {number}: {os.strerror(errno)}")
+        return result
+
+    attr = RulesetAttr(handled, _NET_TCP if abi >= 4 else 0, _SCOPES if abi >= 6 else 0)
+    size = 8 if abi < 4 else 16 if abi < 6 else 24  # the struct as this ABI knows it
+    ruleset = syscall(_LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(size), 0)
+    try:
+        rules = [(p, _FS_READ) for p in _uncovered([*_LANDLOCK_SYSTEM, *read], hidden)]
+        rules += [(p, handled) for p in write]
+        rules += list(_LANDLOCK_DEVICES.items())
+        for path, rights in rules:
+            try:
+                target = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            except OSError:  # absent here, or not ours to reach: nothing to allow
+                continue
+            try:
+                if not stat.S_ISDIR(os.fstat(target).st_mode):
+                    rights &= _FS_FILE_RIGHTS
+                rule = PathBeneath(rights & handled, target)
+                kind = _LANDLOCK_RULE_PATH_BENEATH
+                syscall(_LANDLOCK_ADD_RULE, ruleset, kind, ctypes.byref(rule), 0)
+            finally:
+                os.close(target)
+        if libc.prctl(_PR_SET_NO_NEW_PRIVS, ctypes.c_ulong(1), 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "PR_SET_NO_NEW_PRIVS failed")
+        syscall(_LANDLOCK_RESTRICT_SELF, ruleset, 0)
+    finally:
+        os.close(ruleset)
+    return None
+
+
+def _uncovered(paths: Iterable[str], hidden: Sequence[str]) -> list[str]:
+    """``paths``, each replaced by its entries (recursively) where a hidden path lies below it.
+
+    Landlock only allows: to keep ``/venv/lib/site-packages/graders`` unreadable while the rest
+    of site-packages is readable, each of the other entries gets its own rule.
+    """
+    hide = {os.path.normpath(h) for h in hidden}
+    found: list[str] = []
+    frontier = [os.path.normpath(p) for p in paths]
+    while frontier:
+        path = frontier.pop()
+        if path in hide:
+            continue
+        if not any(_inside(h, path) for h in hide):
+            found.append(path)
+            continue
+        try:
+            frontier += [os.path.join(path, name) for name in os.listdir(path)]
+        except OSError:
+            continue
+    return sorted(found)
+
+
+def launch(argv: Sequence[str]) -> int:
+    """``isolation.py CONFINEMENT -- PROGRAM ARG...``: confine this process, exec ``PROGRAM``.
+
+    ``CONFINEMENT`` is JSON. Under bwrap: ``proc`` (``cover_proc_knobs``), ``own`` (a
+    directory to give to ``uid``, with what is in it) and ``uid`` (``drop_privileges``; without
+    it, ``drop_capabilities``). On the process layer: ``read``, ``write`` and ``hidden``
+    (``restrict_files``; a worker that is still root then gives up every capability, keeping
+    uid 0). Returns 70 (and says why on stderr) if confinement fails: the
+    program never runs half-confined.
+    """
+    try:
+        confinement = json.loads(argv[1])
+        if argv[2] != "--" or len(argv) < 4:
+            raise ValueError("usage: isolation.py CONFINEMENT -- PROGRAM ARG...")
+        uid = confinement.get("uid")
+        if confinement.get("proc"):
+            cover_proc_knobs()
+        if confinement.get("own") is not None:
+            _give(str(confinement["own"]), int(uid))
+        if uid is not None:
+            drop_privileges(int(uid))
+        elif confinement.get("proc"):  # bwrap's user namespace already made us unprivileged
+            drop_capabilities()
+        if "read" in confinement:
+            restrict_files(confinement["read"], confinement["write"], confinement["hidden"])
+            if os.geteuid() == 0:  # a root grader whose interpreter uid NOBODY cannot run
+                drop_capabilities()
+        os.execv(argv[3], list(argv[3:]))
+    except (OSError, ValueError, TypeError, KeyError, IndexError) as exc:
+        print(f"the sandbox could not confine the worker: {exc}", file=sys.stderr)
+    return 70
+
+
+def _give(root: str, uid: int) -> None:
+    """Make ``root`` and everything below it belong to ``uid`` (never following a symlink)."""
+    os.chown(root, uid, uid, follow_symlinks=False)
+    for directory, dirs, files in os.walk(root):
+        for name in dirs + files:
+            os.chown(os.path.join(directory, name), uid, uid, follow_symlinks=False)
+
+
 def describe_exit(returncode: int, *, bwrap: bool) -> str:
     """Describe how a worker ended: ``"exit status 3"`` or ``"killed by SIGSEGV"``.
 
@@ -783,3 +1231,7 @@ def kill_all(pids: Iterable[int]) -> None:
             os.kill(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+
+
+if __name__ == "__main__":
+    sys.exit(launch(sys.argv))

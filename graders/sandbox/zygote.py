@@ -1,8 +1,9 @@
 """The warm zygote: imports numpy & co once, then forks one confined worker per submission.
 
-Started by ``graders.sandbox.pool`` as ``python -s -B zygote.py CONTROL_FD MODE PRELOAD``, always
-through ``exec`` (inside bwrap, or as a fresh process on the process layer): it never shares
-memory with the grader, so no reference implementation, check or other student's data can be
+Started by ``graders.sandbox.pool`` as ``python -s -B zygote.py CONTROL_FD MODE PRELOAD
+CONFINEMENT`` (the last added by ``isolation.zygote_command``), always through ``exec``
+(inside bwrap, or as a fresh process on the process layer): it never shares memory with the
+grader, so no reference implementation, check or other student's data can be
 found in it or in anything it forks. It makes itself undumpable and then serves *spawn* requests
 on ``CONTROL_FD``, a ``SOCK_SEQPACKET`` socket: one JSON datagram plus the job's file descriptors
 (``SCM_RIGHTS``): the worker's request pipe, reply pipe, output pipe, a *kill* pipe and a
@@ -18,10 +19,13 @@ end, or died), SIGKILLs the worker (with it its whole pid namespace), reaps it a
 exit code (4 bytes, negative for a signal, as ``Popen.returncode``) on the status pipe.
 
 The *worker*, before any student code, confines itself: inside bwrap it mounts a fresh
-``/proc`` for its pid namespace, private size-capped tmpfs at ``/scratch`` (the data files are
-copied in from their descriptors) and ``/tmp``, hides ``/dev/pts``, remounts every other mount
-read-only, checks the result and drops every capability (bounding set, ambient, securebits
-locked); on the process layer it starts a new session in the job's scratch directory. It then
+``/proc`` for its pid namespace (its global knobs, ``/proc/sys`` and the like, read-only),
+private size-capped tmpfs at ``/scratch`` (the data files are copied in from their descriptors)
+and ``/tmp``, hides ``/dev/pts``, remounts every other mount read-only, checks the result and
+drops every capability (bounding set, ambient, securebits locked); a root grader's bwrap has no
+user namespace, so the worker also becomes the unprivileged uid of ``CONFINEMENT``. On the
+process layer it starts a new session in the job's scratch directory and confines its files
+with Landlock (``isolation.restrict_files``, paths from ``CONFINEMENT``). It then
 runs ``worker.serve``, which applies the rlimits and the seccomp filter when the grader's
 ``init`` arrives, exactly as a cold-started worker does. Any failure before that ends the job
 with exit status 70 and a message on its output: student code never runs half-confined.
@@ -92,16 +96,9 @@ _PR_SET_PDEATHSIG = 1
 _PR_GET_DUMPABLE = 3
 _PR_SET_DUMPABLE = 4
 _PR_SET_CHILD_SUBREAPER = 36
-_PR_CAPBSET_DROP = 24
-_PR_SET_SECUREBITS = 28
-_PR_SET_NO_NEW_PRIVS = 38
-_PR_CAP_AMBIENT = 47
-_PR_CAP_AMBIENT_CLEAR_ALL = 4
-# NOROOT, NO_SETUID_FIXUP, KEEP_CAPS off, NO_CAP_AMBIENT_RAISE, each with its lock bit.
-_SECUREBITS = 0x01 | 0x02 | 0x04 | 0x08 | 0x20 | 0x40 | 0x80
-_CAP_VERSION_3 = 0x20080522
 # Writable after confinement: the private tmpfs mounts, /proc (its files have their own
-# permissions) and the device nodes bwrap binds (writing to /dev/null must work).
+# permissions; the global knobs below are bound read-only) and the device nodes bwrap binds
+# (writing to /dev/null must work).
 _WRITABLE = frozenset({"/scratch", "/tmp", "/proc"})
 _WRITABLE_DEVICES = frozenset(
     {"/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty"}
@@ -146,6 +143,9 @@ def main(argv: Sequence[str]) -> int:
     control = socket.socket(fileno=int(argv[1]))
     mode = argv[2]
     preload = [name for name in argv[3].split(",") if name] if len(argv) > 3 else []
+    confinement = json.loads(argv[4]) if len(argv) > 4 else {}
+    if type(confinement) is not dict:
+        return 1
     if mode == "process":
         # Outside bwrap nothing else ties the zygote to the grader: die with it.
         _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, "PR_SET_PDEATHSIG")
@@ -185,7 +185,8 @@ def main(argv: Sequence[str]) -> int:
         reply: dict[str, Any]
         try:
             request = json.loads(data)
-            reply = {"ok": True, "pid": _spawn(request, fds, mode, control.fileno(), pristine)}
+            job = _Job(mode, confinement, pristine)
+            reply = {"ok": True, "pid": _spawn(request, fds, job, control.fileno())}
         except Exception as exc:
             reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
         finally:
@@ -207,9 +208,16 @@ def _thread_count() -> int:
         return threading.active_count()
 
 
-def _spawn(
-    request: Any, fds: list[int], mode: str, control_fd: int, environ: dict[str, str]
-) -> int:
+class _Job:
+    """How this zygote's workers are confined: its mode, its confinement, the environment."""
+
+    def __init__(self, mode: str, confinement: dict[str, Any], environ: dict[str, str]) -> None:
+        self.mode = mode
+        self.confinement = confinement
+        self.environ = environ
+
+
+def _spawn(request: Any, fds: list[int], job: _Job, control_fd: int) -> int:
     """Fork the job's monitor; return its pid (in the zygote's pid namespace)."""
     if type(request) is not dict or request.get("op") != "spawn":
         raise ValueError("not a spawn request")
@@ -224,8 +232,8 @@ def _spawn(
         try:
             os.close(control_fd)
             os.environ.clear()
-            os.environ.update(environ)
-            code = _monitor(request, fds, mode)
+            os.environ.update(job.environ)
+            code = _monitor(request, fds, job)
         except BaseException:
             _report(fds[2], traceback.format_exc())
         finally:
@@ -244,8 +252,9 @@ def _report(fd: int, text: str) -> None:
 # The monitor
 
 
-def _monitor(request: dict[str, Any], fds: list[int], mode: str) -> int:
+def _monitor(request: dict[str, Any], fds: list[int], job: _Job) -> int:
     """Start the worker, wait for it or for the kill pipe, report its exit code."""
+    mode = job.mode
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     kill_fd, status_fd = fds[3], fds[4]
     if mode == "bwrap":
@@ -259,7 +268,7 @@ def _monitor(request: dict[str, Any], fds: list[int], mode: str) -> int:
         try:
             os.close(kill_fd)
             os.close(status_fd)
-            code = _worker(request, fds, mode)
+            code = _worker(request, fds, job)
         except BaseException:
             _report(fds[2], traceback.format_exc())
         finally:
@@ -312,7 +321,7 @@ def _kill_job(pid: int, mode: str) -> None:
 # The worker
 
 
-def _worker(request: dict[str, Any], fds: list[int], mode: str) -> int:
+def _worker(request: dict[str, Any], fds: list[int], job: _Job) -> int:
     """Confine this process, then serve the grader like a cold-started worker."""
     request_fd, reply_fd, output_fd = fds[:3]
     files = list(zip(request["files"], fds[JOB_FDS:]))  # noqa: B905 -- counted in _spawn
@@ -329,10 +338,21 @@ def _worker(request: dict[str, Any], fds: list[int], mode: str) -> int:
         os.dup2(fd, target, inheritable=False)
     os.closerange(3 + len(moved), _max_fd())
     files = [(name, 5 + i) for i, (name, _) in enumerate(files)]
-    if mode == "bwrap":
-        _confine(files, int(request["scratch_bytes"]))
+    if job.mode == "bwrap":
+        uid = job.confinement.get("uid")
+        _confine(files, int(request["scratch_bytes"]), None if uid is None else int(uid))
     else:
-        _enter_scratch(str(request["scratch"]))
+        scratch = str(request["scratch"])
+        _enter_scratch(scratch)
+        confinement = job.confinement
+        try:
+            isolation.restrict_files(
+                confinement.get("read", []), [scratch], confinement.get("hidden", [])
+            )
+            if os.geteuid() == 0:  # as isolation.launch does for a cold worker
+                isolation.drop_capabilities()
+        except OSError as exc:
+            raise SetupError(f"Landlock or capabilities: {exc}") from exc
     for _, fd in files:
         os.close(fd)
     import tempfile
@@ -370,12 +390,21 @@ def _enter_scratch(scratch: str) -> None:
     os.environ["MPLCONFIGDIR"] = os.path.join(scratch, "matplotlib")  # as scrubbed_env
 
 
-def _confine(files: list[tuple[str, int]], scratch_bytes: int) -> None:
-    """Private mounts for this job, everything else read-only, then no capabilities at all."""
+def _confine(files: list[tuple[str, int]], scratch_bytes: int, uid: int | None) -> None:
+    """Private mounts for this job, everything else read-only, then no capabilities at all.
+
+    With ``uid`` (a root grader's bwrap, which has no user namespace) the worker then becomes
+    that uid, owning its scratch directory, and copies the data files in as it.
+    """
     _mount("none", "/", None, _MS_REC | _MS_PRIVATE, None)  # nothing propagates back
     hardened = _MS_NOSUID | _MS_NODEV | _MS_NOEXEC
     _mount("proc", "/proc", "proc", hardened, None)  # shows this job's pid namespace only
-    _mount("tmpfs", "/scratch", "tmpfs", hardened, f"size={scratch_bytes},mode=0755")
+    try:  # read-only even to a uid the files' permissions would let in
+        isolation.cover_proc_knobs()
+    except OSError as exc:
+        raise SetupError(str(exc)) from exc
+    owner = "" if uid is None else f",uid={uid},gid={uid}"
+    _mount("tmpfs", "/scratch", "tmpfs", hardened, f"size={scratch_bytes},mode=0755{owner}")
     # A private /tmp hides what is bound below it: an interpreter or venv that lives under /tmp
     # (a checkout cloned there) would lose every module the zygote did not preload. Those
     # mounts are held open across the new tmpfs and bound back on top of it, read-only below.
@@ -383,17 +412,29 @@ def _confine(files: list[tuple[str, int]], scratch_bytes: int) -> None:
     _mount("tmpfs", "/tmp", "tmpfs", hardened, f"size={TMP_BYTES},mode=1777")
     _rebind("/tmp", kept)
     _mount("tmpfs", "/dev/pts", "tmpfs", hardened | _MS_RDONLY, "size=4k,nr_inodes=2,mode=0555")
-    _copy_files(files, "/scratch")
-    os.chdir("/scratch")
+    if uid is None:
+        _copy_files(files, "/scratch")
     for target, options in _mounts():
         if _may_stay_writable(target) or "rw" not in options:
             continue
         flags = sum(_OPTION_FLAGS.get(option, 0) for option in options)
         _mount("none", target, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | flags, None)
-    writable = [t for t, options in _mounts() if "rw" in options and not _may_stay_writable(t)]
+    mounts = dict(_mounts())
+    writable = [t for t, options in mounts.items() if "rw" in options and not _may_stay_writable(t)]
+    writable += [k for k in isolation.PROC_KNOBS if k in mounts and "ro" not in mounts[k]]
     if writable:
         raise SetupError(f"still writable after remounting: {writable}")
-    _drop_capabilities()
+    if uid is None:
+        _drop_capabilities()
+    else:
+        try:
+            isolation.drop_privileges(uid)
+        except OSError as exc:
+            raise SetupError(str(exc)) from exc
+        # The change of uid cleared it: the worker must still die with its monitor.
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, "PR_SET_PDEATHSIG")
+        _copy_files(files, "/scratch")
+    os.chdir("/scratch")
 
 
 def _hold_mounts_under(root: str) -> list[tuple[str, int]]:
@@ -467,38 +508,10 @@ def _mounts() -> list[tuple[str, set[str]]]:
 
 
 def _drop_capabilities() -> None:
-    _prctl(_PR_SET_SECUREBITS, _SECUREBITS, "PR_SET_SECUREBITS")
-    _prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, "PR_CAP_AMBIENT_CLEAR_ALL")
     try:
-        with open("/proc/sys/kernel/cap_last_cap", encoding="ascii") as last:
-            last_cap = int(last.read())
-    except (OSError, ValueError):
-        last_cap = 63
-    for cap in range(last_cap + 1):
-        _prctl(_PR_CAPBSET_DROP, cap, f"PR_CAPBSET_DROP {cap}")
-
-    class Header(ctypes.Structure):
-        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-
-    class Data(ctypes.Structure):
-        _fields_ = [
-            ("effective", ctypes.c_uint32),
-            ("permitted", ctypes.c_uint32),
-            ("inheritable", ctypes.c_uint32),
-        ]
-
-    header = Header(_CAP_VERSION_3, 0)
-    data = (Data * 2)()
-    _check(_libc.capset(ctypes.byref(header), data), "capset")
-    _prctl(_PR_SET_NO_NEW_PRIVS, 1, "PR_SET_NO_NEW_PRIVS")
-    with open("/proc/self/status", encoding="ascii", errors="replace") as status:
-        caps = {
-            key: value.strip()
-            for key, _, value in (line.partition(":") for line in status)
-            if key in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
-        }
-    if len(caps) != 5 or any(int(value, 16) for value in caps.values()):
-        raise SetupError(f"capabilities remain: {caps}")
+        isolation.drop_capabilities()
+    except OSError as exc:
+        raise SetupError(str(exc)) from exc
 
 
 if __name__ == "__main__":

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from graders.errors import SandboxError
@@ -14,6 +17,8 @@ def test_hidden_grader_paths_inside_a_bound_directory_get_an_empty_tmpfs() -> No
         ["/opt/py/src/app", "/elsewhere/reference"],
     )
     assert argv == [
+        "--dir",
+        "/opt",  # made by us (0755), not by bwrap (0700)
         "--ro-bind",
         "/opt/py",
         "/opt/py",
@@ -121,5 +126,98 @@ def test_the_zygote_keeps_only_the_capabilities_its_workers_drop() -> None:
     assert set(binds) - {"/usr", "/bin", "/lib", "/lib64", "/sbin"} == {"/venv", "/tmp/z/code"}
     assert "--bind" not in argv  # nothing of the host is writable
     python = ["/venv/bin/python", "-s", "-B", "/sandbox/zygote.py"]
-    assert argv[-7:] == [*python, "5", "bwrap", "numpy"]
+    assert argv[-8:] == [*python, "5", "bwrap", "numpy", '{"uid": null}']
     assert env == isolation.scrubbed_env(isolation.SCRATCH_DIR, "/tmp")
+
+
+ROOT_PLAN = isolation.Plan("bwrap", "/usr/bin/bwrap", "", True, worker_uid=isolation.NOBODY)
+VENV = isolation.InterpreterInfo("/venv/bin/python", "3.11.7", ("/venv",))
+
+
+def test_a_root_grader_s_bwrap_has_no_user_namespace_and_its_zygote_may_change_uid() -> None:
+    argv, _ = isolation.zygote_command(
+        ROOT_PLAN, VENV, code_dir="/tmp/z/code", zygote_args=["5", "bwrap", "numpy"]
+    )
+    assert "--unshare-all" not in argv and "--unshare-user" not in argv
+    for flag in ("--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts"):
+        assert flag in argv
+    added = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--cap-add"]
+    assert added == ["CAP_SYS_ADMIN", "CAP_SETPCAP", "CAP_SETUID", "CAP_SETGID", "CAP_KILL"]
+    assert argv[-1] == '{"uid": 65534}'  # each worker becomes nobody before student code
+
+
+def test_a_root_grader_s_cold_worker_is_launched_through_the_uid_drop() -> None:
+    argv, _ = isolation.worker_command(
+        ROOT_PLAN, VENV, code_dir="/tmp/x/code", scratch="/tmp/x/s", worker_args=["3", "4"]
+    )
+    assert "--unshare-all" not in argv
+    command = argv[argv.index("--", argv.index("--chdir")) + 1 :]
+    assert command == [
+        "/venv/bin/python", "-I", "-S", "-B", "/sandbox/isolation.py",
+        '{"proc": true, "uid": 65534, "own": "/scratch"}', "--",
+        "/venv/bin/python", "-s", "-B", "/sandbox/worker.py", "3", "4",
+    ]  # fmt: skip
+    added = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--cap-add"]
+    assert added == ["CAP_SYS_ADMIN", "CAP_SETPCAP", "CAP_SETUID", "CAP_SETGID", "CAP_CHOWN"]
+
+
+def test_a_cold_worker_covers_proc_then_drops_every_capability() -> None:
+    plan = isolation.Plan("bwrap", "/usr/bin/bwrap", "", True)
+    argv, _ = isolation.worker_command(
+        plan, VENV, code_dir="/tmp/x/code", scratch="/tmp/x/s", worker_args=["3", "4"]
+    )
+    added = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--cap-add"]
+    assert added == ["CAP_SYS_ADMIN", "CAP_SETPCAP"]
+    launcher = argv.index("/sandbox/isolation.py")
+    assert json.loads(argv[launcher + 1]) == {"proc": True, "uid": None, "own": None}
+
+
+def test_bound_directories_parents_are_made_traversable() -> None:
+    argv = isolation._mounts(["/root/.pyenv/versions/3.11", "/work/wt/.venv"], ["/work/wt"])
+    assert argv == [
+        "--dir", "/root", "--dir", "/work",
+        "--dir", "/root/.pyenv", "--dir", "/work/wt",
+        "--ro-bind", "/work/wt/.venv", "/work/wt/.venv", "--dir", "/root/.pyenv/versions",
+        "--ro-bind", "/root/.pyenv/versions/3.11", "/root/.pyenv/versions/3.11",
+    ]  # fmt: skip
+
+
+def test_plan_for_a_root_grader_drops_the_worker_to_nobody(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(isolation, "_bwrap_status", lambda: ("/usr/bin/bwrap", None))
+    monkeypatch.setattr(isolation, "_as_root", lambda: True)
+    assert isolation.plan_isolation("bwrap").worker_uid == isolation.NOBODY
+    monkeypatch.setattr(isolation, "_as_root", lambda: False)
+    assert isolation.plan_isolation("bwrap").worker_uid is None
+
+
+def test_the_process_layer_says_what_it_cannot_promise(monkeypatch: pytest.MonkeyPatch) -> None:
+    note = isolation.plan_isolation("process").note
+    for fragment in ("cannot promise", "every process in /proc", "pidfds, io_uring"):
+        assert fragment in note
+    monkeypatch.setattr(isolation, "landlock_abi", lambda: 0)
+    note = isolation.plan_isolation("process").note
+    assert "no Landlock" in note and "/tmp, /dev/shm" in note
+
+
+def test_a_process_layer_worker_is_launched_through_landlock() -> None:
+    plan = isolation.Plan("process")
+    argv, _ = isolation.worker_command(
+        plan, VENV, code_dir="/tmp/x/code", scratch="/tmp/x/s", worker_args=["3", "4"]
+    )
+    assert argv[:5] == ["/venv/bin/python", "-I", "-S", "-B", "/tmp/x/code/isolation.py"]
+    confinement = json.loads(argv[5])
+    assert confinement["read"] == ["/venv", "/tmp/x/code"]
+    assert confinement["write"] == ["/tmp/x/s"]
+    assert confinement["hidden"] == list(isolation.hidden_paths())
+    assert argv[6:] == ["--", "/venv/bin/python", "-s", "-B", "/tmp/x/code/worker.py", "3", "4"]
+
+
+def test_hidden_paths_inside_a_readable_one_are_left_out(tmp_path: Path) -> None:
+    site = tmp_path / "site-packages"
+    for name in ("numpy", "graders", "reference", "pandas"):
+        (site / name).mkdir(parents=True)
+    (site / "six.py").write_text("")
+    hidden = [str(site / "graders"), str(site / "reference"), "/elsewhere"]
+    assert isolation._uncovered([str(site), "/usr"], hidden) == sorted(
+        [str(site / "numpy"), str(site / "pandas"), str(site / "six.py"), "/usr"]
+    )

@@ -544,7 +544,7 @@ def test_a_worker_that_must_stay_root_says_so(tmp_path: Path) -> None:
     with WorkerSession(submission, config) as session:
         assert session.call("who").value == 0
         (note,) = [n for n in session.notes if n.startswith("isolation:")]
-        assert f"runs as root (uid {isolation.NOBODY} cannot run the interpreter" in note
+        assert f"runs as root without capabilities (uid {isolation.NOBODY} cannot run" in note
 
 
 def test_a_student_who_replaces_the_signal_functions_still_gets_the_time_budget() -> None:
