@@ -242,7 +242,7 @@ def test_the_process_layer_result_says_what_it_cannot_promise() -> None:
         assert fragment in layer[0]
     assert ("Landlock (ABI" in layer[0]) == (isolation.landlock_abi() > 0)
     result = grade_submission(submission(solution), assignment, student="weak", config=config)
-    assert result.isolation == "process" and result.score == 10
+    assert result.isolation == "process" and result.score == assignment.max_score
 
 
 # ------------------------------------------------------------------------------ helpers
