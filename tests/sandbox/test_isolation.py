@@ -58,6 +58,7 @@ def test_exit_descriptions(code: int, bwrap: bool, text: str) -> None:
 
 
 def test_fallback_is_never_silent(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(isolation.ISOLATION_ENV, raising=False)  # CI's process-layer run sets it
     monkeypatch.setattr(isolation, "_bwrap_status", lambda: (None, "bwrap is not installed"))
     plan = isolation.plan_isolation("auto")
     assert plan.kind == "process"
