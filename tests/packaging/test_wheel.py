@@ -87,7 +87,7 @@ def test_the_wheel_grades_a_sample_from_the_root_folder(installed: Path, tmp_pat
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     document = json.loads(done.stdout)
-    assert document["score"] == document["max_score"] == 10
+    assert document["max_score"] > 0 and document["score"] == document["max_score"]
 
 
 def test_the_wheel_runs_the_main_job_from_the_root_folder(installed: Path, tmp_path: Path) -> None:
