@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import functools
 import json
+import mimetypes
 import os
 import shutil
 import signal
@@ -1006,6 +1007,9 @@ _LANDLOCK_SYSTEM = (
     "/proc",
     "/sys/devices/system/cpu",
     "/sys/fs/cgroup",
+    # mimetypes reads each of these that exists (pandas' read_excel through openpyxl does): a
+    # file that exists but cannot be opened raises PermissionError there and loses the cell.
+    *(path for path in mimetypes.knownfiles if path.startswith("/etc/")),
 )
 _LANDLOCK_DEVICES = {
     "/dev/null": _FS_READ_FILE | _FS_WRITE_FILE | _FS_TRUNCATE | _FS_IOCTL_DEV,
