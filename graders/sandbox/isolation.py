@@ -1009,7 +1009,7 @@ _LANDLOCK_SYSTEM = (
     "/sys/fs/cgroup",
     # mimetypes reads each of these that exists (pandas' read_excel through openpyxl does): a
     # file that exists but cannot be opened raises PermissionError there and loses the cell.
-    *(path for path in mimetypes.knownfiles if path.startswith("/etc/")),
+    *(str(path) for path in mimetypes.knownfiles if str(path).startswith("/etc/")),
 )
 _LANDLOCK_DEVICES = {
     "/dev/null": _FS_READ_FILE | _FS_WRITE_FILE | _FS_TRUNCATE | _FS_IOCTL_DEV,
