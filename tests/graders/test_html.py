@@ -156,7 +156,8 @@ def test_summary_page_parses_and_links_every_student(tmp_path: Path) -> None:
         book.record(
             SubmissionResult.ungradable("cy", ASSIGNMENT.slug, "not a notebook", "", max_score=22)
         )
-        summary = summarise(book, ASSIGNMENT)
+        slug = ASSIGNMENT.slug
+        summary = summarise(book.submission_rows(slug), book.check_rows(slug), ASSIGNMENT)
     text = render_summary(summary)
     page = assert_self_contained(text)
     body = "".join(page.text)
