@@ -844,7 +844,8 @@ def grade_cohort(
             out / "grades.csv",
             students=cohort,
         )
-        summary = summarise(book, assignment, students=cohort, internal_errors=errors)
+        rows = book.submission_rows(assignment.slug), book.check_rows(assignment.slug)
+        summary = summarise(*rows, assignment, students=cohort, internal_errors=errors)
     _atomic_write(out / "summary.json", to_json(summary))
     _atomic_write(out / "summary.html", html.render_summary(summary))
     return BatchReport(

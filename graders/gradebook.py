@@ -224,6 +224,56 @@ class Gradebook:
         for (text,) in cursor:
             yield json.loads(text)
 
+    def submission_rows(self, assignment: str) -> Iterator[dict[str, Any]]:
+        """One plain record per stored submission of ``assignment``, sorted by student.
+
+        Keys ``student``, ``score``, ``status``, ``isolation``, ``seconds``,
+        ``overhead_seconds`` and ``output`` (the result's output for an ungradable submission;
+        ``""`` for a graded one, whose result is not read). What ``graders.summary`` needs.
+        """
+        cursor = self._db.execute(
+            "SELECT student, score, status, isolation, seconds, overhead_seconds, "
+            "CASE WHEN status = 'ungradable' THEN result_json ELSE '' END "
+            "FROM submissions WHERE assignment = ? ORDER BY student",
+            (assignment,),
+        )
+        for student, score, status, isolation, seconds, overhead, result_json in cursor:
+            output = str(json.loads(result_json).get("output", "")) if result_json else ""
+            yield {
+                "student": student,
+                "score": score,
+                "status": status,
+                "isolation": isolation,
+                "seconds": seconds,
+                "overhead_seconds": overhead,
+                "output": output,
+            }
+
+    def check_rows(self, assignment: str) -> Iterator[dict[str, Any]]:
+        """One plain record per stored (submission, check) of ``assignment``.
+
+        Student by student, each in check order; keys ``student``, ``check_id``, ``question``,
+        ``status``, ``score``, ``behaviour``, ``diagnosis``, ``counterexample``, ``message``.
+        """
+        columns = (
+            "student",
+            "check_id",
+            "question",
+            "status",
+            "score",
+            "behaviour",
+            "diagnosis",
+            "counterexample",
+            "message",
+        )
+        cursor = self._db.execute(
+            f"SELECT {', '.join(columns)} FROM checks WHERE assignment = ? "
+            "ORDER BY student, position",
+            (assignment,),
+        )
+        for row in cursor:
+            yield dict(zip(columns, row, strict=True))
+
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run a read-only query (for summaries and tests)."""
         return list(self._db.execute(sql, params).fetchall())

@@ -1,8 +1,10 @@
 """A cohort at a glance: score distribution, per-check failure rates, and shared mistakes.
 
-The summary is computed from the gradebook (not from results held in memory), so it costs the
-same whether the batch graded everything or skipped everything, and its memory does not grow
-with the cohort beyond one number per student.
+The summary is computed from plain rows (one per submission, one per submission and check), which
+the caller reads from the gradebook (``Gradebook.submission_rows`` / ``check_rows``), not from
+results held in memory: it costs the same whether the batch graded everything or skipped
+everything, and its memory does not grow with the cohort beyond one number per student. This
+module never imports the gradebook: it changes when the summary changes, not when storage does.
 
 The most useful part for teaching is :attr:`CohortSummary.groups`: submissions that fail a check
 with *identical* behaviour (the same :attr:`~graders.results.CheckResult.behaviour`
@@ -17,10 +19,10 @@ import hashlib
 import json
 import math
 import statistics
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
-from graders.gradebook import Gradebook
 from graders.spec import Assignment
 
 __all__ = [
@@ -155,7 +157,8 @@ def histogram(scores: Sequence[float], max_score: float) -> tuple[Bin, ...]:
 
 
 def summarise(
-    gradebook: Gradebook,
+    submissions: Iterable[Mapping[str, Any]],
+    checks: Iterable[Mapping[str, Any]],
     assignment: Assignment,
     *,
     students: Collection[str] | None = None,
@@ -165,8 +168,15 @@ def summarise(
 
     Parameters
     ----------
-    gradebook
-        Where the results are.
+    submissions
+        One plain record per stored submission of ``assignment``, sorted by student, with keys
+        ``student``, ``score``, ``status``, ``isolation``, ``seconds``, ``overhead_seconds`` and
+        ``output`` (the result's overall output: the reason of an ungradable submission).
+    checks
+        One plain record per (submission, check), student by student in check order, with keys
+        ``student``, ``check_id``, ``question``, ``status``, ``score``, ``behaviour``,
+        ``diagnosis``, ``counterexample`` and ``message``. The order only matters to the last
+        bits of a per-question sum.
     assignment
         Its questions and checks give the order of the tables.
     students
@@ -186,21 +196,17 @@ def summarise(
     isolation: dict[str, int] = {}
     totals: list[float] = []
     overheads: list[float] = []
-    for student, score, status, level, seconds, overhead, result_json in gradebook.rows(
-        "SELECT student, score, status, isolation, seconds, overhead_seconds, "
-        "CASE WHEN status = 'ungradable' THEN result_json ELSE '' END "
-        "FROM submissions WHERE assignment = ? ORDER BY student",
-        (slug,),
-    ):
+    for row in submissions:
+        student, status, level = str(row["student"]), str(row["status"]), str(row["isolation"])
         if not present(student):
             continue
-        scores.append((student, float(score), status))
+        scores.append((student, float(row["score"]), status))
         isolation[level] = isolation.get(level, 0) + 1
         if status == "ungradable":
-            ungradable.append((student, str(json.loads(result_json).get("output", ""))))
+            ungradable.append((student, str(row["output"])))
         else:
-            totals.append(float(seconds))
-            overheads.append(float(overhead))
+            totals.append(float(row["seconds"]))
+            overheads.append(float(row["overhead_seconds"]))
     graded_scores = [s for _, s, status in scores if status == "graded"]
     all_scores = [s for _, s, _ in scores]
 
@@ -208,18 +214,20 @@ def summarise(
     counts: dict[str, dict[str, int]] = {}
     question_of: dict[str, str] = {}
     per_question: dict[str, dict[str, float]] = {}
-    for student, check_id, question, status, score in gradebook.rows(
-        "SELECT student, check_id, question, status, score FROM checks WHERE assignment = ?",
-        (slug,),
-    ):
+    grouping = _Grouping()
+    for row in checks:
+        student, check_id = str(row["student"]), str(row["check_id"])
+        question, status = str(row["question"]), str(row["status"])
         if not present(student):
             continue
         counts.setdefault(check_id, {}).setdefault(status, 0)
         counts[check_id][status] += 1
         question_of[check_id] = question
         per_question.setdefault(question, {}).setdefault(student, 0.0)
-        per_question[question][student] += float(score)
-    checks = tuple(
+        per_question[question][student] += float(row["score"])
+        if status != "passed":
+            grouping.add(row)
+    checks_stats = tuple(
         CheckStats(
             check_id=check_id,
             question=question_of[check_id],
@@ -258,8 +266,8 @@ def summarise(
         median=statistics.median(all_scores) if all_scores else None,
         histogram=histogram(all_scores, assignment.max_score),
         questions=questions,
-        checks=checks,
-        groups=_groups(gradebook, slug, present, order),
+        checks=checks_stats,
+        groups=grouping.groups(order),
         isolation=dict(sorted(isolation.items())),
         scores=tuple(scores),
         timings={
@@ -275,50 +283,59 @@ def _mean(values: Sequence[float]) -> float | None:
     return math.fsum(values) / len(values) if values else None
 
 
-def _groups(
-    gradebook: Gradebook, slug: str, present: Callable[[str], bool], order: dict[str, int]
-) -> tuple[Group, ...]:
+class _Grouping:
     """Failing checks grouped by (check, status, behaviour), largest first.
 
     A check without a behaviour fingerprint (``missing``) is grouped by its message, which is
-    the same for everyone who did not define the function.
+    the same for everyone who did not define the function. Only the representative's record
+    (the first student id) is kept per group, so memory grows with the groups, not the rows.
     """
-    members: dict[tuple[str, str, str], list[str]] = {}
-    question_of: dict[str, str] = {}
-    for student, check_id, question, status, key in gradebook.rows(
-        "SELECT student, check_id, question, status, COALESCE(behaviour, 'message:' || message) "
-        "FROM checks WHERE assignment = ? AND status != 'passed' ORDER BY student",
-        (slug,),
-    ):
-        if present(student):
-            members.setdefault((check_id, status, key), []).append(student)
-            question_of[check_id] = question
-    ranked = sorted(
-        members.items(),
-        key=lambda item: (-len(item[1]), order.get(item[0][0], len(order)), item[0]),
-    )
-    groups: list[Group] = []
-    for (check_id, status, key), students in ranked:
-        representative = students[0]  # rows came sorted by student: the first id
-        message, diagnosis, counterexample, behaviour = gradebook.rows(
-            "SELECT message, diagnosis, counterexample, behaviour FROM checks "
-            "WHERE assignment = ? AND student = ? AND check_id = ?",
-            (slug, representative, check_id),
-        )[0]
-        groups.append(
-            Group(
-                check_id=check_id,
-                question=question_of[check_id],
-                status=status,
-                behaviour=behaviour or _short_key(key),
-                size=len(students),
-                diagnosis=diagnosis,
-                message=message,
-                counterexample=counterexample,
-                students=tuple(students),
-            )
+
+    def __init__(self) -> None:
+        self._members: dict[tuple[str, str, str], list[str]] = {}
+        self._representative: dict[tuple[str, str, str], Mapping[str, Any]] = {}
+        self._question_of: dict[str, str] = {}
+
+    def add(self, row: Mapping[str, Any]) -> None:
+        """Count one failing (non-passed) check record of a student in the cohort."""
+        check_id, status, student = str(row["check_id"]), str(row["status"]), str(row["student"])
+        behaviour = row["behaviour"]
+        key = (
+            check_id,
+            status,
+            behaviour if behaviour is not None else "message:" + row["message"],
         )
-    return tuple(groups)
+        self._members.setdefault(key, []).append(student)
+        first = self._representative.get(key)
+        if first is None or student < str(first["student"]):
+            self._representative[key] = row
+        self._question_of[check_id] = str(row["question"])
+
+    def groups(self, order: dict[str, int]) -> tuple[Group, ...]:
+        """The groups, largest first, then in check order."""
+        ranked = sorted(
+            self._members.items(),
+            key=lambda item: (-len(item[1]), order.get(item[0][0], len(order)), item[0]),
+        )
+        groups: list[Group] = []
+        for key, students in ranked:
+            check_id, status, text = key
+            first = self._representative[key]
+            behaviour = first["behaviour"]
+            groups.append(
+                Group(
+                    check_id=check_id,
+                    question=self._question_of[check_id],
+                    status=status,
+                    behaviour=behaviour or _short_key(text),
+                    size=len(students),
+                    diagnosis=first["diagnosis"],
+                    message=first["message"],
+                    counterexample=first["counterexample"],
+                    students=tuple(sorted(students)),
+                )
+            )
+        return tuple(groups)
 
 
 def _short_key(key: str) -> str:
@@ -328,7 +345,7 @@ def _short_key(key: str) -> str:
 def to_json(summary: CohortSummary) -> str:
     """The summary as JSON: sorted keys, indent 2, trailing newline; failure rates included.
 
-    Identical gradebooks give identical text except under ``timings``.
+    Identical rows give identical text except under ``timings``.
     """
     data = asdict(summary)
     data["checks"] = [

@@ -213,7 +213,8 @@ def test_summary_groups_identical_wrong_behaviour_largest_first(tmp_path: Path) 
         book.record(result("ok", check("sigmoid_matches_reference", "sigmoid")))
         book.record(result("gone", check("sigmoid_matches_reference", "sigmoid", "failed")))
         cohort = {"al", "bo", "cy", "di", "ed", "fa", "ok"}
-        summary = summarise(book, ASSIGNMENT, students=cohort)
+        rows = book.submission_rows(ASSIGNMENT.slug), book.check_rows(ASSIGNMENT.slug)
+        summary = summarise(*rows, ASSIGNMENT, students=cohort)
     first, second, third = summary.groups
     assert (first.size, first.check_id, first.students) == (
         3,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from graders.gradebook import Gradebook
 from graders.report.html import nice_ticks, render_feedback, render_plot, render_summary
@@ -156,7 +159,8 @@ def test_summary_page_parses_and_links_every_student(tmp_path: Path) -> None:
         book.record(
             SubmissionResult.ungradable("cy", ASSIGNMENT.slug, "not a notebook", "", max_score=22)
         )
-        summary = summarise(book, ASSIGNMENT)
+        slug = ASSIGNMENT.slug
+        summary = summarise(book.submission_rows(slug), book.check_rows(slug), ASSIGNMENT)
     text = render_summary(summary)
     page = assert_self_contained(text)
     body = "".join(page.text)
@@ -179,3 +183,59 @@ def test_long_messages_wrap_and_the_explanation_stays_outside_the_code_block() -
     blocks = re.findall(r"<pre>(.*?)</pre>", text, flags=re.DOTALL)
     assert blocks and not any("Likely misconception" in block for block in blocks)
     assert "Likely misconception" in text
+
+
+def _markup_counts(text: str) -> tuple[int, ...]:
+    return tuple(text.count(ch) for ch in "<>\"'")
+
+
+def _defanged(text: str) -> str:
+    return "".join("x" if ch in "<>&\"'" else ch for ch in text)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.text(min_size=1, max_size=40))
+def test_text_from_a_submission_adds_no_markup_to_either_page(text: str) -> None:
+    # Escaped text adds no "<", ">" or quote to a page: every one of them is the renderer's own,
+    # so the page of `text` has exactly as many as the page of `text` with them replaced by "x".
+    def feedback(value: str) -> str:
+        base = failing_result(value)
+        check = dataclasses.replace(base.checks[0], message=value, diagnosis=value)
+        result = dataclasses.replace(base, checks=(check, *base.checks[1:]), notes=(value,))
+        return render_feedback(result, ASSIGNMENT)
+
+    def summary(value: str) -> str:
+        submissions = [
+            {
+                "student": student,
+                "score": 1.0,
+                "status": status,
+                "isolation": "bwrap",
+                "seconds": 1.0,
+                "overhead_seconds": 0.1,
+                "output": value,
+            }
+            for student, status in ((value, "graded"), ("~z", "graded"), ("~zz", "ungradable"))
+        ]
+        checks = [
+            {
+                "student": student,
+                "check_id": "sigmoid_matches_reference",
+                "question": "sigmoid",
+                "status": "failed",
+                "score": 0.0,
+                "behaviour": behaviour,
+                "diagnosis": diagnosis,
+                "counterexample": None,
+                "message": value,
+            }
+            for student, behaviour, diagnosis in (
+                (value, "b", None),
+                ("~z", "b", None),
+                ("~zz", "c", value),
+            )
+        ]
+        return render_summary(summarise(submissions, checks, ASSIGNMENT))
+
+    for render in (feedback, summary):
+        assert _markup_counts(render(text)) == _markup_counts(render(_defanged(text)))

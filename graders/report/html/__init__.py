@@ -1,0 +1,17 @@
+"""HTML reports: the student's feedback page and the instructor's cohort summary.
+
+Both pages are self-contained so they can be mailed, uploaded to an LMS or opened offline: inline
+CSS, plots drawn as inline SVG by hand (no matplotlib, no JavaScript, no fonts, images or
+stylesheets fetched from anywhere). Every piece of text that came from a submission (messages,
+student ids, notes) is escaped.
+
+This package is the public face: import from ``graders.report.html``. Its rooms are
+:mod:`~graders.report.html.page` (shared chrome), :mod:`~graders.report.html.svg` (charts),
+:mod:`~graders.report.html.feedback` and :mod:`~graders.report.html.summary` (the two pages).
+"""
+
+from graders.report.html.feedback import render_feedback
+from graders.report.html.summary import render_summary
+from graders.report.html.svg import nice_ticks, render_plot
+
+__all__ = ["nice_ticks", "render_feedback", "render_plot", "render_summary"]
