@@ -484,8 +484,8 @@ def capped_assignment(cap: int, folder: Path) -> Path:
 
 def profile_one(name: str = "solution.ipynb", top: int = 20) -> None:
     """cProfile of grading one submission in this process, cold and then warm."""
+    from graders.checks.plots import gather
     from graders.engine import grade_path, sandbox_config
-    from graders.plots import gather
     from graders.spec import load_assignment
 
     assignment = load_assignment(SLUG)

@@ -44,11 +44,11 @@ from types import TracebackType
 from typing import Any, Protocol
 
 from graders import __version__
+from graders.checks.plots import gather
 from graders.checks.registry import validate_assignment
 from graders.engine import grade_path, sandbox_config, supplied_lab_data
 from graders.gradebook import Gradebook
 from graders.hidden import CourseSecret
-from graders.plots import gather
 from graders.report import html
 from graders.results import SubmissionResult
 from graders.sandbox import pool

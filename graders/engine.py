@@ -27,7 +27,8 @@ from graders.sandbox.session import (
 from graders.spec import Assignment, CheckSpec, Question
 from graders.warmup import drawing_inputs
 
-#: Gathers feedback plots while the student's worker is still open (``graders.plots.gather``).
+#: Gathers feedback plots while the student's worker is still open
+#: (``graders.checks.plots.gather``).
 PlotHook = Callable[[WorkerSession, Assignment, Mapping[str, str]], tuple[Plot, ...]]
 
 
@@ -156,7 +157,7 @@ def grade_submission(
     Parameters
     ----------
     plots
-        Optional hook (``graders.plots.gather``) called once the checks are done, while the
+        Optional hook (``graders.checks.plots.gather``) called once the checks are done, while the
         worker is still open, with the session, the assignment and the names the submission
         defines; the plots it returns go into the result (feedback only, never the score).
     secret

@@ -281,7 +281,7 @@ class PlotSeries:
 class Plot:
     """A picture for the student's feedback: their function against the reference.
 
-    Plots are gathered while the student's worker is open (``graders.plots``) and drawn by
+    Plots are gathered while the student's worker is open (``graders.checks.plots``) and drawn by
     ``graders.report.html``. They are feedback only: never part of the score, and not in the
     Gradescope JSON.
 
