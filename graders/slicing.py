@@ -7,6 +7,9 @@ what a cell may *change* and what it may *read*, then walks the cells backwards 
 names: a cell is kept when it may change a name still needed at that point, and what it reads
 becomes needed in turn. Everything else is skipped, with the reason.
 
+One module, over 500 lines on purpose: the rule tables (which calls change, read or write files)
+and the scope walker that applies them are one analysis and change together.
+
 The analysis errs towards keeping. A cell may change a name when it binds or deletes it, assigns
 through it (``X[0] = 1``, ``model.coef_ = w``), calls a method on it (``lst.append``,
 ``model.fit``), passes it to a call made for its side effect (``np.random.shuffle(X)``), or calls
