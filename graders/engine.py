@@ -24,6 +24,7 @@ from graders.sandbox.session import (
     SandboxConfig,
     WorkerSession,
 )
+from graders.slicing import CellPlan, plan_cells
 from graders.spec import Assignment, CheckSpec, Question
 from graders.warmup import drawing_inputs
 
@@ -164,6 +165,10 @@ def grade_submission(
         Seeds the hidden searches (``graders.hidden``); it stays in this process. The public
         practice secret by default; ``None`` runs the explained searches only.
 
+    Only the cells that can affect a graded name run (``graders.slicing``), unless the
+    assignment sets ``run_all_cells``; the others are listed in the result's ``skipped_cells``
+    with the reason. Cells and grades are as if every cell ran.
+
     Timings (seconds): ``total``; ``startup`` (starting the worker); ``cells`` (running the
     cells); ``checks``; ``student_calls`` (inside the student's functions, checks and plots);
     ``plots`` when gathered; and ``startup_and_cells``.
@@ -177,6 +182,11 @@ def grade_submission(
     started = loaded if started is None else started
     config = config or sandbox_config(assignment)
     lab = lab_data(assignment, config)
+    plan = None if assignment.run_all_cells else plan_run(submission, assignment)
+    if plan is not None and plan.skipped:
+        kept = set(plan.kept)
+        cells = tuple(cell for cell in submission.cells if cell.number in kept)
+        submission = replace(submission, cells=cells)
     checks: list[CheckResult] = []
     with drawing_inputs(assignment, lab, secret):  # while the worker starts and runs the cells
         session = _MeteredSession(submission, config, spent=loaded - started)
@@ -237,7 +247,20 @@ def grade_submission(
             timings=timings,
             sha256=submission.sha256,
             plots=gathered,
+            skipped_cells=()
+            if plan is None
+            else tuple({"cell": c.number, "reason": c.reason} for c in plan.skipped),
         )
+
+
+def plan_run(submission: Submission, assignment: Assignment) -> CellPlan:
+    """Which of ``submission``'s cells can affect what ``assignment`` grades.
+
+    The graded names are every question's name (functions and values); the checks, the plots
+    and the presence messages read nothing else from the student's namespace.
+    """
+    needed = [question.name for question in assignment.questions]
+    return plan_cells([(cell.number, cell.source) for cell in submission.cells], needed)
 
 
 def _optional(question: Question, lab: Mapping[str, Path]) -> bool:

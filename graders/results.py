@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal, get_args
 
@@ -26,6 +26,7 @@ __all__ = [
     "Status",
     "SubmissionResult",
     "clip_text",
+    "skipped_cells_line",
 ]
 
 Status = Literal["passed", "failed", "error", "timeout", "missing"]
@@ -371,6 +372,9 @@ class SubmissionResult:
     plots
         Pictures for the feedback page (the student's function against the reference); not
         part of the Gradescope JSON.
+    skipped_cells
+        The cells not run because nothing graded depends on them (``{"cell": 12, "reason":
+        "..."}``, in notebook order; at most ``MAX_CELL_REPORTS``); empty when every cell ran.
 
     Notes
     -----
@@ -390,6 +394,7 @@ class SubmissionResult:
     message: str = ""
     assignment_max_score: float | None = None
     plots: tuple[Plot, ...] = ()
+    skipped_cells: tuple[dict[str, Any], ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("student", "assignment", "isolation", "sha256", "message"):
@@ -429,6 +434,7 @@ class SubmissionResult:
             if not isinstance(plot, Plot):
                 raise TypeError(_bad(f"plots[{i}]", plot, "a Plot"))
         object.__setattr__(self, "plots", plots)
+        object.__setattr__(self, "skipped_cells", _skipped_cells(self.skipped_cells))
         object.__setattr__(self, "checks", checks)
         object.__setattr__(self, "notes", notes)
         object.__setattr__(self, "cell_reports", tuple(copies))
@@ -454,6 +460,9 @@ class SubmissionResult:
             object.__setattr__(
                 self, "cell_reports", tuple(_clipped_cell(c, limit) for c in self.cell_reports)
             )
+            object.__setattr__(
+                self, "skipped_cells", tuple(_clipped_cell(c, limit) for c in self.skipped_cells)
+            )
             checks = tuple(
                 replace(
                     c,
@@ -471,6 +480,7 @@ class SubmissionResult:
         """Characters in the result's texts (an upper bound's basis for the JSON's size)."""
         total = len(self.message) + sum(map(len, self.notes))
         total += sum(len(str(v)) for cell in self.cell_reports for v in cell.values())
+        total += sum(len(str(cell["reason"])) + 20 for cell in self.skipped_cells)
         for c in self.checks:
             total += len(c.message) + len(c.counterexample or "") + len(c.diagnosis or "")
             total += len(c.name) + 200  # ids, numbers and the JSON around them
@@ -545,6 +555,8 @@ class SubmissionResult:
             lines = ["Cells that failed or ran too long (they were skipped; later cells ran):"]
             lines += [f"- {c.get('message', '')}" for c in problems]
             parts.append("\n".join(lines))
+        if self.skipped_cells:
+            parts.append(skipped_cells_line(self.skipped_cells))
         if self.notes:
             parts.append("\n".join(["Notes:"] + [f"- {note}" for note in self.notes]))
         return "\n\n".join(parts)
@@ -560,7 +572,7 @@ class SubmissionResult:
             ``max_score``, ``status`` -- ``"passed"`` only with full marks -- ``output``,
             ``visibility``, ``extra_data``) and ``extra_data`` (``student``, ``assignment``,
             ``submission_status``, ``message``, ``isolation``, ``notes``, ``cells``,
-            ``timings``, ``sha256``). Floats are rounded to 4 decimals.
+            ``skipped_cells``, ``timings``, ``sha256``). Floats are rounded to 4 decimals.
         """
         result = {
             "score": _round(self.score),
@@ -578,6 +590,7 @@ class SubmissionResult:
                 "isolation": self.isolation,
                 "notes": list(self.notes),
                 "cells": list(self.cell_reports),
+                "skipped_cells": list(self.skipped_cells),
                 "timings": dict(self.timings),
                 "sha256": self.sha256,
             },
@@ -620,6 +633,7 @@ class SubmissionResult:
             "message": self.message,
             "assignment_max_score": self.assignment_max_score,
             "plots": [plot.to_plain() for plot in self.plots],
+            "skipped_cells": [dict(c) for c in self.skipped_cells],
         }
 
     @classmethod
@@ -638,6 +652,7 @@ class SubmissionResult:
             message=record["message"],
             assignment_max_score=record["assignment_max_score"],
             plots=tuple(Plot.from_plain(p) for p in record.get("plots", ())),
+            skipped_cells=tuple(record.get("skipped_cells", ())),  # older records have none
         )
 
     def to_json(self) -> str:
@@ -656,6 +671,36 @@ class SubmissionResult:
             )
             + "\n"
         )
+
+
+def skipped_cells_line(skipped: Sequence[Mapping[str, Any]]) -> str:
+    """The feedback's one paragraph about the cells that were not run.
+
+    Examples
+    --------
+    >>> print(skipped_cells_line([{"cell": 12, "reason": "it only changes `w`"}]))
+    Not run, because grading does not need it (your notebook itself is unchanged):
+    - cell 12: it only changes `w`
+    """
+    noun = "it" if len(skipped) == 1 else "them"
+    lines = [f"Not run, because grading does not need {noun} (your notebook itself is unchanged):"]
+    lines += [f"- cell {c['cell']}: {c['reason']}" for c in skipped]
+    return "\n".join(lines)
+
+
+def _skipped_cells(value: object) -> tuple[dict[str, Any], ...]:
+    """Validated copies of the skipped-cell entries, at most ``MAX_CELL_REPORTS``."""
+    entries = _tuple("skipped_cells", value)[:MAX_CELL_REPORTS]
+    copies = []
+    for i, entry in enumerate(entries):
+        where = f"skipped_cells[{i}]"
+        if not isinstance(entry, Mapping) or set(entry) != {"cell", "reason"}:
+            raise TypeError(_bad(where, entry, 'a dict with keys "cell" and "reason"'))
+        if isinstance(entry["cell"], bool) or not isinstance(entry["cell"], int):
+            raise TypeError(_bad(f"{where}['cell']", entry["cell"], "an int"))
+        _text(f"{where}['reason']", entry["reason"])
+        copies.append({"cell": entry["cell"], "reason": clip_text(entry["reason"])})
+    return tuple(copies)
 
 
 def _fewer_cells(cells: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:

@@ -35,6 +35,7 @@ into code objects that run) and total: every failure is an "opaque cell", never 
 from __future__ import annotations
 
 import ast
+import builtins
 import symtable
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -199,7 +200,7 @@ def _plan(cells: Sequence[tuple[int, str]], needed: list[str]) -> CellPlan:
             kept.append(number)
             live |= _closure(fact.reads, call_reads)
         else:
-            skipped.append(SkippedCell(number, _reason(changes)))
+            skipped.append(SkippedCell(number, _reason(set(fact.binds) | changed)))
     kept.reverse()
     skipped.reverse()
     return CellPlan(tuple(kept), tuple(skipped))
@@ -302,14 +303,17 @@ def _parse(source: str) -> ast.Module | _Facts:
 
 
 def _callables(trees: Sequence[ast.Module | _Facts]) -> frozenset[str]:
-    """Names only ever bound by ``import``, ``def`` or ``class``: modules and code, not data."""
+    """Names only ever bound by ``import``, ``def`` or ``class``, and the builtins' functions and
+    types the notebook never rebinds: modules and code, not data."""
     defined: set[str] = set()
     other: set[str] = set()
+    star_import = False
     for tree in trees:
         if not isinstance(tree, ast.Module):
             continue
         for node in ast.walk(tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)):
+                star_import |= any(alias.name == "*" for alias in node.names)
                 for alias in node.names:
                     if alias.asname:
                         defined.add(alias.asname)
@@ -323,7 +327,15 @@ def _callables(trees: Sequence[ast.Module | _Facts]) -> frozenset[str]:
                 other.add(node.id)
             elif isinstance(node, (ast.Global, ast.Nonlocal)):
                 other.update(node.names)
+    if not star_import:  # a star import may bind data under a builtin's name
+        defined |= _BUILTIN_CALLABLES
     return frozenset(defined - other)
+
+
+#: Built-in functions and types (``float``, ``range``, ``len``): code, never data a cell changes.
+_BUILTIN_CALLABLES = frozenset(
+    name for name in dir(builtins) if not name.startswith("_") and callable(getattr(builtins, name))
+)
 
 
 def _facts_of(source: str, tree: ast.Module | _Facts, callables: frozenset[str]) -> _Facts:

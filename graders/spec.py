@@ -141,6 +141,8 @@ class Assignment:
     data_files: tuple[Path, ...]
     optional_data: tuple[str, ...]  # the public lab's data files, supplied with --data
     questions: tuple[Question, ...]
+    #: Run every cell (no slicing); ``grader check/grade --run-all-cells`` does it for one run.
+    run_all_cells: bool = False
 
     @property
     def max_score(self) -> float:
@@ -229,6 +231,7 @@ def _parse_assignment(raw: Mapping[str, Any], directory: Path) -> Assignment:
         data_files=files,
         optional_data=optional,
         questions=questions,
+        run_all_cells=toml.run_all_cells,
     )
 
 

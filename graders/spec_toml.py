@@ -73,6 +73,7 @@ class AssignmentToml(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     questions: list[QuestionToml]
     limits: LimitsToml = LimitsToml()
     data: DataToml = DataToml()
+    run_all_cells: bool = False  # no cell slicing: run every cell, as Jupyter's "run all"
 
 
 _ERROR = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)

@@ -45,6 +45,12 @@ def add_parser(sub: Any) -> None:
             "else the public practice secret, which predicts but does not reproduce a grade)"
         ),
     )
+    check.add_argument(
+        "--run-all-cells",
+        action="store_true",
+        help="run every cell, also those grading does not need (default: only the cells that "
+        "can affect a graded name; the feedback lists the others)",
+    )
     check.set_defaults(run=run)
 
 
@@ -61,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     assignment = load_assignment(args.assignment)
     validate_assignment(assignment)
+    if args.run_all_cells:
+        assignment = replace(assignment, run_all_cells=True)
     config = sandbox_config(assignment, data_dir=args.data)
     note = lab_data_note(assignment, args.data)
     if note is not None:

@@ -26,6 +26,10 @@ def render(result: SubmissionResult) -> str:
     if problems:
         lines += ["", "## Cells that did not run to the end", ""]
         lines += [f"- {c.get('message', '')}" for c in problems]
+    if result.skipped_cells:
+        lines += ["", "## Cells not run", ""]
+        lines += ["Grading does not need them; your notebook itself is unchanged.", ""]
+        lines += [f"- cell {c['cell']}: {c['reason']}" for c in result.skipped_cells]
     if result.notes:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in result.notes]
     if result.isolation != "bwrap":

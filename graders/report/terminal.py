@@ -48,6 +48,12 @@ def render(result: SubmissionResult, console: Console) -> None:
     if problems:
         body = "\n".join(str(c.get("message", "")) for c in problems)
         console.print(Panel(body, title="Cells that did not run to the end", border_style="yellow"))
+    if result.skipped_cells:  # one dim line: it explains, it is not a problem
+        cells = ", ".join(str(c["cell"]) for c in result.skipped_cells)
+        noun = "cell" if len(result.skipped_cells) == 1 else "cells"
+        line = f"note: {noun} {cells} not run: grading does not need them"
+        line += " (--run-all-cells runs every cell)"
+        console.print(Text(line, style="dim"))
     layer = [n for n in result.notes if n.startswith(ISOLATION_NOTE)]
     for note in result.notes:
         if note not in layer:

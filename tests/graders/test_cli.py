@@ -136,6 +136,25 @@ def test_partial_marks_exit_1_and_markdown(capsys: pytest.CaptureFixture[str]) -
     assert "*Likely misconception:* ddof-1: sigma was computed with ddof=1" in text
 
 
+def test_cells_grading_does_not_need_are_listed_and_run_all_cells_runs_them(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    partial = str(EXAMPLES / "partial.ipynb")
+    main(["check", partial, "--assignment", MLE, "--format", "json"])
+    sliced = _one_json_document(capsys.readouterr().out)
+    main(["check", partial, "--assignment", MLE, "--format", "json", "--run-all-cells"])
+    full = _one_json_document(capsys.readouterr().out)
+    skipped = sliced["extra_data"]["skipped_cells"]
+    assert [cell["cell"] for cell in skipped] == [6, 9, 12, 15, 16]
+    assert skipped[0]["reason"] == "it only changes `flips`, which nothing graded reads"
+    assert full["extra_data"]["skipped_cells"] == []
+    assert sliced["tests"] == full["tests"]
+    main(["check", partial, "--assignment", MLE, "--format", "markdown"])
+    text = capsys.readouterr().out
+    assert "## Cells not run\n" in text
+    assert "- cell 6: it only changes `flips`, which nothing graded reads" in text
+
+
 def test_text_report_is_the_default(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", str(DDOF1), "--assignment", MLE, "--student", "s123"]) == EXIT_PARTIAL
     text = capsys.readouterr().out

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -113,7 +114,12 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graded]:
             ),
             "syntax_error": (write_source(folder, "syntax_error.py", SYNTAX_ERROR), mle),
             "template": (assignment(MLE).directory / "examples" / "template.ipynb", mle),
-            "cells": (write_source(folder, "cells.ipynb", CELLS_CONTINUE), mle),
+            # Run in full: sliced, the failing and the hanging cell would not run at all.
+            "cells": (
+                write_source(folder, "cells.ipynb", CELLS_CONTINUE),
+                replace(mle, run_all_cells=True),
+            ),
+            "cells_sliced": (write_source(folder, "cells_sliced.ipynb", CELLS_CONTINUE), mle),
             "stopped_early": (write_source(folder, "stopped.ipynb", STOPPED_EARLY), mle),
         }
     )
@@ -284,6 +290,23 @@ def test_failing_and_hanging_cells_are_skipped_and_later_cells_run(
     assert graded["cells"].full_marks("bernoulli_mle")
     assert graded["cells"].full_marks("normal_mle")
     assert "Cells that failed or ran too long" in result.output()
+
+
+def test_cells_grading_does_not_need_are_not_run_and_are_listed(
+    graded: dict[str, Graded],
+) -> None:
+    result = graded["cells_sliced"].result
+    assert [c["cell"] for c in result.cell_reports] == [2, 5]
+    assert result.skipped_cells == (
+        {"cell": 3, "reason": "it changes no names grading reads (output only)"},
+        {"cell": 4, "reason": "it changes no names grading reads (output only)"},
+    )
+    assert graded["cells_sliced"].full_marks("bernoulli_mle")
+    assert graded["cells_sliced"].full_marks("normal_mle")
+    assert "Not run, because grading does not need them" in result.output()
+    assert "- cell 4: it changes no names grading reads" in result.output()
+    assert json.loads(result.to_json())["extra_data"]["skipped_cells"] == list(result.skipped_cells)
+    assert graded["cells"].result.skipped_cells == ()
 
 
 # --- run_check: checks raise, the engine records ----------------------------------------------

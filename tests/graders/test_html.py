@@ -104,6 +104,7 @@ def failing_result(student: str = "ada") -> SubmissionResult:
         sha256="ab" * 32,
         assignment_max_score=ASSIGNMENT.max_score,
         plots=(sigmoid_plot([0.9, 0.7, 0.5, float("nan"), 0.1]),),
+        skipped_cells=({"cell": 7, "reason": "it only changes `w` " + HOSTILE},),
     )
 
 
@@ -119,6 +120,7 @@ def test_feedback_page_is_self_contained_escaped_and_has_the_plot() -> None:
     assert "Likely misconception" in body
     assert "process-level isolation" in body
     assert "Cells that did not run to the end" in body
+    assert "Cells not run" in body and "cell 7: it only changes `w` " + HOSTILE in body
 
 
 def test_feedback_for_an_ungradable_submission_says_why() -> None:

@@ -258,6 +258,8 @@ def _statements() -> st.SearchStrategy[str]:
         name.map(lambda m: f"len({m})"),
         st.tuples(var, name).map(lambda t: f"{t[0]}[0] if {t[1]} else 0"),
         st.just("open('f.txt').read()"),
+        name.map(lambda m: f"list({m})"),
+        st.just("sum"),  # the builtin, or data once a cell rebinds it
     )
     return st.one_of(
         st.tuples(var, expr).map(lambda t: f"{t[0]} = {t[1]}"),
@@ -278,6 +280,9 @@ def _statements() -> st.SearchStrategy[str]:
         var.map(lambda m: f"for {m} in range(2):\n    pass"),
         name.map(lambda m: f"with open('f.txt', 'w') as fh:\n    fh.write(str(len({m})))"),
         st.tuples(var, var).map(lambda t: f"{t[0]} = {t[1]}"),  # aliasing
+        st.tuples(var, fn, name).map(lambda t: f"{t[0]}[0] = {t[1]}({t[2]})"),  # results stored
+        var.map(lambda m: f"sum = {m}"),  # a builtin's name rebound to data
+        st.just("sum.append(1)"),
         st.just("exec('a = 5')"),
     )
 

@@ -57,6 +57,12 @@ def test_minimal_spec_gets_the_documented_defaults(tmp_path: Path) -> None:
     (check,) = question.checks
     assert (check.points, check.rtol, check.atol, check.max_examples) == (2.0, 1e-6, 1e-9, 40)
     assert spec.max_score == question.max_score == 2.0
+    assert spec.run_all_cells is False
+
+
+def test_run_all_cells_is_a_spec_setting(tmp_path: Path) -> None:
+    spec = load_assignment(_write(tmp_path, "run_all_cells = true\n" + MINIMAL))
+    assert spec.run_all_cells is True
 
 
 @pytest.mark.parametrize("how", ["directory", "toml", "slug"])

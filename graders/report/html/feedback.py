@@ -153,6 +153,16 @@ def _cells_and_notes(result: SubmissionResult) -> list[str]:
         )
         parts += [f"<li><pre>{escape(str(c.get('message', '')))}</pre></li>" for c in problems]
         parts.append("</ul>")
+    if result.skipped_cells:
+        parts.append(
+            '<h2>Cells not run</h2><p class="muted">Grading does not need them; your notebook '
+            "itself is unchanged.</p><ul>"
+        )
+        parts += [
+            f"<li>cell {int(c['cell'])}: {escape(str(c['reason']))}</li>"
+            for c in result.skipped_cells
+        ]
+        parts.append("</ul>")
     if result.notes:
         parts.append("<h2>Notes</h2><ul>")
         parts += [f"<li>{escape(note)}</li>" for note in result.notes]
