@@ -8,10 +8,26 @@ CI's second run of the sandbox tests does. Every other test must pass on both la
 from __future__ import annotations
 
 import functools
+import os
+import shutil
+import tempfile
 
 import pytest
 
+from graders.checks.input_cache import CACHE_ENV
 from graders.sandbox import isolation
+
+_CACHE = tempfile.mkdtemp(prefix="grader-test-inputs-")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Every run starts with an empty input cache of its own (subprocesses inherit it): the
+    # suite never reads or fills the user's ~/.cache, and never depends on an earlier run.
+    os.environ[CACHE_ENV] = _CACHE
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_CACHE, ignore_errors=True)
 
 
 @functools.lru_cache(maxsize=1)

@@ -30,6 +30,7 @@ import numpy as np
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
+from graders.checks import input_cache
 from graders.compare import (
     Mismatch,
     Tolerance,
@@ -40,7 +41,7 @@ from graders.compare import (
 )
 from graders.diagnose import Misconception, diagnose
 from graders.errors import CheckFailed, StudentCodeError
-from graders.hidden import CourseSecret
+from graders.hidden import PRACTICE, CourseSecret
 from graders.sandbox import protocol
 from graders.sandbox.session import CallOutcome, PlannedCall, WorkerSession
 from graders.spec import Assignment, CheckSpec, Question
@@ -561,11 +562,15 @@ def _generated_inputs(ctx: CheckContext, strategy: st.SearchStrategy[Args]) -> t
     key = (ctx.spec.id, ctx.spec.max_examples, tuple(sorted(ctx.lab_data)))
     remembered = _PASSING_INPUTS.get(key)
     if remembered is None:
+        remembered = input_cache.load(("explained", *key))
+    if remembered is None:
         tried: list[Args] = []
         run = _hypothesis_search(ctx, strategy, tried.append)
         with without_local_constants():
             run()
         remembered = tuple(tried)
+        input_cache.store(("explained", *key), remembered, _exact)
+    if key not in _PASSING_INPUTS:
         if len(_PASSING_INPUTS) < _MAX_REMEMBERED_CHECKS:
             _PASSING_INPUTS[key] = remembered
     return remembered
@@ -578,12 +583,18 @@ def _hidden_inputs(ctx: CheckContext, strategy: st.SearchStrategy[Args]) -> tupl
     if seed_value is None or count < 1:
         return ()
     key = (ctx.spec.id, count, seed_value, tuple(sorted(ctx.lab_data)))
+    public = ctx.secret == PRACTICE  # inputs drawn from a course secret never reach the disk
     remembered = _PASSING_INPUTS.get(key)
+    if remembered is None and public:
+        remembered = input_cache.load(("hidden", *key))
     if remembered is None:
         tried: list[Args] = []
         with without_local_constants():
             _hidden_run(strategy, seed_value, count, tried.append)()
         remembered = tuple(tried)
+        if public:
+            input_cache.store(("hidden", *key), remembered, _exact)
+    if key not in _PASSING_INPUTS:
         if len(_PASSING_INPUTS) < _MAX_REMEMBERED_CHECKS:
             _PASSING_INPUTS[key] = remembered
     return remembered
