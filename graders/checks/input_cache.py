@@ -17,9 +17,11 @@ A cached set is used only where it is exactly what a fresh draw would give:
   gives what drawing gives;
 - a file that cannot be read or decoded is a miss (and drawn again), never an error.
 
-Only public draws are stored: the explained searches (the same for everyone) and hidden
-searches seeded by the public practice secret. Inputs drawn from a course secret stay in the
-process that drew them.
+The folder belongs to whoever trusts the grades it helps to give: a student who edits their own
+cache can only mislead their own local checks, never a grade made on the instructor's machine or
+the course service. Only public draws are stored: the explained searches (the same for
+everyone) and hidden searches seeded by the public practice secret. Inputs drawn from a course
+secret stay in the process that drew them.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from graders.report.causes import LIKELY, SAME, listed, root_causes
 from graders.results import SubmissionResult
 
 
@@ -16,12 +17,19 @@ def render(result: SubmissionResult) -> str:
         lines.append(
             f"| {c.question} | `{c.check_id}` | {c.status} | {c.score:g} / {c.max_score:g} |"
         )
+    causes = {id(cause.lead): cause for cause in root_causes(result.checks)}
+    explained = {id(c) for cause in causes.values() for c in cause.explained}
     for c in result.checks:
-        if c.status == "passed":
+        if c.status == "passed" or id(c) in explained:
             continue
         lines += ["", f"## `{c.check_id}` — {c.status}", "", "```text", c.message, "```"]
         if c.diagnosis:
             lines += ["", f"*Likely misconception:* {c.diagnosis}"]
+        cause = causes.get(id(c))
+        if cause is not None and cause.same:
+            lines += ["", f"**{SAME}:** {listed(cause.same)}."]
+        if cause is not None and cause.likely:
+            lines += ["", f"**{LIKELY}:** {listed(cause.likely)}."]
     problems = [c for c in result.cell_reports if c.get("status") != "ok"]
     if problems:
         lines += ["", "## Cells that did not run to the end", ""]

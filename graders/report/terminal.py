@@ -7,6 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from graders.report.causes import LIKELY, SAME, Cause, listed, root_causes
 from graders.results import CheckResult, SubmissionResult
 
 _STYLE = {"passed": "green", "failed": "red", "error": "red", "timeout": "yellow", "missing": "dim"}
@@ -41,9 +42,11 @@ def render(result: SubmissionResult, console: Console) -> None:
         )
     console.print(table)
     console.print(Text(f"Score: {result.score:g} / {result.max_score:g}", style="bold"))
+    causes = {id(cause.lead): cause for cause in root_causes(result.checks)}
+    explained = {id(c) for cause in causes.values() for c in cause.explained}
     for check in result.checks:
-        if check.status != "passed":
-            console.print(_failure_panel(check))
+        if check.status != "passed" and id(check) not in explained:
+            console.print(_failure_panel(check, causes.get(id(check))))
     problems = [c for c in result.cell_reports if c.get("status") != "ok"]
     if problems:
         body = "\n".join(str(c.get("message", "")) for c in problems)
@@ -63,9 +66,13 @@ def render(result: SubmissionResult, console: Console) -> None:
         console.print(Text(warning, style="yellow"))
 
 
-def _failure_panel(check: CheckResult) -> Panel:
+def _failure_panel(check: CheckResult, cause: Cause | None = None) -> Panel:
     parts: list[Text] = [Text(check.message)]
     if check.diagnosis:
         parts.append(Text(f"Likely misconception — {check.diagnosis}", style="magenta"))
+    if cause is not None and cause.same:
+        parts.append(Text(f"{SAME}: {listed(cause.same)}.", style="bold"))
+    if cause is not None and cause.likely:
+        parts.append(Text(f"{LIKELY}: {listed(cause.likely)}.", style="bold"))
     title = f"{check.check_id}: {check.status} ({check.score:g} / {check.max_score:g})"
     return Panel(Group(*parts), title=title, border_style=_STYLE.get(check.status, "red"))

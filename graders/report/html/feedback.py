@@ -9,6 +9,7 @@ import math
 from collections.abc import Sequence
 from html import escape
 
+from graders.report.causes import LIKELY, SAME, Cause, root_causes
 from graders.report.html.page import badge, fmt, meter, page
 from graders.report.html.svg import render_plot
 from graders.results import CheckResult, Plot, SubmissionResult
@@ -56,12 +57,13 @@ def render_feedback(result: SubmissionResult, assignment: Assignment | None = No
     plots_by_question: dict[str, list[Plot]] = {}
     for plot in result.plots:
         plots_by_question.setdefault(plot.question, []).append(plot)
+    causes = root_causes(result.checks)
     for question_id in _question_order(result, assignment):
         checks = [c for c in result.checks if c.question == question_id]
         plots = plots_by_question.pop(question_id, [])
         if not checks and not plots:
             continue
-        body.append(_question_section(question_id, checks, plots, assignment))
+        body.append(_question_section(question_id, checks, plots, assignment, causes))
     for plots in plots_by_question.values():  # plots of questions without checks
         body += [render_plot(p) for p in plots]
     body += _cells_and_notes(result)
@@ -110,6 +112,7 @@ def _question_section(
     checks: Sequence[CheckResult],
     plots: Sequence[Plot],
     assignment: Assignment | None,
+    causes: Sequence[Cause] = (),
 ) -> str:
     title, signature = _question_title(question_id, assignment)
     parts = [f'<section id="q-{escape(question_id)}"><h2>{escape(title)}']
@@ -127,16 +130,39 @@ def _question_section(
                 f'<td class="num">{fmt(c.score)} / {fmt(c.max_score)}</td></tr>'
             )
         parts.append("</tbody></table>")
+    leads = {id(cause.lead): cause for cause in causes}
+    under = {id(c): cause for cause in causes for c in cause.explained}
     for c in checks:
         if c.status == "passed":
             continue
-        parts.append(f'<div class="check"><h3>{escape(c.name)} {badge(c.status)}</h3>')
+        if id(c) in under:  # told once, at its cause's lead
+            lead = under[id(c)].lead
+            parts.append(
+                f'<p class="muted">{escape(c.name)} {badge(c.status)}: the same cause as '
+                f'<a href="#c-{escape(lead.check_id)}">{escape(lead.name)}</a>, explained '
+                "there.</p>"
+            )
+            continue
+        parts.append(
+            f'<div class="check" id="c-{escape(c.check_id)}"><h3>{escape(c.name)} '
+            f"{badge(c.status)}</h3>"
+        )
         if c.message:
             parts.append(f"<pre>{escape(c.message)}</pre>")
         if c.diagnosis:
             parts.append(
                 f'<p class="diagnosis"><b>Likely misconception:</b> {escape(c.diagnosis)}</p>'
             )
+        cause = leads.get(id(c))
+        for words, listed_checks in (
+            (SAME, cause.same if cause else ()),
+            (LIKELY, cause.likely if cause else ()),
+        ):
+            if listed_checks:
+                links = ", ".join(
+                    f'<a href="#q-{escape(x.question)}">{escape(x.name)}</a>' for x in listed_checks
+                )
+                parts.append(f"<p><b>{escape(words)}:</b> {links}.</p>")
         parts.append("</div>")
     parts += [render_plot(p) for p in plots]
     parts.append("</section>")

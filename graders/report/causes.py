@@ -1,0 +1,119 @@
+"""One root cause, one explanation: which failing check explains which others.
+
+A single mistake fails many checks: a step that goes downhill fails both checks of
+``gradient_step`` and three of ``grad_desc``; a missing transpose raises the same ``ValueError`` in
+every check of the function. Shown one panel per check, the student reads the same explanation
+seven times. The reports show each *cause* once, in full (its first failing check, the *lead*),
+and list the other checks it explains.
+
+Changes when the rule for "the same cause" changes. The rule, in order:
+
+1. **Same misconception.** Failures with the same diagnosis are one cause, across questions (the
+   diagnosis names the mistake, not the check).
+2. **Same error.** Within one question, errors (or timeouts) whose messages agree once the
+   inputs are left out (the first line names the call) and numbers are blanked (array shapes
+   differ with the input) are one cause.
+3. **Probably the same.** A failure left on its own in a question where exactly one cause of rules
+   1-2 already fails checks is listed under that cause as probably the same (the pandas check of a
+   ``grad_desc`` that goes downhill fails for the step's sign, not for pandas); it is not hidden:
+   the student sees it failing and checks again once the cause is fixed.
+
+Only the reports group; every check keeps its own status, points and message in the results.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from graders.results import CheckResult
+
+__all__ = ["LIKELY", "SAME", "Cause", "listed", "root_causes"]
+
+_FAILING = ("failed", "error", "timeout")
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?")
+
+
+@dataclass(frozen=True)
+class Cause:
+    """One root cause of failing checks.
+
+    Attributes
+    ----------
+    lead
+        The first failing check of the cause: shown in full.
+    same
+        The other checks failing for the same misconception or the same error.
+    likely
+        Checks of the lead's question that fail without a cause of their own, probably this one.
+    """
+
+    lead: CheckResult
+    same: tuple[CheckResult, ...] = ()
+    likely: tuple[CheckResult, ...] = ()
+
+    @property
+    def explained(self) -> tuple[CheckResult, ...]:
+        """Every check listed under the lead, in the results' order."""
+        return self.same + self.likely
+
+
+def root_causes(checks: Sequence[CheckResult]) -> tuple[Cause, ...]:
+    """The causes of the failing checks of one result, in the order of their leads.
+
+    Every failing check (``failed``, ``error``, ``timeout``) is in exactly one cause, as its
+    lead or listed under one; passed and missing checks are in none.
+    """
+    failing = [c for c in checks if c.status in _FAILING]
+    groups: dict[tuple[str, ...], list[CheckResult]] = {}
+    alone: list[CheckResult] = []
+    for check in failing:
+        key = _key(check)
+        if key is None:
+            alone.append(check)
+        else:
+            groups.setdefault(key, []).append(check)
+    likely: dict[tuple[str, ...], list[CheckResult]] = {}
+    leads: list[CheckResult] = []
+    for check in alone:
+        touching = [key for key, members in groups.items() if _in_question(members, check)]
+        if len(touching) == 1:
+            likely.setdefault(touching[0], []).append(check)
+        else:
+            leads.append(check)
+    causes = [
+        Cause(members[0], tuple(members[1:]), tuple(likely.get(key, ())))
+        for key, members in groups.items()
+    ]
+    causes += [Cause(check) for check in leads]
+    order = {id(check): index for index, check in enumerate(checks)}
+    return tuple(sorted(causes, key=lambda cause: order[id(cause.lead)]))
+
+
+#: How the reports introduce the checks listed under a lead.
+SAME = "The same cause also fails"
+LIKELY = "Probably failing for the same reason (check again once this is fixed)"
+
+
+def listed(checks: Sequence[CheckResult]) -> str:
+    """``a (0 / 2), b (0 / 1)``: checks listed under a lead, with their points."""
+    return ", ".join(f"{c.check_id} ({c.score:g} / {c.max_score:g})" for c in checks)
+
+
+def _key(check: CheckResult) -> tuple[str, ...] | None:
+    if check.diagnosis:
+        return ("misconception", check.diagnosis)
+    if check.status in ("error", "timeout"):
+        return ("error", check.question, check.status, _error_signature(check.message))
+    return None
+
+
+def _error_signature(message: str) -> str:
+    """The message without its first line (the call, with this check's inputs), numbers blanked."""
+    rest = message.split("\n", 1)[1] if "\n" in message else ""
+    return _NUMBER.sub("#", rest)
+
+
+def _in_question(members: Sequence[CheckResult], check: CheckResult) -> bool:
+    return any(member.question == check.question for member in members)
