@@ -6,11 +6,16 @@ results held in memory: it costs the same whether the batch graded everything or
 everything, and its memory does not grow with the cohort beyond one number per student. This
 module never imports the gradebook: it changes when the summary changes, not when storage does.
 
-The most useful part for teaching is :attr:`CohortSummary.groups`: submissions that fail a check
-with *identical* behaviour (the same :attr:`~graders.results.CheckResult.behaviour`
-fingerprint: the same wrong outputs on the same inputs) are one group, largest first, each with
-its size, the diagnosis and one representative message, so a misconception can be addressed once
-for the whole class.
+The most useful part for teaching is :attr:`CohortSummary.groups`: the shared mistakes, one group
+per function and cause, largest first. Submissions whose failures of one question share a
+diagnosis are one group (with the checks it fails; a lone undiagnosed failure of that question,
+such as the pandas check of a downhill step, counts under it); submissions failing a question's
+checks without a diagnosis are grouped by *identical* behaviour (the same
+:attr:`~graders.results.CheckResult.behaviour` fingerprints: the same wrong outputs on the same
+inputs). Each group has its size, the diagnosis and one representative message, so a
+misconception can be addressed once for the whole class. Work not begun is not a mistake: a
+question whose function is not defined, or still raises ``NotImplementedError`` (the template's
+stub), is counted in :attr:`CohortSummary.not_attempted` instead.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ __all__ = [
     "CheckStats",
     "CohortSummary",
     "Group",
+    "NotAttempted",
     "QuestionStats",
     "histogram",
     "summarise",
@@ -84,14 +90,15 @@ class CheckStats:
 
 @dataclass(frozen=True)
 class Group:
-    """Submissions failing one check with identical behaviour.
+    """Submissions failing one question for one cause.
 
     Attributes
     ----------
     check_id, question, status
-        The check, its question and the common outcome (failed, error, timeout, missing).
+        The first check the cause fails, its question and that check's outcome (failed, error,
+        timeout, missing).
     behaviour
-        The shared fingerprint (for ``missing``, a fingerprint of the shared message).
+        The shared fingerprint: of the diagnosis, or of the failing checks' behaviours.
     size
         How many submissions behave this way.
     diagnosis
@@ -110,6 +117,16 @@ class Group:
     diagnosis: str | None
     message: str
     counterexample: str | None
+    students: tuple[str, ...]
+    checks: tuple[str, ...] = ()  # every check of the question the cause fails, in check order
+
+
+@dataclass(frozen=True)
+class NotAttempted:
+    """Submissions that have not begun one question (not defined, or the template's stub)."""
+
+    question: str
+    size: int
     students: tuple[str, ...]
 
 
@@ -133,6 +150,7 @@ class CohortSummary:
     scores: tuple[tuple[str, float, str], ...]
     timings: dict[str, float]
     internal_errors: tuple[tuple[str, str], ...] = ()
+    not_attempted: tuple[NotAttempted, ...] = ()
 
 
 def histogram(scores: Sequence[float], max_score: float) -> tuple[Bin, ...]:
@@ -226,7 +244,7 @@ def summarise(
         per_question.setdefault(question, {}).setdefault(student, 0.0)
         per_question[question][student] += float(row["score"])
         if status != "passed":
-            grouping.add(row)
+            grouping.add(row, order)
     checks_stats = tuple(
         CheckStats(
             check_id=check_id,
@@ -268,6 +286,7 @@ def summarise(
         questions=questions,
         checks=checks_stats,
         groups=grouping.groups(order),
+        not_attempted=grouping.not_attempted(assignment),
         isolation=dict(sorted(isolation.items())),
         scores=tuple(scores),
         timings={
@@ -284,58 +303,144 @@ def _mean(values: Sequence[float]) -> float | None:
 
 
 class _Grouping:
-    """Failing checks grouped by (check, status, behaviour), largest first.
+    """Each student's failing checks, grouped per question and cause, largest group first.
 
-    A check without a behaviour fingerprint (``missing``) is grouped by its message, which is
-    the same for everyone who did not define the function. Only the representative's record
-    (the first student id) is kept per group, so memory grows with the groups, not the rows.
+    Rows arrive student by student (the gradebook's order); a student's failures of a question
+    are collected until the next student's rows begin, then counted under one cause. Only the
+    representative's record (the first student id) is kept per group, so memory grows with the
+    groups and one student's rows, not with the cohort.
     """
 
     def __init__(self) -> None:
-        self._members: dict[tuple[str, str, str], list[str]] = {}
-        self._representative: dict[tuple[str, str, str], Mapping[str, Any]] = {}
-        self._question_of: dict[str, str] = {}
+        self._members: dict[tuple[str, ...], list[str]] = {}
+        self._representative: dict[
+            tuple[str, ...], tuple[str, Mapping[str, Any], tuple[str, ...]]
+        ] = {}
+        self._question_of: dict[tuple[str, ...], str] = {}
+        self._not_attempted: dict[str, list[str]] = {}
+        self._student: str | None = None
+        self._pending: dict[str, list[Mapping[str, Any]]] = {}
+        self._order: Mapping[str, int] = {}
 
-    def add(self, row: Mapping[str, Any]) -> None:
+    def add(self, row: Mapping[str, Any], order: Mapping[str, int]) -> None:
         """Count one failing (non-passed) check record of a student in the cohort."""
-        check_id, status, student = str(row["check_id"]), str(row["status"]), str(row["student"])
-        behaviour = row["behaviour"]
-        key = (
-            check_id,
-            status,
-            behaviour if behaviour is not None else "message:" + row["message"],
-        )
+        student = str(row["student"])
+        if student != self._student:
+            self._flush()
+            self._student = student
+        self._order = order
+        self._pending.setdefault(str(row["question"]), []).append(row)
+
+    def _flush(self) -> None:
+        student, self._student = self._student, None
+        pending, self._pending = self._pending, {}
+        if student is None:
+            return
+        for question, rows in pending.items():
+            if all(_not_begun(row) for row in rows):
+                self._not_attempted.setdefault(question, []).append(student)
+                continue
+            for key, members in _causes(question, rows):
+                self._count(key, question, student, members)
+
+    def _count(
+        self, key: tuple[str, ...], question: str, student: str, rows: Sequence[Mapping[str, Any]]
+    ) -> None:
         self._members.setdefault(key, []).append(student)
+        self._question_of[key] = question
         first = self._representative.get(key)
-        if first is None or student < str(first["student"]):
-            self._representative[key] = row
-        self._question_of[check_id] = str(row["question"])
+        if first is None or student < first[0]:
+            ranked = sorted(
+                rows, key=lambda r: self._order.get(str(r["check_id"]), len(self._order))
+            )
+            self._representative[key] = (
+                student,
+                ranked[0],
+                tuple(str(r["check_id"]) for r in ranked),
+            )
 
     def groups(self, order: dict[str, int]) -> tuple[Group, ...]:
         """The groups, largest first, then in check order."""
+        self._flush()
+
+        def lead_position(key: tuple[str, ...]) -> int:
+            return order.get(str(self._representative[key][1]["check_id"]), len(order))
+
         ranked = sorted(
-            self._members.items(),
-            key=lambda item: (-len(item[1]), order.get(item[0][0], len(order)), item[0]),
+            self._members.items(), key=lambda item: (-len(item[1]), lead_position(item[0]), item[0])
         )
         groups: list[Group] = []
         for key, students in ranked:
-            check_id, status, text = key
-            first = self._representative[key]
-            behaviour = first["behaviour"]
+            _, first, checks = self._representative[key]
             groups.append(
                 Group(
-                    check_id=check_id,
-                    question=self._question_of[check_id],
-                    status=status,
-                    behaviour=behaviour or _short_key(text),
+                    check_id=str(first["check_id"]),
+                    question=self._question_of[key],
+                    status=str(first["status"]),
+                    behaviour=first["behaviour"]
+                    if len(checks) == 1 and first["behaviour"] and key[1] == "behaviour"
+                    else _short_key("|".join(key)),
                     size=len(students),
                     diagnosis=first["diagnosis"],
                     message=first["message"],
                     counterexample=first["counterexample"],
                     students=tuple(sorted(students)),
+                    checks=checks,
                 )
             )
         return tuple(groups)
+
+    def not_attempted(self, assignment: Assignment) -> tuple[NotAttempted, ...]:
+        """Per question, in the assignment's order, who has not begun it."""
+        self._flush()
+        questions = [q.id for q in assignment.questions]
+        questions += sorted(set(self._not_attempted) - set(questions))
+        return tuple(
+            NotAttempted(q, len(self._not_attempted[q]), tuple(sorted(self._not_attempted[q])))
+            for q in questions
+            if q in self._not_attempted
+        )
+
+
+def _not_begun(row: Mapping[str, Any]) -> bool:
+    """Not defined at all, or still the template's ``raise NotImplementedError``."""
+    message = str(row["message"])
+    if row["status"] == "missing":
+        return "never defined" not in message  # written, but a failing cell stopped before it
+    return row["status"] == "error" and "NotImplementedError" in message
+
+
+def _causes(
+    question: str, rows: Sequence[Mapping[str, Any]]
+) -> list[tuple[tuple[str, ...], list[Mapping[str, Any]]]]:
+    """One student's failures of one question, by cause (as the student's report groups them)."""
+    by_diagnosis: dict[str, list[Mapping[str, Any]]] = {}
+    plain: list[Mapping[str, Any]] = []
+    for row in rows:
+        if row["diagnosis"]:
+            by_diagnosis.setdefault(str(row["diagnosis"]), []).append(row)
+        else:
+            plain.append(row)
+    if len(by_diagnosis) == 1 and plain:  # probably the same cause (the pandas check)
+        (only,) = by_diagnosis.values()
+        only.extend(plain)
+        plain = []
+    causes: list[tuple[tuple[str, ...], list[Mapping[str, Any]]]] = [
+        ((question, "misconception", diagnosis), members)
+        for diagnosis, members in by_diagnosis.items()
+    ]
+    if plain:
+        fingerprint = tuple(
+            f"{r['check_id']}:{r['status']}:"
+            + (
+                str(r["behaviour"])
+                if r["behaviour"] is not None
+                else "message:" + str(r["message"])
+            )
+            for r in plain
+        )
+        causes.append(((question, "behaviour", *sorted(fingerprint)), plain))
+    return causes
 
 
 def _short_key(key: str) -> str:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from graders.gradebook import Gradebook
+from graders.report.html import render_summary
 from graders.results import CheckResult, SubmissionResult
 from graders.spec import load_assignment
 from graders.summary import summarise, to_json
+from tests.graders.grading import grade_many
 
 ASSIGNMENT = load_assignment("logistic-regression-from-scratch")
 
@@ -121,3 +124,41 @@ def test_the_gradebook_rows_give_the_summary_of_the_same_rows_built_by_hand(
         for c in r.checks
     ]
     assert to_json(stored) == to_json(summarise(submissions, checks, ASSIGNMENT))
+
+
+def test_unfinished_work_is_one_line_and_a_real_misconception_leads(tmp_path: Path) -> None:
+    examples = ASSIGNMENT.directory / "examples"
+    cohort = {
+        **{f"t{i}": examples / "template.ipynb" for i in range(3)},  # untouched template
+        "p0": examples / "partial.ipynb",  # two functions done, the rest the template's
+        **{f"d{i}": examples / "descent_sign.py" for i in range(2)},  # the step goes downhill
+    }
+    graded = grade_many({name: (path, ASSIGNMENT) for name, path in cohort.items()})
+    with Gradebook(tmp_path / "g.sqlite") as book:
+        for name, outcome in graded.items():
+            book.record(replace(outcome.result, student=name))
+        rows = book.submission_rows(ASSIGNMENT.slug), book.check_rows(ASSIGNMENT.slug)
+        summary = summarise(*rows, ASSIGNMENT)
+    unfinished = {n.question: n.students for n in summary.not_attempted}
+    template, begun = ("t0", "t1", "t2"), ("p0", "t0", "t1", "t2")
+    assert unfinished == {
+        "predict_y": template,
+        "sigmoid": template,
+        "log_likelihood": begun,
+        "gradient_step": begun,
+        "grad_desc": begun,
+    }
+    assert len(summary.groups) == 2  # unfinished work adds no group
+    first = summary.groups[0]
+    assert first.size == 2 and first.students == ("d0", "d1")
+    assert first.diagnosis is not None and first.diagnosis.startswith("descent-instead-of-ascent")
+    assert first.question == "gradient_step"
+    assert first.checks == (
+        "gradient_step_matches_reference",
+        "gradient_step_increases_log_likelihood",
+    )
+    # The downhill grad_desc is one group too: its pandas check counts under the diagnosis.
+    (fit,) = [g for g in summary.groups if g.question == "grad_desc" and g.size == 2]
+    assert "grad_desc_accepts_pandas" in fit.checks
+    page = render_summary(summary)
+    assert "Not attempted yet" in page and "<code>grad_desc</code>" in page

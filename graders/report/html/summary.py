@@ -40,8 +40,9 @@ def _group_card(group: Group) -> str:
     parts = [
         '<div class="group">',
         f'<p><span class="size">{group.size}</span> submission{"s" if group.size != 1 else ""} '
-        f"{badge(group.status)} <code>{escape(group.check_id)}</code> "
-        f'<span class="muted">({escape(group.question)})</span></p>',
+        f"{badge(group.status)} <code>{escape(group.question)}</code> "
+        f'<span class="muted">(fails {escape(", ".join(group.checks or (group.check_id,)))})'
+        "</span></p>",
     ]
     if group.diagnosis:
         parts.append(f'<p class="diagnosis"><b>Diagnosis:</b> {escape(group.diagnosis)}</p>')
@@ -117,10 +118,19 @@ def render_summary(summary: CohortSummary) -> str:
     shared = [g for g in summary.groups if g.size > 1]
     unique = [g for g in summary.groups if g.size == 1]
     body.append(
-        '<h2>Shared mistakes</h2><p class="muted">Submissions that fail a check with identical '
-        "behaviour (the same wrong outputs on the same inputs), largest group first: address "
-        "each misconception once, for the whole group.</p>"
+        '<h2>Shared mistakes</h2><p class="muted">Submissions that fail a function for the same '
+        "cause (one diagnosed misconception, or identical behaviour: the same wrong outputs on the "
+        "same inputs), largest group first: address each misconception once, for the whole "
+        "group.</p>"
     )
+    if summary.not_attempted:
+        started = ", ".join(
+            f"<code>{escape(n.question)}</code> {n.size}" for n in summary.not_attempted
+        )
+        body.append(
+            f'<p class="muted">Not attempted yet (not defined, or the template\'s stub), by '
+            f"question: {started}. Not counted as mistakes.</p>"
+        )
     if not shared:
         body.append("<p>No two submissions fail a check in the same way.</p>")
     body += [_group_card(g) for g in shared]
