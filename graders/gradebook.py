@@ -21,6 +21,7 @@ import csv
 import datetime as dt
 import json
 import math
+import re
 import sqlite3
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
@@ -32,7 +33,14 @@ from graders.errors import GradebookError
 from graders.hidden import CourseSecret
 from graders.results import SubmissionResult
 
-__all__ = ["SCHEMA_VERSION", "Gradebook", "Stored", "csv_cell", "overhead_seconds"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "Gradebook",
+    "Stored",
+    "csv_cell",
+    "diagnosis_id",
+    "overhead_seconds",
+]
 
 #: Bumped when the tables change; a gradebook of another version is refused, not guessed at.
 SCHEMA_VERSION = 1
@@ -70,6 +78,7 @@ CREATE TABLE IF NOT EXISTS checks (
     max_score  REAL NOT NULL,
     behaviour  TEXT,               -- fingerprint of the observed wrong behaviour
     diagnosis  TEXT,
+    diagnosis_id TEXT,             -- the misconception's short name ("gradient-mean-not-sum")
     counterexample TEXT,
     message    TEXT NOT NULL,
     PRIMARY KEY (assignment, student, check_id),
@@ -87,6 +96,9 @@ CREATE TABLE IF NOT EXISTS meta (
     value TEXT NOT NULL
 );
 """
+# Also added to schema 1 (a gradebook without it gets the column, filled from its diagnoses).
+_DIAGNOSIS_ID = "ALTER TABLE checks ADD COLUMN diagnosis_id TEXT"
+_DIAGNOSIS_NAME = re.compile(r"^([a-z0-9][a-z0-9-]*[a-z0-9]): ")
 _SECRET_KEY = "hidden_search_secret"
 _FINGERPRINT_KEY = "hidden_search_secret_fingerprint"
 
@@ -170,6 +182,16 @@ class Gradebook:
             )
         with db:
             db.executescript(_META)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(checks)")}
+            if "diagnosis_id" not in columns:
+                db.execute(_DIAGNOSIS_ID)
+                found = db.execute(
+                    "SELECT rowid, diagnosis FROM checks WHERE diagnosis IS NOT NULL"
+                ).fetchall()
+                db.executemany(
+                    "UPDATE checks SET diagnosis_id = ? WHERE rowid = ?",
+                    [(diagnosis_id(text), rowid) for rowid, text in found],
+                )
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -361,6 +383,7 @@ class Gradebook:
                 c.max_score,
                 c.behaviour,
                 c.diagnosis,
+                diagnosis_id(c.diagnosis),
                 c.counterexample,
                 c.message,
             )
@@ -392,8 +415,9 @@ class Gradebook:
             )
             db.executemany(
                 """INSERT INTO checks (assignment, student, position, check_id, question,
-                       status, score, max_score, behaviour, diagnosis, counterexample, message)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       status, score, max_score, behaviour, diagnosis, diagnosis_id,
+                       counterexample, message)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 checks,
             )
 
@@ -407,7 +431,9 @@ class Gradebook:
         *,
         students: Collection[str] | None = None,
     ) -> None:
-        """Write one row per student: a column per question (its points), total, max, status.
+        """Write one row per student: a column per question (its points), then ``total``,
+        ``max_score``, ``status`` (graded / ungradable), ``percentage`` (of the total, 0-100, one
+        decimal), ``isolation`` (the sandbox layer that ran it) and ``graded_at`` (UTC, ISO 8601).
 
         Parameters
         ----------
@@ -436,9 +462,9 @@ class Gradebook:
         partial = path.with_name(path.name + ".partial")
         with partial.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
-            writer.writerow(["student", *questions, "total", "max_score", "status"])
-            for student, score, max_score, status in self._db.execute(
-                "SELECT student, score, max_score, status FROM submissions "
+            writer.writerow(["student", *questions, "total", "max_score", *_CSV_TAIL])
+            for student, score, max_score, status, isolation, graded_at in self._db.execute(
+                "SELECT student, score, max_score, status, isolation, graded_at FROM submissions "
                 "WHERE assignment = ? ORDER BY student",
                 (assignment,),
             ):
@@ -453,9 +479,30 @@ class Gradebook:
                         _number(score),
                         _number(max_score),
                         status,
+                        f"{100 * score / max_score:.1f}" if max_score > 0 else "",
+                        isolation,
+                        graded_at,
                     ]
                 )
         partial.replace(path)
+
+
+#: The columns after the points, in order (new ones go at the end: scripts read by position).
+_CSV_TAIL = ("status", "percentage", "isolation", "graded_at")
+
+
+def diagnosis_id(diagnosis: str | None) -> str | None:
+    """The misconception's short name, the part of the diagnosis before ``": "``.
+
+    Examples
+    --------
+    >>> diagnosis_id("gradient-mean-not-sum: the gradient is divided by n")
+    'gradient-mean-not-sum'
+    >>> diagnosis_id("the sign is flipped") is None
+    True
+    """
+    match = _DIAGNOSIS_NAME.match(diagnosis or "")
+    return match.group(1) if match else None
 
 
 def _number(value: float) -> str:

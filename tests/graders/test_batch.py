@@ -185,7 +185,16 @@ def test_grade_writes_every_output_and_regrades_only_what_changed(
 
     rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").open(encoding="utf-8"))}
     assert set(rows) == {"al", "bo", "cy", "di", "eve", "fay", "gus"}
-    assert list(rows["al"]) == ["student", "sigmoid", "total", "max_score", "status"]
+    assert list(rows["al"]) == [
+        "student",
+        "sigmoid",
+        "total",
+        "max_score",
+        "status",
+        "percentage",
+        "isolation",
+        "graded_at",
+    ]
     assert (rows["di"]["total"], rows["eve"]["total"], rows["al"]["total"]) == ("3", "3", "1")
     assert rows["fay"]["status"] == rows["gus"]["status"] == "ungradable"
 

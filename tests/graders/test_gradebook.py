@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -155,10 +156,46 @@ def test_csv_has_a_column_per_question_and_only_the_cohort(tmp_path: Path) -> No
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert [r["student"] for r in rows] == ["'=cmd|' /C calc'!A0", "ada"]
     hostile, ada = rows
-    assert list(ada) == ["student", *questions, "total", "max_score", "status"]
+    tail = ["status", "percentage", "isolation", "graded_at"]
+    assert list(ada) == ["student", *questions, "total", "max_score", *tail]
     assert (ada["sigmoid"], ada["predict_y"], ada["log_likelihood"]) == ("2", "2", "")
     assert (ada["total"], ada["max_score"], ada["status"]) == ("4", "22", "graded")
+    assert (ada["percentage"], ada["isolation"]) == ("18.2", "bwrap")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|\+00:00)", ada["graded_at"])
     assert hostile["sigmoid"] == "0" and hostile["status"] == "ungradable"
+    assert hostile["percentage"] == "0.0"
+
+
+def test_checks_store_the_misconceptions_short_name(tmp_path: Path) -> None:
+    mean = "gradient-mean-not-sum: the gradient is divided by n (a mean)"
+    with Gradebook(tmp_path / "g.sqlite") as book:
+        book.record(
+            result(
+                "ada",
+                check("sigmoid_matches_reference", "sigmoid", "failed", diagnosis=mean),
+                check("predict_y_matches_reference", "predict_y", "failed", diagnosis="no name"),
+            )
+        )
+        stored = book.rows("SELECT check_id, diagnosis, diagnosis_id FROM checks ORDER BY position")
+    assert stored == [
+        ("sigmoid_matches_reference", mean, "gradient-mean-not-sum"),
+        ("predict_y_matches_reference", "no name", None),
+    ]
+
+
+def test_a_gradebook_from_before_the_short_names_gets_them(tmp_path: Path) -> None:
+    path = tmp_path / "g.sqlite"
+    mean = "gradient-mean-not-sum: the gradient is divided by n (a mean)"
+    with Gradebook(path) as book:
+        book.record(
+            result("ada", check("sigmoid_matches_reference", "sigmoid", "failed", diagnosis=mean))
+        )
+    db = sqlite3.connect(path)  # as an older grader wrote it: no diagnosis_id column
+    with db:
+        db.execute("ALTER TABLE checks DROP COLUMN diagnosis_id")
+    db.close()
+    with Gradebook(path) as book:
+        assert book.rows("SELECT diagnosis_id FROM checks") == [("gradient-mean-not-sum",)]
 
 
 def test_csv_cell_quotes_formulas_only() -> None:
