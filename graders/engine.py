@@ -11,9 +11,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from graders.attempts import defined_functions, stub_reason
 from graders.checks.base import CheckContext, StudentCallError, fingerprint
 from graders.checks.registry import resolve
-from graders.errors import CheckFailed, SubmissionError
+from graders.errors import CheckFailed, SpecError, SubmissionError
 from graders.hidden import PRACTICE, CourseSecret
 from graders.load import Submission, load_submission
 from graders.results import CheckResult, Plot, SubmissionResult
@@ -25,7 +26,7 @@ from graders.sandbox.session import (
     WorkerSession,
 )
 from graders.slicing import CellPlan, plan_cells
-from graders.spec import Assignment, CheckSpec, Question
+from graders.spec import Assignment, CheckSpec, Question, available_assignments, load_assignment
 from graders.warmup import drawing_inputs
 
 #: Gathers feedback plots while the student's worker is still open
@@ -182,6 +183,7 @@ def grade_submission(
     started = loaded if started is None else started
     config = config or sandbox_config(assignment)
     lab = lab_data(assignment, config)
+    written = submission  # every cell, also those slicing leaves out: what the student wrote
     plan = None if assignment.run_all_cells else plan_run(submission, assignment)
     if plan is not None and plan.skipped:
         kept = set(plan.kept)
@@ -196,6 +198,8 @@ def grade_submission(
         unreached = _unreached_definitions(submission, session.cell_reports)
         for question in assignment.questions:
             present = _presence_problem(question, defined, unreached)
+            if present is None and question.kind == "function":
+                present = _not_attempted(question, submission)
             if present is not None and _optional(question, lab):
                 continue
             for spec in question.checks:
@@ -237,6 +241,7 @@ def grade_submission(
             student=student,
             assignment=assignment.slug,
             status="graded",
+            message=_wrong_assignment(assignment, written, checks) or "",
             checks=tuple(checks),
             isolation=session.isolation,
             notes=(*submission.notes, *session.notes),  # the loader's, then the layer's
@@ -337,6 +342,60 @@ def _presence_problem(
     if kind is None:
         return f"`{question.name}` is not defined after running your submission."
     return None
+
+
+def _not_attempted(question: Question, submission: Submission) -> str | None:
+    """The message of a graded function that is still the template's stub, else None."""
+    reason = stub_reason((cell.source for cell in submission.cells), question.name)
+    if reason is None:
+        return None
+    return (
+        f"`{question.name}` is not attempted yet: {reason}. Write `{question.signature}`, "
+        "then check again."
+    )
+
+
+def _wrong_assignment(
+    assignment: Assignment, submission: Submission, checks: Sequence[CheckResult]
+) -> str | None:
+    """When most graded functions are not defined, and the file defines another assignment's
+    functions: the warning that names it (the most likely slip is the ``--assignment``)."""
+    functions = {q.name for q in assignment.questions if q.kind == "function"}
+    absent = {
+        q.name
+        for q in assignment.questions
+        if q.kind == "function"
+        and any(
+            c.question == q.id and c.status == "missing" and _NOT_DEFINED in c.message
+            for c in checks
+        )
+    }
+    if not functions or len(absent) * 2 < len(functions):
+        return None
+    written = defined_functions(cell.source for cell in submission.cells)
+    best: tuple[int, str, tuple[str, ...]] | None = None
+    for slug in available_assignments():
+        if slug == assignment.slug:
+            continue
+        try:
+            other = load_assignment(slug)
+        except SpecError:
+            continue
+        theirs = tuple(sorted(written & {q.name for q in other.questions if q.kind == "function"}))
+        if len(theirs) >= 2 and (best is None or len(theirs) > best[0]):
+            best = (len(theirs), slug, theirs)
+    if best is None:
+        return None
+    _, slug, theirs = best
+    return (
+        f"Most of what `{assignment.slug}` grades is not defined in this file ({len(absent)} of "
+        f"{len(functions)} functions), but it defines functions of `{slug}` "
+        f"({', '.join(theirs)}): was it meant for `--assignment {slug}`?"
+    )
+
+
+#: How the presence message for a name never defined begins (``_presence_problem``).
+_NOT_DEFINED = "is not defined in your submission"
 
 
 def _record(

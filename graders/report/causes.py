@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from graders.results import CheckResult
 
-__all__ = ["LIKELY", "SAME", "Cause", "listed", "root_causes"]
+__all__ = ["LIKELY", "SAME", "Absent", "Cause", "absent_questions", "listed", "root_causes"]
 
 _FAILING = ("failed", "error", "timeout")
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?")
@@ -89,6 +89,44 @@ def root_causes(checks: Sequence[CheckResult]) -> tuple[Cause, ...]:
     causes += [Cause(check) for check in leads]
     order = {id(check): index for index, check in enumerate(checks)}
     return tuple(sorted(causes, key=lambda cause: order[id(cause.lead)]))
+
+
+@dataclass(frozen=True)
+class Absent:
+    """A question whose every check is ``missing``: not defined, or not attempted yet.
+
+    Reports give it one line (its first check's message and the points), not a panel per check.
+    """
+
+    question: str
+    checks: tuple[CheckResult, ...]
+
+    @property
+    def message(self) -> str:
+        """What the student is told (the same for every check of the question)."""
+        return self.checks[0].message
+
+    @property
+    def max_score(self) -> float:
+        """The points the question is worth."""
+        return sum(c.max_score for c in self.checks)
+
+    @property
+    def line(self) -> str:
+        """``sigmoid (0 / 5): `sigmoid` is not attempted yet: ...``."""
+        return f"{self.question} (0 / {self.max_score:g}): {self.message}"
+
+
+def absent_questions(checks: Sequence[CheckResult]) -> dict[str, Absent]:
+    """The questions all of whose checks are ``missing``, by question id, in order."""
+    by_question: dict[str, list[CheckResult]] = {}
+    for check in checks:
+        by_question.setdefault(check.question, []).append(check)
+    return {
+        question: Absent(question, tuple(members))
+        for question, members in by_question.items()
+        if all(c.status == "missing" for c in members)
+    }
 
 
 #: How the reports introduce the checks listed under a lead.

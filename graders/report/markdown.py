@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graders.report.causes import LIKELY, SAME, listed, root_causes
+from graders.report.causes import LIKELY, SAME, absent_questions, listed, root_causes
 from graders.results import SubmissionResult
 
 
@@ -11,6 +11,8 @@ def render(result: SubmissionResult) -> str:
     lines = [f"# {result.assignment}: {result.student}", ""]
     if result.status == "ungradable":
         return "\n".join([*lines, "**Ungradable submission.**", "", result.message, ""])
+    if result.message:
+        lines += [f"> {result.message}", ""]
     lines += [f"**Score: {result.score:g} / {result.max_score:g}**", ""]
     lines += ["| question | check | status | points |", "|---|---|---|---|"]
     for c in result.checks:
@@ -19,8 +21,12 @@ def render(result: SubmissionResult) -> str:
         )
     causes = {id(cause.lead): cause for cause in root_causes(result.checks)}
     explained = {id(c) for cause in causes.values() for c in cause.explained}
+    absent = absent_questions(result.checks)
+    if absent:
+        lines += ["", "## Not attempted yet or not defined", ""]
+        lines += [f"- {question.line}" for question in absent.values()]
     for c in result.checks:
-        if c.status == "passed" or id(c) in explained:
+        if c.status == "passed" or id(c) in explained or c.question in absent:
             continue
         lines += ["", f"## `{c.check_id}` — {c.status}", "", "```text", c.message, "```"]
         if c.diagnosis:

@@ -7,7 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from graders.report.causes import LIKELY, SAME, Cause, listed, root_causes
+from graders.report.causes import LIKELY, SAME, Cause, absent_questions, listed, root_causes
 from graders.results import CheckResult, SubmissionResult
 
 _STYLE = {"passed": "green", "failed": "red", "error": "red", "timeout": "yellow", "missing": "dim"}
@@ -28,6 +28,8 @@ def render(result: SubmissionResult, console: Console) -> None:
     if result.status == "ungradable":
         console.print(Panel(result.message, title="Ungradable submission", border_style="red"))
         return
+    if result.message:  # said first: it changes how everything below reads
+        console.print(Panel(result.message, title="Read this first", border_style="yellow"))
     table = Table(show_lines=False)
     table.add_column("question")
     table.add_column("check")
@@ -44,8 +46,12 @@ def render(result: SubmissionResult, console: Console) -> None:
     console.print(Text(f"Score: {result.score:g} / {result.max_score:g}", style="bold"))
     causes = {id(cause.lead): cause for cause in root_causes(result.checks)}
     explained = {id(c) for cause in causes.values() for c in cause.explained}
+    absent = absent_questions(result.checks)
     for check in result.checks:
-        if check.status != "passed" and id(check) not in explained:
+        if check.question in absent:  # one line per question, at its first check
+            if check is absent[check.question].checks[0]:
+                console.print(Text(f"- {absent[check.question].line}", style="yellow"))
+        elif check.status != "passed" and id(check) not in explained:
             console.print(_failure_panel(check, causes.get(id(check))))
     problems = [c for c in result.cell_reports if c.get("status") != "ok"]
     if problems:

@@ -9,7 +9,7 @@ import math
 from collections.abc import Sequence
 from html import escape
 
-from graders.report.causes import LIKELY, SAME, Cause, root_causes
+from graders.report.causes import LIKELY, SAME, Cause, absent_questions, root_causes
 from graders.report.html.page import badge, fmt, meter, page
 from graders.report.html.svg import render_plot
 from graders.results import CheckResult, Plot, SubmissionResult
@@ -53,6 +53,8 @@ def render_feedback(result: SubmissionResult, assignment: Assignment | None = No
             '<div class="callout">Graded with process-level isolation only (no bubblewrap '
             "namespaces on the grading machine).</div>"
         )
+    if result.message:
+        body.append(f'<div class="callout"><b>Read this first:</b> {escape(result.message)}</div>')
     body.append(_overview(result, assignment))
     plots_by_question: dict[str, list[Plot]] = {}
     for plot in result.plots:
@@ -132,8 +134,11 @@ def _question_section(
         parts.append("</tbody></table>")
     leads = {id(cause.lead): cause for cause in causes}
     under = {id(c): cause for cause in causes for c in cause.explained}
+    absent = absent_questions(checks).get(question_id)
+    if absent is not None:  # one line, not a block per check
+        parts.append(f'<p class="callout">{escape(absent.message)}</p>')
     for c in checks:
-        if c.status == "passed":
+        if c.status == "passed" or absent is not None:
             continue
         if id(c) in under:  # told once, at its cause's lead
             lead = under[id(c)].lead
