@@ -1,4 +1,10 @@
-"""One immutable record per graded submission, and its JSON (Gradescope ``results.json``).
+"""One immutable record per graded submission (:class:`SubmissionResult`, of :class:`CheckResult`),
+and its two views: Gradescope's ``results.json`` and the gradebook's lossless record.
+
+One reason to change: what a result holds. The JSON views stay with the records on purpose:
+a result's invariant is stated in its JSON (``SubmissionResult._fit`` cuts texts until
+:meth:`SubmissionResult.to_json` fits in ``MAX_RESULT_BYTES``), and a field added to a record
+is added to its views in the same change, so records and views are one concern, not two.
 
 The JSON follows Gradescope's schema (``score``, ``max_score``, ``output``, ``tests[]``) with our
 own fields under ``extra_data``. It is deterministic: identical results give byte-identical JSON,
@@ -9,122 +15,34 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal, get_args
 
-__all__ = [
-    "MAX_CELL_REPORTS",
-    "MAX_NOTES",
-    "MAX_RESULT_BYTES",
-    "MAX_TEXT_CHARS",
-    "SCORE_DECIMALS",
-    "CheckResult",
-    "Plot",
-    "PlotSeries",
-    "Status",
-    "SubmissionResult",
-    "clip_text",
-    "skipped_cells_line",
-]
+from graders.results.bounds import (
+    _FITTING_LIMITS,
+    MAX_CELL_REPORTS,
+    MAX_NOTES,
+    MAX_RESULT_BYTES,
+    MAX_TEXT_CHARS,
+    _bad,
+    _clipped_cell,
+    _fewer_cells,
+    _plain,
+    _points,
+    _round,
+    _text,
+    _tuple,
+    clip_text,
+)
+from graders.results.plots import Plot
 
 Status = Literal["passed", "failed", "error", "timeout", "missing"]
 SubmissionStatus = Literal["graded", "ungradable"]
-SeriesRole = Literal["student", "reference", "guide"]
 
-#: Scores are rounded to this many decimals in the JSON (sums of thirds stay readable).
-SCORE_DECIMALS = 4
 _STATUSES = frozenset(get_args(Status))
 _SUBMISSION_STATUSES = frozenset(get_args(SubmissionStatus))
 _VISIBILITIES = frozenset({"visible", "hidden", "after_due_date", "after_published"})
-_ROLES = frozenset(get_args(SeriesRole))
-#: Most points one plotted series may hold (a feedback page stays small).
-MAX_PLOT_POINTS = 2000
-#: Longest text a result keeps in one field (a message, a counterexample, a note, a cell's
-#: report), in characters; longer text is cut and ends with a visible ``[truncated: ...]``.
-MAX_TEXT_CHARS = 10_000
-#: Most cell reports a result lists (problems first); a note says how many were left out.
-MAX_CELL_REPORTS = 500
-#: Most notes a result keeps.
-MAX_NOTES = 100
-#: Largest ``results.json`` (UTF-8 bytes): past it, every text is cut shorter until it fits.
-MAX_RESULT_BYTES = 1_000_000
-# The shorter limits tried, in order, when a result is still larger than MAX_RESULT_BYTES.
-_FITTING_LIMITS = (2_000, 500, 120)
-
-
-def _bad(name: str, value: object, wanted: str) -> str:
-    return f"{name} must be {wanted}, got {value!r} of type {type(value).__name__}"
-
-
-def _points(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(_bad(name, value, "a finite number >= 0"))
-    result = float(value)
-    if not math.isfinite(result) or result < 0:
-        raise ValueError(_bad(name, value, "a finite number >= 0"))
-    return result
-
-
-def _text(name: str, value: object, *, optional: bool = False) -> None:
-    if optional and value is None:
-        return
-    if not isinstance(value, str):
-        raise TypeError(_bad(name, value, "a str" + (" or None" if optional else "")))
-
-
-def clip_text(text: str, limit: int = MAX_TEXT_CHARS) -> str:
-    """``text`` made writable and bounded: lone surrogates become U+FFFD, and past ``limit``
-    characters it is cut, ending with ``... [truncated: N more characters]``.
-
-    The student controls most texts of a result (their exception messages, their function
-    names, the lines of their notebook); a result is written as UTF-8 and must stay small.
-    Idempotent: a clipped text is at most ``limit`` characters long.
-    """
-    if len(text) > limit:
-        kept = max(limit - 48, 0)
-        text = f"{text[:kept]}... [truncated: {len(text) - kept} more characters]"
-    if _SURROGATE.search(text) is not None:
-        text = _SURROGATE.sub("\ufffd", text)
-    return text
-
-
-# A surrogate code point: never valid on its own in a str, and no UTF-8 writer accepts it.
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _clipped_cell(cell: Mapping[str, Any], limit: int) -> dict[str, Any]:
-    copy = dict(cell)
-    for key, value in copy.items():
-        if isinstance(value, str):
-            copy[key] = clip_text(value, limit)
-    return copy
-
-
-def _round(value: float) -> float:
-    # + 0.0 turns -0.0 into 0.0, which would otherwise print as "-0.0".
-    return round(value, SCORE_DECIMALS) + 0.0
-
-
-def _plain(value: object, where: str) -> Any:
-    """A JSON-ready copy of plain data: tuples become lists, floats are rounded."""
-    if value is None or isinstance(value, (bool, str, int)):
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return None  # NaN and inf are not JSON; Gradescope rejects them
-        return _round(value)
-    if isinstance(value, Mapping):
-        out = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise TypeError(_bad(f"a key in {where}", key, "a str"))
-            out[key] = _plain(item, f"{where}[{key!r}]")
-        return out
-    if isinstance(value, (list, tuple)):
-        return [_plain(item, f"{where}[{i}]") for i, item in enumerate(value)]
-    raise TypeError(_bad(where, value, "plain data (str, number, bool, None, list, dict)"))
 
 
 @dataclass(frozen=True)
@@ -224,123 +142,6 @@ class CheckResult:
                 "behaviour": self.behaviour,
             },
         }
-
-
-@dataclass(frozen=True)
-class PlotSeries:
-    """One line of a plot: the student's values, the reference's, or a guide (the diagonal).
-
-    Attributes
-    ----------
-    label
-        Legend text.
-    x, y
-        Coordinates, equally long; ``nan`` in ``y`` leaves a gap (a value that was not finite).
-    role
-        ``"student"``, ``"reference"`` or ``"guide"``: decides the style, not the meaning.
-    """
-
-    label: str
-    x: tuple[float, ...]
-    y: tuple[float, ...]
-    role: SeriesRole
-
-    def __post_init__(self) -> None:
-        _text("label", self.label)
-        if self.role not in _ROLES:
-            raise ValueError(_bad("role", self.role, f"one of {sorted(_ROLES)}"))
-        x = tuple(float(v) for v in _tuple("x", self.x))
-        y = tuple(float(v) for v in _tuple("y", self.y))
-        if len(x) != len(y):
-            raise ValueError(f"x and y must be equally long, got {len(x)} and {len(y)}")
-        if len(x) > MAX_PLOT_POINTS:
-            raise ValueError(f"a series holds at most {MAX_PLOT_POINTS} points, got {len(x)}")
-        object.__setattr__(self, "x", x)
-        object.__setattr__(self, "y", y)
-
-    def to_plain(self) -> dict[str, Any]:
-        """JSON-ready dict (non-finite values become ``None``)."""
-        return {
-            "label": self.label,
-            "role": self.role,
-            "x": [v if math.isfinite(v) else None for v in self.x],
-            "y": [v if math.isfinite(v) else None for v in self.y],
-        }
-
-    @classmethod
-    def from_plain(cls, data: Mapping[str, Any]) -> PlotSeries:
-        """Inverse of :meth:`to_plain` (``None`` becomes ``nan``)."""
-        return cls(
-            label=data["label"],
-            x=tuple(math.nan if v is None else float(v) for v in data["x"]),
-            y=tuple(math.nan if v is None else float(v) for v in data["y"]),
-            role=data["role"],
-        )
-
-
-@dataclass(frozen=True)
-class Plot:
-    """A picture for the student's feedback: their function against the reference.
-
-    Plots are gathered while the student's worker is open (``graders.checks.plots``) and drawn by
-    ``graders.report.html``. They are feedback only: never part of the score, and not in the
-    Gradescope JSON.
-
-    Attributes
-    ----------
-    id
-        Stable name, e.g. ``"sigmoid"`` or ``"roc_curve"``.
-    question
-        Id of the question the plot illustrates.
-    title, x_label, y_label
-        Texts drawn on the plot.
-    series
-        The lines, drawn in order (the student's last, on top).
-    caption
-        One or two sentences under the plot saying what was called and how to read it.
-    """
-
-    id: str
-    question: str
-    title: str
-    x_label: str
-    y_label: str
-    series: tuple[PlotSeries, ...]
-    caption: str = ""
-
-    def __post_init__(self) -> None:
-        for name in ("id", "question", "title", "x_label", "y_label", "caption"):
-            _text(name, getattr(self, name))
-        series = _tuple("series", self.series)
-        for i, line in enumerate(series):
-            if not isinstance(line, PlotSeries):
-                raise TypeError(_bad(f"series[{i}]", line, "a PlotSeries"))
-        object.__setattr__(self, "series", series)
-
-    def to_plain(self) -> dict[str, Any]:
-        """JSON-ready dict."""
-        return {
-            "id": self.id,
-            "question": self.question,
-            "title": self.title,
-            "x_label": self.x_label,
-            "y_label": self.y_label,
-            "caption": self.caption,
-            "series": [line.to_plain() for line in self.series],
-        }
-
-    @classmethod
-    def from_plain(cls, data: Mapping[str, Any]) -> Plot:
-        """Inverse of :meth:`to_plain`."""
-        return cls(
-            id=data["id"],
-            question=data["question"],
-            title=data["title"],
-            x_label=data["x_label"],
-            y_label=data["y_label"],
-            caption=data.get("caption", ""),
-            series=tuple(PlotSeries.from_plain(line) for line in data["series"]),
-        )
 
 
 @dataclass(frozen=True)
@@ -701,23 +502,3 @@ def _skipped_cells(value: object) -> tuple[dict[str, Any], ...]:
         _text(f"{where}['reason']", entry["reason"])
         copies.append({"cell": entry["cell"], "reason": clip_text(entry["reason"])})
     return tuple(copies)
-
-
-def _fewer_cells(cells: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
-    """At most ``MAX_CELL_REPORTS`` cell reports, in order, the problems kept first; and how
-    many were left out."""
-    if len(cells) <= MAX_CELL_REPORTS:
-        return cells, 0
-    problems = [i for i, c in enumerate(cells) if c.get("status", "ok") != "ok"]
-    chosen = set(problems[:MAX_CELL_REPORTS])
-    for i in range(len(cells)):
-        if len(chosen) >= MAX_CELL_REPORTS:
-            break
-        chosen.add(i)
-    return [cells[i] for i in sorted(chosen)], len(cells) - len(chosen)
-
-
-def _tuple(name: str, value: object) -> tuple[Any, ...]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list)):
-        raise TypeError(_bad(name, value, "a tuple"))
-    return tuple(value)
