@@ -36,9 +36,8 @@ from graders.checks.registry import resolve
 from graders.engine import grade_submission, run_check, sandbox_config
 from graders.load import Cell, Submission
 from graders.results import CheckResult, SubmissionResult
-from graders.sandbox import SandboxConfig, WorkerSession, isolation, pool
+from graders.sandbox import PlannedCall, SandboxConfig, WorkerSession, isolation, pool
 from graders.sandbox.isolation import descendants as _descendants
-from graders.sandbox.session import PlannedCall
 from graders.spec import Assignment, Limits, load_assignment
 
 REPO = Path(graders.__file__).resolve().parents[1]
