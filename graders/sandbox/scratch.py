@@ -21,7 +21,17 @@ __all__ = ["WORKER_FILES", "copy_worker_code"]
 
 #: The grader's modules a worker runs (the worker, the zygote, the launcher and what they
 #: import): standard library and numpy only, never ``graders`` itself.
-WORKER_FILES = ("worker.py", "protocol.py", "functions.py", "isolation.py", "zygote.py")
+WORKER_FILES = (
+    "worker.py",
+    "zygote.py",
+    "functions.py",
+    "protocol.py",
+    "wire_values.py",
+    "wire_tree.py",
+    "wire_npy.py",
+    "wire_text.py",
+    "isolation.py",
+)
 
 
 def copy_worker_code(code_dir: Path) -> None:

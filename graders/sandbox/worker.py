@@ -1,9 +1,10 @@
 """The sandboxed side of the grader: runs one student's cells and answers calls with plain data.
 
 Started by ``graders.sandbox.session`` as ``python -s -B worker.py REQUEST_FD REPLY_FD MAX_BYTES``
-from a private directory that holds only this file and its siblings ``protocol``, ``functions`` and
-``isolation``. It imports the standard library, numpy, pandas (if installed) and those siblings:
-never ``graders`` or ``reference``, which do not even exist where it runs.
+from a private directory that holds only this file and its siblings (``scratch.WORKER_FILES``:
+``protocol`` and its ``wire_*`` modules, ``functions``, ``isolation``). It imports the standard
+library, numpy, pandas (if installed) and those siblings: never ``graders`` or ``reference``,
+which do not even exist where it runs.
 
 Requests and replies travel as protocol messages on two dedicated pipes; the student's stdout and
 stderr (fds 1 and 2) go to a third pipe that the grader drains and caps. Every reply has the same
@@ -45,7 +46,15 @@ if TYPE_CHECKING:  # the type checker sees the package; at run time they are pla
     from signal import setitimer as _setitimer
     from signal import signal as _set_handler
 
-    from graders.sandbox import functions, isolation, protocol
+    from graders.sandbox import (
+        functions,
+        isolation,
+        protocol,
+        wire_npy,
+        wire_text,
+        wire_tree,
+        wire_values,
+    )
 else:  # the C functions behind ``signal``'s wrappers (same signatures, no enum conversions)
     from _signal import getsignal as _get_handler
     from _signal import setitimer as _setitimer
@@ -54,13 +63,20 @@ else:  # the C functions behind ``signal``'s wrappers (same signatures, no enum 
     import functions
     import isolation
     import protocol
+    import wire_npy
+    import wire_text
+    import wire_tree
+    import wire_values
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 # Frames of these files never receive the timeout exception: it is only ever raised inside the
 # student's code (or library code the student called), never inside the worker's bookkeeping.
 _OWN_FILES = frozenset(
     path
-    for module_file in (__file__, protocol.__file__, isolation.__file__)
+    for module_file in (
+        __file__,
+        *(m.__file__ for m in (protocol, wire_values, wire_tree, wire_npy, wire_text, isolation)),
+    )
     if module_file
     for path in (module_file, os.path.abspath(module_file))
 )
