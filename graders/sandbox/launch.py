@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from graders.errors import SandboxError
-from graders.sandbox import isolation, pool, protocol
+from graders.sandbox import cmdline, isolation, pool, proctree, protocol
 from graders.sandbox.pipes import (
     _Deadline,
     _Died,
@@ -64,7 +64,7 @@ class _ColdProcess:
         if process.poll() is None:
             # Inside-out: killing bwrap's child first lets bwrap reap it and exit by itself,
             # instead of leaving a zombie for whichever init adopts it.
-            isolation.kill_all(isolation.descendants(process.pid))
+            proctree.kill_all(proctree.descendants(process.pid))
             if self.bwrap:
                 try:
                     process.wait(timeout=1)
@@ -218,7 +218,7 @@ def _start_cold(
 ) -> _ColdProcess:
     """Exec a fresh worker (through bwrap, or directly on the process layer)."""
     request_read, reply_write, output_write = child_ends
-    argv, env = isolation.worker_command(
+    argv, env = cmdline.worker_command(
         plan,
         info,
         code_dir=str(code_dir),

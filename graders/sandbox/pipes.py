@@ -17,7 +17,7 @@ import threading
 import time
 from typing import Protocol
 
-from graders.sandbox import isolation, protocol
+from graders.sandbox import proctree, protocol
 
 _READ_CHUNK = 1 << 20
 
@@ -178,7 +178,7 @@ class _Worker:
         code = self.handle.wait(2.0)
         if code is None:
             return "it stopped answering"
-        return isolation.describe_exit(code, bwrap=False)
+        return proctree.describe_exit(code, bwrap=False)
 
     def stop(self) -> None:
         """Kill the worker's whole process tree and reap it; idempotent."""

@@ -36,7 +36,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from graders.sandbox import isolation, leftovers
+from graders.sandbox import cmdline, isolation, leftovers, proctree
 from graders.sandbox.scratch import copy_worker_code
 
 __all__ = [
@@ -206,7 +206,7 @@ class Zygote:
             if plan.user is not None:
                 self._root.chmod(0o711)
                 os.chown(config_dir, plan.user, plan.user)
-            argv, env = isolation.zygote_command(
+            argv, env = cmdline.zygote_command(
                 plan,
                 info,
                 code_dir=str(code_dir),
@@ -407,7 +407,7 @@ class Zygote:
         top = self.pid
         if top is None:
             return None
-        for pid in isolation.descendants(top):
+        for pid in proctree.descendants(top):
             try:
                 with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as status:
                     for line in status:

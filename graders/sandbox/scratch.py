@@ -24,13 +24,19 @@ __all__ = ["WORKER_FILES", "copy_worker_code"]
 WORKER_FILES = (
     "worker.py",
     "zygote.py",
+    "launcher.py",
     "functions.py",
     "protocol.py",
     "wire_values.py",
     "wire_tree.py",
     "wire_npy.py",
     "wire_text.py",
-    "isolation.py",
+    "rlimits.py",
+    "syscalls.py",
+    "landlock.py",
+    "privileges.py",
+    "proctree.py",
+    "hostpaths.py",
 )
 
 

@@ -2,9 +2,9 @@
 
 Started by ``graders.sandbox.session`` as ``python -s -B worker.py REQUEST_FD REPLY_FD MAX_BYTES``
 from a private directory that holds only this file and its siblings (``scratch.WORKER_FILES``:
-``protocol`` and its ``wire_*`` modules, ``functions``, ``isolation``). It imports the standard
-library, numpy, pandas (if installed) and those siblings: never ``graders`` or ``reference``,
-which do not even exist where it runs.
+``protocol`` and its ``wire_*`` modules, ``functions``, ``rlimits``, ``syscalls``). It imports
+the standard library, numpy, pandas (if installed) and those siblings: never ``graders`` or
+``reference``, which do not even exist where it runs.
 
 Requests and replies travel as protocol messages on two dedicated pipes; the student's stdout and
 stderr (fds 1 and 2) go to a third pipe that the grader drains and caps. Every reply has the same
@@ -48,8 +48,9 @@ if TYPE_CHECKING:  # the type checker sees the package; at run time they are pla
 
     from graders.sandbox import (
         functions,
-        isolation,
         protocol,
+        rlimits,
+        syscalls,
         wire_npy,
         wire_text,
         wire_tree,
@@ -61,8 +62,9 @@ else:  # the C functions behind ``signal``'s wrappers (same signatures, no enum 
     from _signal import signal as _set_handler
 
     import functions
-    import isolation
     import protocol
+    import rlimits
+    import syscalls
     import wire_npy
     import wire_text
     import wire_tree
@@ -75,7 +77,10 @@ _OWN_FILES = frozenset(
     path
     for module_file in (
         __file__,
-        *(m.__file__ for m in (protocol, wire_values, wire_tree, wire_npy, wire_text, isolation)),
+        *(
+            m.__file__
+            for m in (protocol, wire_values, wire_tree, wire_npy, wire_text, rlimits, syscalls)
+        ),
     )
     if module_file
     for path in (module_file, os.path.abspath(module_file))
@@ -446,14 +451,14 @@ def _serve(channel: _Channel) -> int:
     init = channel.receive()
     if type(init) is not dict or init.get("op") != "init":
         return 64
-    notes = isolation.apply_rlimits(
+    notes = rlimits.apply_rlimits(
         memory_mb=init["memory_mb"],
         cpu_seconds=init["cpu_seconds"],
         file_bytes=init["file_bytes"],
         open_files=init["open_files"],
         processes=init["processes"],
     )
-    seccomp_note = isolation.install_seccomp()
+    seccomp_note = syscalls.install_seccomp()
     if seccomp_note is not None:
         notes.append(seccomp_note)
     warnings.filterwarnings("ignore", message=".*non-interactive.*")  # plt.show() under Agg

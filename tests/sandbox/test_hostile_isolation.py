@@ -25,7 +25,7 @@ import pytest
 import graders
 from graders.engine import grade_submission, sandbox_config
 from graders.load import Cell, Submission
-from graders.sandbox import SandboxConfig, WorkerSession, isolation
+from graders.sandbox import SandboxConfig, WorkerSession, isolation, landlock
 from graders.spec import load_assignment
 
 REPO = Path(graders.__file__).resolve().parents[1]
@@ -240,7 +240,7 @@ def test_the_process_layer_result_says_what_it_cannot_promise() -> None:
         "pidfds, io_uring",
     ):
         assert fragment in layer[0]
-    assert ("Landlock (ABI" in layer[0]) == (isolation.landlock_abi() > 0)
+    assert ("Landlock (ABI" in layer[0]) == (landlock.landlock_abi() > 0)
     result = grade_submission(submission(solution), assignment, student="weak", config=config)
     assert result.isolation == "process" and result.score == assignment.max_score
 
@@ -268,3 +268,4 @@ def _status_of(name: str) -> list[dict[str, str]]:
         if fields.get("Name") == name:
             found.append(fields)
     return found
+

@@ -17,7 +17,15 @@ import pytest
 
 import graders
 from graders.load import Cell, Submission
-from graders.sandbox import FunctionSpec, SandboxConfig, Unsupported, WorkerSession, isolation
+from graders.sandbox import (
+    FunctionSpec,
+    SandboxConfig,
+    Unsupported,
+    WorkerSession,
+    cmdline,
+    isolation,
+    proctree,
+)
 
 REPO = Path(graders.__file__).resolve().parents[1]
 
@@ -343,7 +351,7 @@ def test_working_directory_holds_only_the_data_files(session: WorkerSession) -> 
 def test_environment_is_scrubbed(session: WorkerSession) -> None:
     names = session.call("environment").value
     assert isinstance(names, list)
-    assert set(names) <= set(isolation.scrubbed_env("", "")) | {"PWD"}
+    assert set(names) <= set(cmdline.scrubbed_env("", "")) | {"PWD"}
 
 
 @pytest.mark.bwrap
@@ -357,7 +365,7 @@ def test_bwrap_hides_the_grader_and_the_reference(session: WorkerSession) -> Non
         outcome = session.call("read", str(path))
         assert outcome.status == "error"
         assert "FileNotFoundError" in outcome.message
-    rewrite = session.call("overwrite", f"{isolation.CODE_DIR}/worker.py")
+    rewrite = session.call("overwrite", f"{cmdline.CODE_DIR}/worker.py")
     assert rewrite.status == "error"
     # Read-only for a cold worker; a warm one's code was deleted once the zygote imported it.
     assert "Read-only file system" in rewrite.message or "No such file" in rewrite.message
@@ -447,7 +455,7 @@ def test_no_process_is_left_behind_after_close() -> None:
     session = WorkerSession(FRAGILE, CONFIG)
     top = session.worker_pid
     assert top is not None
-    pids = [top, *isolation.descendants(top)]
+    pids = [top, *proctree.descendants(top)]
     if session.warm:
         assert len(pids) == 2  # the zygote's monitor and the worker it watches
     else:
