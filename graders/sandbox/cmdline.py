@@ -96,14 +96,19 @@ def hidden_paths() -> tuple[str, ...]:
 
     If the grader is installed into the very site-packages the worker uses, or the repository
     sits inside the interpreter's prefix, binding that directory would expose the references;
-    these paths are covered with an empty tmpfs instead.
+    these paths are covered with an empty tmpfs instead. Each is named as this module was found
+    and with symlinks resolved: a venv reached through a symlink is bound under the name its
+    interpreter gives it (and its real name), and a cover must sit under each.
     """
-    package = Path(__file__).resolve().parent.parent  # .../graders
-    root = package.parent
-    candidates = [package, root / "reference", root / "assignments", root / "tests"]
-    if (root / "pyproject.toml").exists():  # a source checkout: hide all of it
-        candidates.append(root)
-    return tuple(str(p) for p in candidates if p.exists())
+    found: list[str] = []
+    here = Path(os.path.abspath(__file__))
+    for package in (here.parent.parent, here.resolve().parent.parent):  # .../graders
+        root = package.parent
+        candidates = [package, root / "reference", root / "assignments", root / "tests"]
+        if (root / "pyproject.toml").exists():  # a source checkout: hide all of it
+            candidates.append(root)
+        found += [str(p) for p in candidates if p.exists() and str(p) not in found]
+    return tuple(found)
 
 
 def worker_command(
@@ -260,14 +265,16 @@ def _bwrap_prefix(
 
 
 def _mounts(directories: Sequence[str], hidden: Sequence[str]) -> list[str]:
-    """Read-only binds of ``directories``; an empty tmpfs over each hidden path inside one.
+    """Read-only binds of ``directories``; an empty tmpfs over each hidden path in one or /usr.
 
     Mounts are ordered parents first, so a tmpfs hides what lies below it but not a bind that
     is nested deeper still (a venv inside a hidden checkout keeps working). The directories
     bwrap would make to hold them (mode 0700, whatever the host's) are made first with
     ``--dir`` (0755): a worker that is not their owner must still reach the interpreter.
     """
-    covers = [h for h in hidden if any(_inside(h, d) for d in directories)]
+    # /usr is bound whole (``_system_binds``): a grader pip-installed into the system Python
+    # (/usr/local/lib/python3.X/site-packages/graders, .../reference) needs a cover there too.
+    covers = [h for h in hidden if any(_inside(h, d) for d in [*directories, "/usr"])]
     ops: list[tuple[int, int, list[str]]] = []
     for path in directories:
         ops.append((path.count("/"), 0, ["--ro-bind", path, path]))

@@ -211,13 +211,24 @@ def plan_isolation(requested: str, python: str | None = None) -> Plan:
 
 
 def _process_plan(reason: str, python: str | None) -> Plan:
+    from graders.errors import SandboxError
+
     files = _files_promise()
-    if os.name != "posix" or os.geteuid() != 0:
+    if not _as_root():
         who, user = "the grader's user", None
     elif python is not None and _runs_as(python, NOBODY):
         who, user = f"uid {NOBODY}", NOBODY
     else:
         who, user = f"root without capabilities (uid {NOBODY} cannot run the interpreter)", None
+        if python is not None and landlock_abi() < 1:
+            # uid 0 without capabilities still owns root's files: with nothing to confine
+            # them, the student's code could rewrite /etc/passwd or the grader itself.
+            raise SandboxError(
+                f"refusing to run the student's code as root: uid {NOBODY} cannot run the "
+                f"interpreter {python!r} and the kernel has no Landlock to confine a root "
+                f"worker's files; make the interpreter readable by uid {NOBODY}, or install "
+                "bubblewrap (Debian/Ubuntu: apt-get install bubblewrap)"
+            )
     return Plan(
         "process",
         note=f"{reason}. It cannot promise what bubblewrap does: the student's code runs as "

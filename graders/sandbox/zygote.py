@@ -30,7 +30,10 @@ runs ``worker.serve``, which applies the rlimits and the seccomp filter when the
 ``init`` arrives, exactly as a cold-started worker does. Any failure before that ends the job
 with exit status 70 and a message on its output: student code never runs half-confined.
 
-Worker-side module: standard library, plus whatever ``worker`` imports; Python >= 3.9.
+Worker-side module: standard library, plus whatever ``worker`` imports; Python >= 3.9. Over 500
+lines on purpose: the zygote, the monitor and the worker's confinement are one chain of forks
+whose file descriptors, signals and mounts are handed from step to step; one file keeps that
+hand-over readable in order.
 """
 
 from __future__ import annotations

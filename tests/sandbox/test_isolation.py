@@ -223,3 +223,48 @@ def test_hidden_paths_inside_a_readable_one_are_left_out(tmp_path: Path) -> None
         [str(site / "numpy"), str(site / "pandas"), str(site / "six.py"), "/usr"]
     )
 
+
+def test_a_grader_installed_under_usr_is_covered_too() -> None:
+    # ``pip install`` into the system Python puts graders/ and reference/ in
+    # /usr/local/lib/python3.X/site-packages: /usr is bound whole, so they need a cover there.
+    site = "/usr/local/lib/python3.11/site-packages"
+    argv = cmdline._mounts([], [f"{site}/graders", f"{site}/reference", "/elsewhere/tests"])
+    assert argv == ["--tmpfs", f"{site}/graders", "--tmpfs", f"{site}/reference"]
+
+
+def test_a_root_worker_is_refused_where_landlock_cannot_confine_its_files(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # uid 65534 cannot run the interpreter, so the worker would stay uid 0 (without
+    # capabilities, but still the owner of root's files); only Landlock keeps it off them.
+    monkeypatch.setattr(isolation, "_as_root", lambda: True)
+    monkeypatch.setattr(isolation, "_runs_as", lambda python, uid: False)
+    monkeypatch.setattr(isolation, "landlock_abi", lambda: 7)
+    plan = isolation.plan_isolation("process", "/venv/bin/python")
+    assert plan.user is None and "root without capabilities" in plan.note
+    monkeypatch.setattr(isolation, "landlock_abi", lambda: 0)
+    with pytest.raises(SandboxError, match="refusing to run the student's code as root"):
+        isolation.plan_isolation("process", "/venv/bin/python")
+    monkeypatch.setattr(isolation, "_runs_as", lambda python, uid: True)
+    assert isolation.plan_isolation("process", "/venv/bin/python").user == isolation.NOBODY
+
+
+def test_hidden_paths_name_the_grader_as_found_and_as_resolved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A venv reached through a symlink (/opt/venv -> /data/venv) is bound under both names:
+    # the grader installed in it must be covered under both.
+    real = tmp_path / "real"
+    (real / "graders" / "sandbox").mkdir(parents=True)
+    (real / "reference").mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    monkeypatch.setattr(cmdline, "__file__", str(link / "graders" / "sandbox" / "cmdline.py"))
+    hidden = cmdline.hidden_paths()
+    assert sorted(hidden) == sorted(
+        str(root / name) for root in (link, real) for name in ("graders", "reference")
+    )
+    argv = cmdline._mounts([str(link)], hidden)
+    pairs = list(zip(argv, argv[1:], strict=False))
+    assert ("--tmpfs", str(link / "graders")) in pairs
+    assert ("--tmpfs", str(link / "reference")) in pairs

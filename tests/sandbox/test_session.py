@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import subprocess
@@ -553,6 +554,21 @@ def test_a_worker_that_must_stay_root_says_so(tmp_path: Path) -> None:
         assert session.call("who").value == 0
         (note,) = [n for n in session.notes if n.startswith("isolation:")]
         assert f"runs as root without capabilities (uid {isolation.NOBODY} cannot run" in note
+
+
+def test_a_grader_whose_worker_stays_root_makes_itself_undumpable(tmp_path: Path) -> None:
+    # The worker then shares the grader's uid (0, without capabilities): only the grader's
+    # PR_SET_DUMPABLE=0 keeps it from opening /proc/<grader>/mem where neither Landlock nor
+    # Yama is there to refuse.
+    os.chmod(tmp_path, 0o700)
+    python = _system_venv(str(tmp_path))
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(4, 1, 0, 0, 0)  # PR_SET_DUMPABLE 1, as a grader starts
+    submission = notebook((1, "import os\ndef who():\n    return os.getuid()\n"))
+    config = SandboxConfig(python=python, isolation="process")
+    with WorkerSession(submission, config) as session:
+        assert session.call("who").value == 0
+        assert libc.prctl(3, 0, 0, 0, 0) == 0  # PR_GET_DUMPABLE
 
 
 def test_a_student_who_replaces_the_signal_functions_still_gets_the_time_budget() -> None:
