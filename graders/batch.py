@@ -51,8 +51,7 @@ from graders.gradebook import Gradebook
 from graders.hidden import CourseSecret
 from graders.report import html
 from graders.results import SubmissionResult
-from graders.sandbox import pool
-from graders.sandbox.session import SandboxConfig
+from graders.sandbox import SandboxConfig, pool
 from graders.spec import Assignment, load_assignment
 from graders.summary import CohortSummary, summarise, to_json
 

@@ -41,8 +41,7 @@ from graders.compare import (
 from graders.diagnose import Misconception, diagnose
 from graders.errors import CheckFailed, StudentCodeError
 from graders.hidden import CourseSecret
-from graders.sandbox import protocol
-from graders.sandbox.session import CallOutcome, PlannedCall, WorkerSession
+from graders.sandbox import CallOutcome, PlannedCall, WorkerSession, protocol
 from graders.spec import Assignment, CheckSpec, Question
 
 Args = tuple[Any, ...]

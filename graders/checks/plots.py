@@ -26,7 +26,7 @@ import numpy.typing as npt
 
 from graders.compare import Mismatch, as_plain_array
 from graders.results import MAX_PLOT_POINTS, Plot, PlotSeries
-from graders.sandbox.session import WorkerSession
+from graders.sandbox import WorkerSession
 from graders.spec import Assignment, Question
 from reference import logistic as ref_logistic
 from reference import metrics as ref_metrics

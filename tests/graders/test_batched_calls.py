@@ -23,7 +23,7 @@ from graders.checks.base import CheckContext, search
 from graders.engine import grade_path
 from graders.errors import CheckFailed
 from graders.samples import sample_paths
-from graders.sandbox.session import CallOutcome, PlannedCall, WorkerSession
+from graders.sandbox import CallOutcome, PlannedCall, WorkerSession
 from graders.spec import load_assignment
 from tests.graders.grading import LOGISTIC, assignment, without_timings, write_source
 

@@ -16,7 +16,7 @@ import pytest
 
 from graders.engine import grade_path
 from graders.results import SubmissionResult
-from graders.sandbox.session import PlannedCall, WorkerSession
+from graders.sandbox import PlannedCall, WorkerSession
 from graders.spec import Assignment, load_assignment
 from tests.graders.grading import LOGISTIC, assignment, only, without_timings, write_source
 

@@ -28,8 +28,7 @@ from graders.errors import GradebookError
 from graders.gradebook import Gradebook
 from graders.hidden import PRACTICE, CourseSecret
 from graders.results import CheckResult
-from graders.sandbox import protocol
-from graders.sandbox.session import WorkerSession
+from graders.sandbox import WorkerSession, protocol
 from graders.spec import Assignment, load_assignment
 from tests.graders.grading import (
     LOGISTIC,
