@@ -23,10 +23,10 @@ from graders.checks.base import (
     StudentCallError,
     agree_with_reference,
     call_student,
-    expected_value,
     fail,
     search,
 )
+from graders.checks.expected import expected_value
 from graders.compare import Mismatch, Tolerance, as_plain_array, compare
 from graders.diagnose import Misconception, diagnose
 from graders.errors import SpecError
