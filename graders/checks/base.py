@@ -95,6 +95,12 @@ class CheckContext:
     #: Seeds the hidden searches; ``None``: explained searches only.
     secret: CourseSecret | None = None
 
+    def lab_file(self, role: str) -> Path | None:
+        """The public lab's data file of ``role`` (``[data.roles]``), when the instructor
+        supplied it: then the submission is graded as that lab. ``None`` otherwise."""
+        name = self.assignment.lab_data_name(role)
+        return None if name is None else self.lab_data.get(name)
+
     @property
     def hidden_seed(self) -> int | None:
         """This check's hidden-search seed (a keyed hash: the secret itself stays here)."""

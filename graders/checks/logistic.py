@@ -445,9 +445,10 @@ _FIT_X = np.array([[1.0, 0.5], [0.2, -1.0], [-0.7, 0.3], [1.5, 1.0]])
 _FIT_Y = np.array([1.0, 0.0, 0.0, 1.0])
 
 
-#: The public lab's data (learn-co-curriculum/dsc-coding-logistic-regression-from-scratch):
-#: when the instructor supplies it with --data, the submission is graded as that lab.
-PUBLIC_LAB_FILE = "heart.csv"
+#: The role (``[data.roles]``) of the public lab's data
+#: (learn-co-curriculum/dsc-coding-logistic-regression-from-scratch): when the instructor
+#: supplies it with --data, the submission is graded as that lab.
+PUBLIC_LAB = "public_lab"
 
 
 def _as_lab_calls(ctx: CheckContext, args: Args) -> Args:
@@ -458,7 +459,7 @@ def _as_lab_calls(ctx: CheckContext, args: Args) -> Args:
     array given. So graded as the lab, ``initial_weights`` is left out (and the reference
     starts from ones, the default the lab asks for).
     """
-    return args[:4] if PUBLIC_LAB_FILE in ctx.lab_data else args
+    return args[:4] if ctx.lab_file(PUBLIC_LAB) is not None else args
 
 
 def check_grad_desc_matches_reference(ctx: CheckContext) -> None:

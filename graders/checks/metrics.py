@@ -522,16 +522,20 @@ def check_auc_matches_reference(ctx: CheckContext) -> None:
 
 
 def _bundled(ctx: CheckContext) -> tuple[Any, Any, Any, Any]:
-    return _read_bundled(str(ctx.assignment.directory / "data"))
+    return _read_bundled(*_split_files(ctx))
+
+
+def _split_files(ctx: CheckContext) -> tuple[str, str]:
+    """The bundled training and test files (``[data.roles]`` train and test), as cache keys."""
+    return str(ctx.assignment.data_file("train")), str(ctx.assignment.data_file("test"))
 
 
 @functools.lru_cache(maxsize=4)
-def _read_bundled(folder_name: str) -> tuple[Any, Any, Any, Any]:
+def _read_bundled(train_name: str, test_name: str) -> tuple[Any, Any, Any, Any]:
     import pandas as pd
 
-    folder = Path(folder_name)
-    train = pd.read_csv(folder / "breast_cancer_train.csv")
-    test = pd.read_csv(folder / "breast_cancer_test.csv")
+    train = pd.read_csv(Path(train_name))
+    test = pd.read_csv(Path(test_name))
     features = [c for c in train.columns if c != "target"]
     arrays = (
         train[features].to_numpy(),
@@ -563,10 +567,10 @@ _OTHER_CS = (5.0, 0.05)
 
 
 @functools.lru_cache(maxsize=8)
-def _reference_aucs(folder_name: str, Cs: tuple[float, ...]) -> Any:
+def _reference_aucs(train_name: str, test_name: str, Cs: tuple[float, ...]) -> Any:
     """The reference experiment on the bundled data: fitted once per process, not per student
     (five scikit-learn fits cost more than grading the rest of the assignment)."""
-    result = ref_reg.auc_by_C(*_read_bundled(folder_name), np.array(Cs))
+    result = ref_reg.auc_by_C(*_read_bundled(train_name, test_name), np.array(Cs))
     result.setflags(write=False)
     return result
 
@@ -574,10 +578,10 @@ def _reference_aucs(folder_name: str, Cs: tuple[float, ...]) -> Any:
 def check_auc_by_C_matches_reference(ctx: CheckContext) -> None:
     """Test AUC of LogisticRegression(C=c) for each c, on the bundled breast-cancer split."""
     X_train, y_train, X_test, y_test = _bundled(ctx)
-    folder = str(ctx.assignment.directory / "data")
+    split = _split_files(ctx)
 
     def expected(*args: Any) -> Any:
-        return _reference_aucs(folder, tuple(float(c) for c in args[4]))
+        return _reference_aucs(*split, tuple(float(c) for c in args[4]))
 
     agree_with_reference(
         ctx,
@@ -673,5 +677,9 @@ CHECKS = (
         "observation.",
     ),
     check_auc_matches_reference,
-    check_auc_by_C_matches_reference,
+    Check(
+        "auc_by_C_matches_reference",
+        check_auc_by_C_matches_reference,
+        data_roles=("train", "test"),
+    ),
 )

@@ -168,7 +168,15 @@ def resolve(check_id: str) -> Check:
 
 
 def validate_assignment(assignment: Assignment) -> None:
-    """Raise ``SpecError`` if the spec names a check that does not exist."""
+    """Raise ``SpecError`` if the spec names a check that does not exist, or lists a check
+    whose data roles (``Check.data_roles``) its ``[data.roles]`` does not give shipped files."""
     unknown = [c.id for q in assignment.questions for c in q.checks if c.id not in REGISTRY]
     if unknown:
         raise SpecError(f"{assignment.slug}: unknown check ids: {', '.join(unknown)}")
+    for question in assignment.questions:
+        for spec in question.checks:
+            for role in REGISTRY[spec.id].data_roles:
+                try:
+                    assignment.data_file(role)
+                except SpecError as exc:
+                    raise SpecError(f"check {spec.id!r} reads a data file by role: {exc}") from None
