@@ -8,9 +8,7 @@ API (``batching``, ``replay``, ``expected``, ``local_constants``) is internal.
 
 from graders.checks.base import (
     Args,
-    Check,
     CheckContext,
-    CheckFunction,
     StudentCallError,
     agree_with_reference,
     assert_inputs_unchanged,
@@ -20,6 +18,7 @@ from graders.checks.base import (
     hidden_failure,
     search,
 )
+from graders.checks.check import Check, CheckFunction
 from graders.checks.expected import expected_value
 from graders.checks.registry import ENTRY_POINT_GROUP, REGISTRY, resolve, validate_assignment
 

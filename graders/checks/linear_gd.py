@@ -4,6 +4,11 @@ restarts (gradient descent only finds a local minimum; several starts find a bet
 Functions passed to the student (``grad``, ``f``) cross the boundary as data: a
 :class:`~graders.sandbox.protocol.FunctionSpec` naming one of our trusted families, which the
 worker turns into a callable. The same spec is materialised here for the reference.
+
+One module over 500 lines on purpose: one topic, one module (the gradient-descent assignment, one
+entry point, one test file whose catalogue test reads this module's source). Its descent checks,
+restarts and the lab's inline loop share the descent inputs and misconceptions; the public lab's
+reading of its spreadsheet (at the end) is the seam to cut if it grows.
 """
 
 from __future__ import annotations
@@ -19,7 +24,6 @@ from hypothesis import strategies as st
 from graders import strategies as gs
 from graders.checks.base import (
     Args,
-    Check,
     CheckContext,
     StudentCallError,
     agree_with_reference,
@@ -27,6 +31,7 @@ from graders.checks.base import (
     fail,
     search,
 )
+from graders.checks.check import Check
 from graders.checks.expected import expected_value
 from graders.compare import Mismatch, Tolerance, as_plain_array, compare
 from graders.diagnose import Misconception, diagnose

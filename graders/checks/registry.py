@@ -1,7 +1,7 @@
 """The one table of checks: assignment specs refer to these ids.
 
 Checks are listed, not discovered (house style): each topic module exports ``CHECKS``, an explicit
-tuple of :class:`~graders.checks.base.Check` records (a plain ``check_<id>`` function there is
+tuple of :class:`~graders.checks.check.Check` records (a plain ``check_<id>`` function there is
 shorthand for ``Check.of(function)``). What is discovered is the topic modules themselves: each
 entry point of the group :data:`ENTRY_POINT_GROUP` names one, ours in ``pyproject.toml`` and an
 instructor's in the metadata of their own installed package, so that installing it adds its
@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from importlib import metadata
 from types import MappingProxyType, ModuleType
 
-from graders.checks.base import Check
+from graders.checks.check import Check
 from graders.errors import SpecError
 from graders.spec import Assignment
 
