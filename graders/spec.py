@@ -1,7 +1,8 @@
 """Assignment specs: ``assignments/<slug>/assignment.toml`` → :class:`Assignment`.
 
 The spec is declarative: which student names are graded, by which listed checks, for how many
-points, with which tolerances and time budgets, and which data files the worker may see. Check ids
+points, with which tolerances and time budgets, and which data files the worker may see (named by
+role in ``[data.roles]``, so that checks and plots ask for a role, never a file name). Check ids
 are resolved against the check registry later (``graders.checks.registry``); this module only
 validates shape and types, so it never imports the references.
 """
