@@ -18,7 +18,7 @@ from graders.errors import CheckFailed, SpecError, SubmissionError
 from graders.hidden import PRACTICE, CourseSecret
 from graders.load import Submission, load_submission
 from graders.results import CheckResult, Plot, SubmissionResult
-from graders.sandbox.session import (
+from graders.sandbox import (
     CallOutcome,
     CellReport,
     PlannedCall,

@@ -1,7 +1,8 @@
 """Assignment specs: ``assignments/<slug>/assignment.toml`` → :class:`Assignment`.
 
 The spec is declarative: which student names are graded, by which listed checks, for how many
-points, with which tolerances and time budgets, and which data files the worker may see. Check ids
+points, with which tolerances and time budgets, and which data files the worker may see (named by
+role in ``[data.roles]``, so that checks and plots ask for a role, never a file name). Check ids
 are resolved against the check registry later (``graders.checks.registry``); this module only
 validates shape and types, so it never imports the references.
 """
@@ -143,11 +144,48 @@ class Assignment:
     questions: tuple[Question, ...]
     #: Run every cell (no slicing); ``grader check/grade --run-all-cells`` does it for one run.
     run_all_cells: bool = False
+    #: ``[data.roles]``: (role, entry of data.files or data.optional), in the spec's order.
+    data_roles: tuple[tuple[str, str], ...] = ()
 
     @property
     def max_score(self) -> float:
         """Total points of the required questions (optional ones are added only when present)."""
         return sum(q.max_score for q in self.questions if not q.optional)
+
+    @property
+    def roles(self) -> dict[str, str]:
+        """``[data.roles]``: each role and the data file entry it names."""
+        return dict(self.data_roles)
+
+    def data_file(self, role: str) -> Path:
+        """The shipped data file (an entry of ``data.files``) that ``[data.roles]`` gives ``role``.
+
+        Raises
+        ------
+        SpecError
+            When no file has the role, or the role names one of the public lab's optional files
+            (those are found with :meth:`lab_data_name`, when the instructor supplies them).
+        """
+        entry = self.roles.get(role)
+        if entry is None:
+            known = ", ".join(self.roles) or "none"
+            raise SpecError(
+                f"{self.slug}: no data file has the role {role!r}; add it to [data.roles] in "
+                f"assignment.toml (roles named there: {known})"
+            )
+        path = self.directory / entry
+        if path not in self.data_files:
+            raise SpecError(
+                f"{self.slug}: the data role {role!r} names {entry!r}, one of the public lab's "
+                "optional files (data.optional), where a shipped file (data.files) is needed"
+            )
+        return path
+
+    def lab_data_name(self, role: str) -> str | None:
+        """The public lab's optional file (an entry of ``data.optional``) that ``role`` names,
+        or ``None`` when ``[data.roles]`` gives the role no such file."""
+        entry = self.roles.get(role)
+        return entry if entry in self.optional_data else None
 
     def question(self, question_id: str) -> Question:
         """Return the question with this id; raise ``KeyError`` naming the known ids."""
@@ -207,6 +245,13 @@ def _parse_assignment(raw: Mapping[str, Any], directory: Path) -> Assignment:
         if not f.is_file():
             raise SpecError(f"data.files names {f.name!r}, which is not in {directory}")
     optional = tuple(toml.data.optional)
+    listed = (*toml.data.files, *optional)
+    for role, entry in toml.data.roles.items():
+        if entry not in listed:
+            raise SpecError(
+                f"data.roles.{role} names {entry!r}, which neither data.files nor data.optional "
+                f"lists (listed: {', '.join(listed) or 'none'})"
+            )
     questions = tuple(_question(q) for q in toml.questions)
     ids = [q.id for q in questions]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
@@ -232,6 +277,7 @@ def _parse_assignment(raw: Mapping[str, Any], directory: Path) -> Assignment:
         optional_data=optional,
         questions=questions,
         run_all_cells=toml.run_all_cells,
+        data_roles=tuple(toml.data.roles.items()),
     )
 
 

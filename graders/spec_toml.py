@@ -58,11 +58,23 @@ class LimitsToml(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     submission_timeout: Positive = 60.0  # loading, cells, replays and calls together
 
 
+#: A role's name: what checks and plots ask for (``train``, ``test``, ``public_lab``).
+RoleName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]*$")]
+
+
 class DataToml(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    """``[data]``: files shipped with the assignment, and the public lab's optional ones."""
+    """``[data]``: files shipped with the assignment, and the public lab's optional ones.
+
+    ``[data.roles]`` names, by role, the files that checks and plots read: each value is an
+    entry of ``files`` or of ``optional`` (``graders.spec`` checks that), so code asks for
+    ``"train"``, never for a file name. Roles are open-ended (an instructor's checks may read
+    their own); a check says which it needs (``Check.data_roles``), and a missing one is refused
+    when the spec's checks are resolved.
+    """
 
     files: list[str] = []
     optional: list[str] = []
+    roles: dict[RoleName, str] = {}
 
 
 class AssignmentToml(msgspec.Struct, forbid_unknown_fields=True, frozen=True):

@@ -1,7 +1,7 @@
 """Draw each check's search inputs while the first worker of a grading process starts.
 
 A check's derandomized search draws the same inputs for every submission, and the grading
-process remembers them (``graders.checks.base``). Drawing them the first time costs about as
+process remembers them (``graders.checks.replay``). Drawing them the first time costs about as
 long as the warm zygote takes to start and the first notebook's cells take to run, during which
 the grader only waits. So the first submission of each assignment in a process draws them in a
 thread meanwhile: ``grader check`` answers seconds sooner, and each process of a batch pays once.

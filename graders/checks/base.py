@@ -2,35 +2,46 @@
 input (a fixed regression set first, then a derandomized Hypothesis search), and turning a
 disagreement into a :class:`~graders.errors.CheckFailed` a student can act on.
 
-A check is a plain function ``check(ctx) -> None`` that raises ``CheckFailed`` (the student's
-code is wrong) or ``StudentCallError`` (the student's code raised, hung or crashed). The runner in
-``graders.engine`` turns both into records; checks never write anything.
+A check is a function ``check(ctx) -> None``, listed under its id as a
+:class:`~graders.checks.check.Check` record,
+that raises ``CheckFailed`` (the student's code is wrong) or ``StudentCallError`` (the student's
+code raised, hung or crashed). The runner in ``graders.engine`` turns both into records; checks
+never write anything.
 
 Each search has two parts. The *explained* search is derandomized: the same inputs for every
 student, the failing input shrunk and shown. Anyone can learn those inputs, so when it passes a
 *hidden* search follows, drawn from a seed derived from the course secret
 (``graders.hidden``); its failures cost the same points but never show the input.
+
+One reason to change: the check API (what a check may call and how a failure reads). The speed
+layer under it, which changes no verdict or message, lives beside it: ``batching`` (student calls
+sent in batches), ``replay`` (search inputs drawn once per process), ``expected`` (reference
+values remembered), ``local_constants`` (the Hypothesis patch); ``watch`` watches every call for
+arguments changed in place, and ``keys`` says when two values are the same.
 """
 
 from __future__ import annotations
 
-import copy
 import hashlib
-import sys
-import threading
-import weakref
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
-from graders.checks import input_cache
+from graders.checks.batching import (
+    _PREFETCHED,
+    _call_key,
+    _copied,
+    _Pending,
+    _prefetch,
+    _Prefetched,
+)
+from graders.checks.expected import expected_value
+from graders.checks.local_constants import without_local_constants
+from graders.checks.replay import _generated_inputs, _hidden_inputs, _hypothesis_search
+from graders.checks.watch import _IN_HIDDEN, _MUTATIONS, _changed, _Mutation, _over_budget, _watch
 from graders.compare import (
     Mismatch,
     Tolerance,
@@ -41,9 +52,8 @@ from graders.compare import (
 )
 from graders.diagnose import Misconception, diagnose
 from graders.errors import CheckFailed, StudentCodeError
-from graders.hidden import PRACTICE, CourseSecret
-from graders.sandbox import protocol
-from graders.sandbox.session import CallOutcome, PlannedCall, WorkerSession
+from graders.hidden import CourseSecret
+from graders.sandbox import CallOutcome, PlannedCall, WorkerSession
 from graders.spec import Assignment, CheckSpec, Question
 
 Args = tuple[Any, ...]
@@ -83,6 +93,12 @@ class CheckContext:
     lab_data: Mapping[str, Path] = field(default_factory=dict)
     #: Seeds the hidden searches; ``None``: explained searches only.
     secret: CourseSecret | None = None
+
+    def lab_file(self, role: str) -> Path | None:
+        """The public lab's data file of ``role`` (``[data.roles]``), when the instructor
+        supplied it: then the submission is graded as that lab. ``None`` otherwise."""
+        name = self.assignment.lab_data_name(role)
+        return None if name is None else self.lab_data.get(name)
 
     @property
     def hidden_seed(self) -> int | None:
@@ -194,80 +210,6 @@ def fail(
     return CheckFailed("\n".join(lines), counterexample=call, diagnosis=diagnosis)
 
 
-# ------------------------------------------------------------------ calls made in batches
-#
-# A check's property makes one call or a few per input, and a search tries dozens of inputs:
-# one round trip each would make the pipe, not the checking, the cost of grading. When the
-# inputs are known in advance (the regression set, and the inputs a passing search generates),
-# the property is first run in *discovery* mode: each student call it needs and that has no
-# outcome yet stops it with ``_Pending``; the calls found for a window of inputs go to the worker
-# in one ``call_many``, and discovery repeats until every property in the window ran through.
-# Then the search runs as it always did, its calls answered from those outcomes (skipping the
-# inputs discovery already saw pass on exactly those outcomes). The student's functions are
-# called in the order the search would call them, with the same arguments (a repeated call once),
-# and each outcome is the one a single call gives. Windows start at one input and grow only while
-# calls are fast; the first failure ends the batching, so a wrong function costs at most the
-# rest of the window its first failing input falls in.
-
-_MAX_BATCH = 64  # calls per round trip
-_MAX_ROUNDS = 4  # discovery rounds per window: properties make at most a few calls per input
-_FAST_CALL = 0.02  # seconds a call may take on average for the window to keep growing
-
-
-class _Pending(BaseException):
-    """Discovery reached a student call whose outcome is not known yet (never escapes)."""
-
-    def __init__(self, key: Hashable, call: PlannedCall) -> None:
-        super().__init__(call.name)
-        self.key = key
-        self.call = call
-
-
-@dataclass
-class _Prefetched:
-    """Outcomes fetched in batches for one search, keyed by the exact call (``_call_key``)."""
-
-    session: WorkerSession
-    outcomes: dict[Hashable, CallOutcome] = field(default_factory=dict)
-    discovering: bool = False
-
-
-_PREFETCHED: ContextVar[_Prefetched | None] = ContextVar("prefetched", default=None)
-
-
-def _call_key(call: PlannedCall) -> Hashable:
-    """Equal exactly when the calls send the same bytes (dtype, shape, data, -0.0, NaN payload)."""
-    return (call.name, call.return_args, _exact(call.args), _exact(call.kwargs))
-
-
-def _exact(value: object) -> Hashable:
-    kind = type(value)
-    if kind is np.ndarray:
-        array: np.ndarray = value  # type: ignore[assignment]
-        return ("nd", array.dtype.str, array.shape, array.tobytes())
-    if kind is float:
-        return ("f", value.hex())  # type: ignore[attr-defined]
-    if kind is tuple or kind is list:
-        return (kind.__name__, tuple([_exact(item) for item in value]))  # type: ignore[attr-defined]
-    if kind is dict:
-        return ("d", tuple((_exact(k), _exact(v)) for k, v in value.items()))  # type: ignore[attr-defined]
-    if value is None or kind in (bool, int, str):
-        return (kind.__name__, value)
-    return ("wire", protocol.encode(value))  # numpy scalars, pandas objects, FunctionSpec
-
-
-def _copied(value: Any) -> Any:
-    """A copy a property may modify without changing the stored outcome."""
-    kind = type(value)
-    if kind is np.ndarray:
-        return value.copy()
-    if kind is tuple or kind is list:
-        return kind(_copied(item) for item in value)
-    if value is None or kind in (bool, int, float, str):
-        return value
-    return copy.deepcopy(value)
-
-
 def _outcome_of(ctx: CheckContext, args: Args, kwargs: dict[str, Any]) -> CallOutcome:
     """The outcome of calling the student: fetched already in a batch, else made now.
 
@@ -290,130 +232,6 @@ def _outcome_of(ctx: CheckContext, args: Args, kwargs: dict[str, Any]) -> CallOu
     return outcome
 
 
-def _reusable(outcome: CallOutcome) -> bool:
-    """False for a value refused only because a batch gives each call a share of the cap."""
-    values = [outcome.value, *(outcome.args_after or ())]
-    return not any(isinstance(v, protocol.Unsupported) and v.type_name == "value" for v in values)
-
-
-# ------------------------------------------------------------------ every call watched
-#
-# A function that changes its arguments in place must not escape by behaving on the one call a
-# mutation check makes (recognised by its input, its place in the order, or how it travels).
-# Every call asks for the arguments back and is compared with what was sent; the first call of
-# each function that changed one is remembered for the session, and the mutation check fails on
-# it as on its own call. Only the mutation check's own call must come back with its arguments:
-# when that report is missing the check fails (closed), never passes.
-
-
-@dataclass(frozen=True)
-class _Mutation:
-    """The first call of a function that changed an argument (``position`` counts from 0)."""
-
-    position: int
-    call: PlannedCall
-    shown: bool  # False: a hidden-search call, whose input must not be shown
-
-
-_MUTATIONS: weakref.WeakKeyDictionary[object, dict[str, _Mutation]] = weakref.WeakKeyDictionary()
-_IN_HIDDEN: ContextVar[bool] = ContextVar("in_hidden_search", default=False)
-
-
-def _watch(session: object, call: PlannedCall, outcome: CallOutcome) -> None:
-    """Remember ``call`` if its outcome shows an argument changed (the first such per name)."""
-    after = outcome.args_after
-    if after is None or len(after) != len(call.args):
-        return
-    position = _changed(call.args, after)
-    if position is None:
-        return
-    try:
-        seen = _MUTATIONS.setdefault(session, {})
-    except TypeError:  # a stand-in session that cannot be weakly referenced
-        return
-    seen.setdefault(call.name, _Mutation(position, call, shown=not _IN_HIDDEN.get()))
-
-
-def _changed(before: Sequence[Any], after: Sequence[Any]) -> int | None:
-    """The first position whose argument came back different; a value too large for its share
-    of a batch's reply (``Unsupported``) is no evidence either way."""
-    for position, (sent, back) in enumerate(zip(before, after, strict=False)):
-        if _over_budget(back):
-            continue
-        if not _identical(sent, back):
-            return position
-    return None
-
-
-def _over_budget(value: object) -> bool:
-    return isinstance(value, protocol.Unsupported) and value.type_name == "value"
-
-
-def _prefetch(ctx: CheckContext, prop: Callable[[Args], None], inputs: Sequence[Args]) -> int:
-    """Fetch, in batches, the outcomes ``prop`` will need on ``inputs`` (see above).
-
-    Returns
-    -------
-    int
-        How many leading inputs ``prop`` already ran through, passing, on fetched outcomes:
-        run again on the same outcomes, it would only pass again.
-    """
-    batch = _PREFETCHED.get()
-    if batch is None:
-        return 0
-    position, size = 0, 1
-    while position < len(inputs):
-        window = inputs[position : position + size]
-        calls = seconds = 0.0
-        for _ in range(_MAX_ROUNDS):
-            wanted: dict[Hashable, PlannedCall] = {}
-            batch.discovering = True
-            try:
-                for args in window:
-                    try:
-                        prop(args)
-                    except _Pending as pending:
-                        wanted.setdefault(pending.key, pending.call)
-                    except Exception:  # this input fails: the search stops here or before
-                        return position
-            finally:
-                batch.discovering = False
-            if not wanted:
-                break  # every input of the window ran through and passed
-            planned = list(wanted.values())[:_MAX_BATCH]
-            outcomes = ctx.session.call_many(planned)
-            for key, call, outcome in zip(wanted, planned, outcomes, strict=False):  # a prefix
-                _watch(ctx.session, call, outcome)
-                if _reusable(outcome):
-                    batch.outcomes[key] = outcome
-            if len(outcomes) < min(len(wanted), _MAX_BATCH) or any(
-                o.status in ("timeout", "crashed") for o in outcomes
-            ):
-                return position  # the batch ended early: the search meets that outcome
-            calls += len(outcomes)
-            seconds += sum(o.seconds for o in outcomes)
-        else:
-            return position  # a property making many calls per input: leave it to the search
-        position += len(window)
-        fast = calls == 0 or seconds / calls < _FAST_CALL
-        size = min(size * 4, _MAX_BATCH) if fast else 1
-    return position
-
-
-def settings_for(ctx: CheckContext) -> settings:
-    """Hypothesis settings for a check: reproducible, no database, no deadline, bounded."""
-    return settings(
-        derandomize=True,
-        database=None,
-        deadline=None,
-        max_examples=ctx.spec.max_examples,
-        suppress_health_check=list(HealthCheck),
-        phases=(Phase.explicit, Phase.generate, Phase.shrink),
-        report_multiple_bugs=False,
-        print_blob=False,
-    )
-
-
 def search(
     ctx: CheckContext,
     prop: Callable[[Args], None],
@@ -434,7 +252,7 @@ def search(
     same search) and replayed without Hypothesis. Only when a replayed input fails does the
     real search run, which finds the same first failure and shrinks it: verdicts and messages
     are exactly those of a fresh search. The student's calls on the regression and replayed
-    inputs are made in batches (see ``_prefetch``).
+    inputs are made in batches (see ``graders.checks.batching``).
 
     The hidden search draws ``spec.hidden_examples`` inputs from the seed ``ctx.hidden_seed``
     (also once per process, check and seed) and replays them; its first failure ends the check
@@ -520,147 +338,6 @@ def hidden_failure(
     return CheckFailed("\n".join(lines), diagnosis=diagnosis)
 
 
-def _hypothesis_search(
-    ctx: CheckContext, strategy: st.SearchStrategy[Args], guarded: Callable[[Args], None]
-) -> Callable[[], None]:
-    """The check's Hypothesis search, defined in this one place: derandomized Hypothesis seeds
-    from the test function's source, so the dry run and the real search draw the same inputs."""
-
-    @settings_for(ctx)
-    @given(strategy)
-    def run(args: Args) -> None:
-        guarded(args)
-
-    return run
-
-
-def _hidden_run(
-    strategy: st.SearchStrategy[Args], seed_value: int, count: int, record: Callable[[Args], None]
-) -> Callable[[], None]:
-    """The hidden search's draws: seeded explicitly, generation only (nothing is shrunk)."""
-
-    @seed(seed_value)
-    @settings(
-        derandomize=False,
-        database=None,
-        deadline=None,
-        max_examples=count,
-        suppress_health_check=list(HealthCheck),
-        phases=(Phase.generate,),
-        report_multiple_bugs=False,
-        print_blob=False,
-    )
-    @given(strategy)
-    def run(args: Args) -> None:
-        record(args)
-
-    return run
-
-
-def _generated_inputs(ctx: CheckContext, strategy: st.SearchStrategy[Args]) -> tuple[Args, ...]:
-    """The inputs the check's search generates when every one passes (remembered per process)."""
-    key = (ctx.spec.id, ctx.spec.max_examples, tuple(sorted(ctx.lab_data)))
-    remembered = _PASSING_INPUTS.get(key)
-    if remembered is None:
-        remembered = input_cache.load(("explained", *key))
-    if remembered is None:
-        tried: list[Args] = []
-        run = _hypothesis_search(ctx, strategy, tried.append)
-        with without_local_constants():
-            run()
-        remembered = tuple(tried)
-        input_cache.store(("explained", *key), remembered, _exact)
-    if key not in _PASSING_INPUTS:
-        if len(_PASSING_INPUTS) < _MAX_REMEMBERED_CHECKS:
-            _PASSING_INPUTS[key] = remembered
-    return remembered
-
-
-def _hidden_inputs(ctx: CheckContext, strategy: st.SearchStrategy[Args]) -> tuple[Args, ...]:
-    """The hidden search's inputs for this check and secret (remembered per process)."""
-    seed_value = ctx.hidden_seed
-    count = ctx.spec.hidden_examples if seed_value is not None else 0
-    if seed_value is None or count < 1:
-        return ()
-    key = (ctx.spec.id, count, seed_value, tuple(sorted(ctx.lab_data)))
-    public = ctx.secret == PRACTICE  # inputs drawn from a course secret never reach the disk
-    remembered = _PASSING_INPUTS.get(key)
-    if remembered is None and public:
-        remembered = input_cache.load(("hidden", *key))
-    if remembered is None:
-        tried: list[Args] = []
-        with without_local_constants():
-            _hidden_run(strategy, seed_value, count, tried.append)()
-        remembered = tuple(tried)
-        if public:
-            input_cache.store(("hidden", *key), remembered, _exact)
-    if key not in _PASSING_INPUTS:
-        if len(_PASSING_INPUTS) < _MAX_REMEMBERED_CHECKS:
-            _PASSING_INPUTS[key] = remembered
-    return remembered
-
-
-# Inputs of searches that passed, keyed by (check id, max_examples, lab data names: a check may
-# draw the lab's kind of input) for explained searches and (check id, hidden_examples, seed, lab
-# data names) for hidden ones; bounded, read-only once set.
-_PASSING_INPUTS: dict[tuple[object, ...], tuple[Args, ...]] = {}
-_MAX_REMEMBERED_CHECKS = 512
-
-
-# Hypothesis mixes number literals found in "local" modules (any imported module outside
-# site-packages and the standard library: here graders/ and reference/ themselves, and whatever
-# else the grading process happened to import) into the inputs it generates. Which of those are
-# loaded differs between `grader check`, a batch and a test run, and grows when a module is
-# imported lazily, so the generated inputs -- and with them verdicts and counterexamples -- would
-# depend on the grading process instead of the submission. During a search the local pool is
-# pinned to empty; Hypothesis's own built-in edge cases (0, -0.0, tiny and huge values, ...)
-# are still drawn.
-_pin_lock = threading.Lock()
-_pin_depth = 0
-_unpinned: list[Callable[[], Any]] = []
-
-
-def _hypothesis_providers() -> Any:
-    """Hypothesis's provider module if it has the local-constants feature (6.131+), else None."""
-    try:
-        from hypothesis.internal.conjecture import providers
-    except ImportError:  # pragma: no cover - a different Hypothesis layout: nothing to pin
-        return None
-    if not callable(getattr(providers, "_get_local_constants", None)):
-        return None  # pragma: no cover - older Hypothesis without the feature
-    return providers
-
-
-@contextmanager
-def without_local_constants() -> Iterator[None]:
-    """Within the block, Hypothesis draws no literals from modules loaded in this process.
-
-    Re-entrant and thread-safe: the first entry swaps the pool out, the last exit restores it.
-    The cache of permitted constants is emptied on both edges, as Hypothesis itself does when
-    its pool changes.
-    """
-    global _pin_depth
-    providers = _hypothesis_providers()
-    if providers is None:  # pragma: no cover
-        yield
-        return
-    empty = providers.Constants()
-    with _pin_lock:
-        if _pin_depth == 0:
-            _unpinned.append(providers._get_local_constants)
-            setattr(providers, "_get_local_constants", lambda: empty)  # noqa: B010
-            providers.CONSTANTS_CACHE.cache.clear()
-        _pin_depth += 1
-    try:
-        yield
-    finally:
-        with _pin_lock:
-            _pin_depth -= 1
-            if _pin_depth == 0:
-                setattr(providers, "_get_local_constants", _unpinned.pop())  # noqa: B010
-                providers.CONSTANTS_CACHE.cache.clear()
-
-
 def agree_with_reference(
     ctx: CheckContext,
     reference: Callable[..., Any],
@@ -710,56 +387,6 @@ def agree_with_reference(
     search(ctx, prop, regression=regression, strategy=strategy)
 
 
-# What module-level references return on the inputs tried, kept for the life of the process:
-# every submission is checked on the same inputs, so a batch computes each expected value once
-# rather than once per student. Only small plain inputs and array or number results are kept,
-# the arrays read-only so that no caller can change what the next submission is compared with.
-_EXPECTED: dict[Hashable, Any] = {}
-_MAX_EXPECTED = 20_000
-_MAX_EXPECTED_INPUT_BYTES = 1 << 16
-_PLAIN_ARGUMENTS = (int, float, bool, str, type(None))
-
-
-def expected_value(reference: Callable[..., Any], args: Args) -> Any:
-    """``reference(*args)``, remembered per process when it is safe to reuse (see above)."""
-    if not _memoisable(reference, args):
-        return reference(*args)
-    key = (reference, _exact(args))
-    known = _EXPECTED.get(key, _EXPECTED)
-    if known is not _EXPECTED:
-        return known
-    value = reference(*args)
-    if len(_EXPECTED) < _MAX_EXPECTED and _is_frozen_result(value):
-        _EXPECTED[key] = value
-    return value
-
-
-def _memoisable(reference: Callable[..., Any], args: Args) -> bool:
-    """A module-level function (one object per process, so a safe key) of small plain data."""
-    module = sys.modules.get(getattr(reference, "__module__", None) or "")
-    if getattr(module, getattr(reference, "__name__", ""), None) is not reference:
-        return False  # a lambda or closure: the same code may compute something else
-    size = 0
-    for arg in args:
-        if type(arg) is np.ndarray:
-            size += arg.nbytes
-        elif type(arg) not in _PLAIN_ARGUMENTS:
-            return False
-    return size <= _MAX_EXPECTED_INPUT_BYTES
-
-
-def _is_frozen_result(value: Any) -> bool:
-    """True for a number, or an array (then made read-only), or a tuple of those."""
-    if type(value) is tuple:
-        return all(type(item) is not tuple and _is_frozen_result(item) for item in value)
-    if type(value) is np.ndarray:
-        if value.dtype.hasobject:
-            return False
-        value.flags.writeable = False
-        return True
-    return type(value) in (float, int, bool) or isinstance(value, np.generic)
-
-
 def fingerprint(*parts: object) -> str:
     """A short stable hash of a failure's observable behaviour, for grouping a class's errors."""
     digest = hashlib.sha256()
@@ -775,8 +402,8 @@ def assert_inputs_unchanged(ctx: CheckContext, args: Args, **kwargs: Any) -> Non
 
     The worker sends the arguments back as they were after every call; they must equal, bit for
     bit, what was sent (in-place updates such as ``w += step`` change the caller's array). This
-    call is like any other, and earlier calls count too (see ``_watch``). If this call's
-    arguments do not come back, the check fails: it cannot confirm they were left alone.
+    call is like any other, and earlier calls count too (see ``graders.checks.watch``). If this
+    call's arguments do not come back, the check fails: it cannot confirm they were left alone.
     """
     outcome = call_student_with_args(ctx, *args, **kwargs)
     after = outcome.args_after
@@ -816,26 +443,3 @@ def assert_inputs_unchanged(ctx: CheckContext, args: Args, **kwargs: Any) -> Non
         args=seen.call.args if seen.shown else (),
         kwargs=dict(seen.call.kwargs) if seen.shown else None,
     )
-
-
-def _identical(before: Any, after: Any) -> bool:
-    if type(before) in _PLAIN_ARGUMENTS:  # immutable: compared bit for bit (NaN equals NaN)
-        return type(after) is type(before) and _exact(before) == _exact(after)
-    if isinstance(before, np.ndarray):
-        if (  # the common case, cheaply: every call is compared (see ``_watch``)
-            type(after) is np.ndarray
-            and after.dtype == before.dtype
-            and after.shape == before.shape
-            and after.tobytes() == before.tobytes()
-        ):
-            return True
-        checked = as_plain_array(after)
-        if isinstance(checked, Mismatch):
-            return False
-        return before.shape == checked.shape and bool(
-            np.array_equal(before, checked, equal_nan=True)
-        )
-    equals = getattr(before, "equals", None)  # pandas DataFrame / Series
-    if callable(equals):
-        return bool(equals(after))
-    return bool(before == after)

@@ -10,7 +10,8 @@ keeps them between processes too, in ``$GRADER_CACHE_DIR`` (default
 A cached set is used only where it is exactly what a fresh draw would give:
 
 - the file name is a hash of the search's key *and* of everything that decides the draw: the
-  source of ``graders`` and ``reference`` (checks, strategies), the versions of Python, numpy,
+  source of ``graders`` and ``reference`` (checks, strategies) and of every topic module
+  registered through the checks' entry points (an instructor's), the versions of Python, numpy,
   pandas and Hypothesis. Any change there is a different file, never a stale one;
 - inputs are stored in the worker protocol's encoding (JSON and ``.npy``, never pickle) and a
   set is written only if it decodes back to exactly the same values (``same``), so reading it
@@ -70,12 +71,26 @@ def _fingerprint() -> str:
             digest.update(f"|{name}={metadata.version(name)}".encode())
         except metadata.PackageNotFoundError:
             digest.update(f"|{name}=?".encode())
-    for package in _PACKAGES:
-        spec = importlib.util.find_spec(package)
-        for root in (spec.submodule_search_locations or ()) if spec is not None else ():
-            for path in sorted(Path(root).rglob("*.py")):
-                digest.update(str(path.relative_to(root)).encode())
-                digest.update(path.read_bytes())
+    from graders.checks.registry import ENTRY_POINT_GROUP  # here: the registry imports checks
+
+    # An instructor's topic modules (installed anywhere) decide their checks' draws too.
+    topics = sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda p: (p.name, p.value))
+    modules = [*_PACKAGES, *(point.value.split(":")[0] for point in topics)]
+    for name in modules:
+        digest.update(f"|{name}".encode())
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        if spec is None:
+            continue
+        roots = list(spec.submodule_search_locations or ())
+        files = [p for r in roots for p in sorted(Path(r).rglob("*.py"))]
+        if not roots and spec.origin and spec.origin.endswith(".py"):
+            roots, files = [str(Path(spec.origin).parent)], [Path(spec.origin)]
+        for path in files:
+            digest.update(str(path).encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

@@ -4,6 +4,11 @@ restarts (gradient descent only finds a local minimum; several starts find a bet
 Functions passed to the student (``grad``, ``f``) cross the boundary as data: a
 :class:`~graders.sandbox.protocol.FunctionSpec` naming one of our trusted families, which the
 worker turns into a callable. The same spec is materialised here for the reference.
+
+One module over 500 lines on purpose: one topic, one module (the gradient-descent assignment, one
+entry point, one test file whose catalogue test reads this module's source). Its descent checks,
+restarts and the lab's inline loop share the descent inputs and misconceptions; the public lab's
+reading of its spreadsheet (at the end) is the seam to cut if it grows.
 """
 
 from __future__ import annotations
@@ -23,10 +28,11 @@ from graders.checks.base import (
     StudentCallError,
     agree_with_reference,
     call_student,
-    expected_value,
     fail,
     search,
 )
+from graders.checks.check import Check
+from graders.checks.expected import expected_value
 from graders.compare import Mismatch, Tolerance, as_plain_array, compare
 from graders.diagnose import Misconception, diagnose
 from graders.errors import SpecError
@@ -48,9 +54,13 @@ LAB_PARAMETERS: dict[str, float] = {
     "h": 1e-4,
 }
 
-#: The public lab's data (learn-co-curriculum/dsc-gradient-descent-lab): when the instructor
-#: supplies it with --data, the submission is graded as that lab (``CheckContext.lab_data``).
-PUBLIC_LAB_FILE = "movie_data.xlsx"
+#: The role (``[data.roles]``) of the data the lab's descent loop runs on: x and y columns.
+DESCENT = "descent"
+
+#: The role of the public lab's data (learn-co-curriculum/dsc-gradient-descent-lab): when the
+#: instructor supplies it with --data, the submission is graded as that lab
+#: (``CheckContext.lab_file``).
+PUBLIC_LAB = "public_lab"
 
 # The public lab's descent cell (reference.linear_gd.public_lab_descent) on its data. Its
 # solution uses precision 1e-10, its template 1e-7: both stop near 1.11245, 1.1e-9 apart.
@@ -198,7 +208,7 @@ def check_rss_matches_reference(ctx: CheckContext) -> None:
     """
     regression: list[Args] = [(2.5, _X, _Y), (0.0, np.array([1.0]), np.array([-2.0]))]
     strategy = _rss_problems()
-    if PUBLIC_LAB_FILE in ctx.lab_data:
+    if ctx.lab_file(PUBLIC_LAB) is not None:
         regression = [_as_lab_columns(args) for args in regression]
         strategy = strategy.map(_as_lab_columns)
     agree_with_reference(
@@ -433,13 +443,14 @@ def check_cur_x_matches_lab_descent(ctx: CheckContext) -> None:
     Graded as the public lab (its ``movie_data.xlsx`` supplied), where the public lab's own
     loop stops on that data instead.
     """
-    lab_file = ctx.lab_data.get(PUBLIC_LAB_FILE)
+    lab_file = ctx.lab_file(PUBLIC_LAB)
     if lab_file is not None:
         _check_public_lab_cur_x(ctx, lab_file)
         return
     import pandas as pd
 
-    table = pd.read_csv(ctx.assignment.directory / "data" / "linear.csv")
+    path = ctx.assignment.data_file(DESCENT)
+    table = pd.read_csv(path)
     p = LAB_PARAMETERS
     expected = ref.lab_descent(
         table["x"].to_numpy(),
@@ -458,7 +469,7 @@ def check_cur_x_matches_lab_descent(ctx: CheckContext) -> None:
     if mismatch is not None:
         raise fail(
             ctx,
-            "`cur_x` is not where the lab's descent loop stops on linear.csv "
+            f"`cur_x` is not where the lab's descent loop stops on {path.name} "
             f"(start {p['start']:g}, alpha {p['alpha']:g}, precision {p['precision']:g}, "
             f"at most {int(p['max_iterations'])} iterations, "
             f"numeric derivative with h = {p['h']:g}).",
@@ -487,7 +498,7 @@ def _check_public_lab_cur_x(ctx: CheckContext, lab_file: Path) -> None:
         precisions = " or ".join(f"{q:g}" for q in PUBLIC_LAB_PRECISIONS)
         raise fail(
             ctx,
-            f"`cur_x` is not where the lab's descent loop stops on {PUBLIC_LAB_FILE} "
+            f"`cur_x` is not where the lab's descent loop stops on {lab_file.name} "
             f"(start {p['start']:g}, alpha {p['alpha']:g}, precision {precisions}, "
             f"at most {int(p['max_iterations'])} iterations, the lab's np.gradient of "
             "sqrt(rss) over its survey region, with your rss on the budget and domgross "
@@ -508,7 +519,7 @@ def _movie_columns_cached(
         y = table["domgross"].to_numpy(dtype=float)
     except Exception as exc:  # the instructor's file: say what is wrong with it, not a traceback
         raise SpecError(
-            f"{path}: the public lab's {PUBLIC_LAB_FILE} could not be read as a table with "
+            f"{path}: the public lab's {path.name} could not be read as a table with "
             f"numeric budget and domgross columns: {exc}"
         ) from exc
     X.flags.writeable = False
@@ -530,5 +541,5 @@ CHECKS = (
     check_gradient_descent_respects_max_iterations,
     check_multi_start_descent_finds_global_minimum,
     check_multi_start_descent_matches_reference,
-    check_cur_x_matches_lab_descent,
+    Check("cur_x_matches_lab_descent", check_cur_x_matches_lab_descent, data_roles=(DESCENT,)),
 )

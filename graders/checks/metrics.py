@@ -1,6 +1,12 @@
 """Checks for evaluating classifiers: probabilities and predictions, the confusion matrix,
 precision / recall / accuracy / F1, the ROC curve and its area, and the regularization
-experiment (test AUC of scikit-learn's LogisticRegression as C changes)."""
+experiment (test AUC of scikit-learn's LogisticRegression as C changes).
+
+One module over 500 lines on purpose: one topic, one module (the model-comparisons assignment,
+one entry point, one test file whose catalogue test reads this module's source). Its sections
+share the fixed inputs and strategies at the top (``_Y_TRUE``, ``_SCORES``, ``_scored``); the ROC
+section (its property and the collinear-points rule) is the seam to cut if it grows further.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ from graders.checks.base import (
     fail,
     search,
 )
+from graders.checks.check import Check
 from graders.compare import Mismatch, Tolerance, as_plain_array, compare
 from graders.diagnose import Misconception, diagnose
 from reference import logistic as ref_logistic
@@ -313,7 +320,27 @@ def check_confusion_matrix_handles_missing_class(ctx: CheckContext) -> None:
             )
 
 
-def _score_check(ctx: CheckContext, reference: Any, mistakes: tuple[Misconception, ...]) -> None:
+PRECISION_MISTAKES = (
+    Misconception(
+        "precision-recall-swapped",
+        "this is recall, TP / (TP + FN); precision is TP / (TP + FP).",
+        _precision_recall_swapped,
+    ),
+)
+
+RECALL_MISTAKES = (
+    Misconception(
+        "precision-recall-swapped",
+        "this is precision, TP / (TP + FP); recall is TP / (TP + FN).",
+        _recall_precision_swapped,
+    ),
+)
+
+
+def check_score_matches_reference(
+    ctx: CheckContext, reference: Any, mistakes: tuple[Misconception, ...]
+) -> None:
+    """A score of (y_true, y_pred) agrees with ``reference`` (listed once per score)."""
     agree_with_reference(
         ctx,
         reference,
@@ -323,47 +350,8 @@ def _score_check(ctx: CheckContext, reference: Any, mistakes: tuple[Misconceptio
     )
 
 
-def check_precision_matches_reference(ctx: CheckContext) -> None:
-    """precision = TP / (TP + FP), 0.0 when nothing is predicted positive."""
-    _score_check(
-        ctx,
-        ref.precision,
-        (
-            Misconception(
-                "precision-recall-swapped",
-                "this is recall, TP / (TP + FN); precision is TP / (TP + FP).",
-                _precision_recall_swapped,
-            ),
-        ),
-    )
-
-
-def check_recall_matches_reference(ctx: CheckContext) -> None:
-    """recall = TP / (TP + FN), 0.0 when there are no positives."""
-    _score_check(
-        ctx,
-        ref.recall,
-        (
-            Misconception(
-                "precision-recall-swapped",
-                "this is precision, TP / (TP + FP); recall is TP / (TP + FN).",
-                _recall_precision_swapped,
-            ),
-        ),
-    )
-
-
-def check_accuracy_matches_reference(ctx: CheckContext) -> None:
-    """accuracy = (TP + TN) / n."""
-    _score_check(ctx, ref.accuracy, ())
-
-
-def check_f1_matches_reference(ctx: CheckContext) -> None:
-    """F1 = 2 P R / (P + R), 0.0 when P + R = 0."""
-    _score_check(ctx, ref.f1, ())
-
-
-def _zero_division(ctx: CheckContext, reference: Any, what: str) -> None:
+def check_zero_division(ctx: CheckContext, reference: Any, what: str) -> None:
+    """A score is 0.0, not nan, when nothing is predicted positive (listed once per score)."""
     args: Args = (np.array([1, 0, 1, 0]), np.zeros(4, dtype=np.int64))
     actual = as_plain_array(call_student(ctx, *args))
     mismatch = (
@@ -377,16 +365,6 @@ def _zero_division(ctx: CheckContext, reference: Any, what: str) -> None:
             args=args,
             mismatch=mismatch,
         )
-
-
-def check_precision_zero_division(ctx: CheckContext) -> None:
-    """precision is 0.0 when there are no predicted positives."""
-    _zero_division(ctx, ref.precision, "precision")
-
-
-def check_f1_zero_division(ctx: CheckContext) -> None:
-    """F1 is 0.0 when precision and recall are both 0."""
-    _zero_division(ctx, ref.f1, "F1")
 
 
 # --- ROC and AUC -------------------------------------------------------------------------------
@@ -517,32 +495,15 @@ def _check_only_collinear_points_dropped(
                 )
 
 
-def _roc(ctx: CheckContext, regression: list[Args], strategy: Any, headline: str) -> None:
+def check_roc_curve_points(
+    ctx: CheckContext, regression: list[Args], strategy: Any, headline: str
+) -> None:
+    """Every point of the student's ROC curve is right (listed once per set of inputs)."""
+
     def prop(args: Args) -> None:
         _roc_property(ctx, args, call_student(ctx, *args), headline)
 
     search(ctx, prop, regression=regression, strategy=strategy)
-
-
-def check_roc_curve_matches_reference(ctx: CheckContext) -> None:
-    """fpr and tpr at thresholds +inf, then each distinct score (positive iff score >= t)."""
-    _roc(
-        ctx,
-        [(_Y_TRUE, _SCORES)],
-        _scored(),
-        "`roc_curve` gives wrong points of the curve. Rows below: 0 = fpr, 1 = tpr.",
-    )
-
-
-def check_roc_curve_handles_ties(ctx: CheckContext) -> None:
-    """Tied scores give one point of the curve per distinct score, not one per observation."""
-    _roc(
-        ctx,
-        [(_Y_TRUE, _TIED)],
-        None,
-        "With tied scores, the curve must have one point per DISTINCT score (samples with equal "
-        "scores cross the threshold together). Rows below: 0 = fpr, 1 = tpr.",
-    )
 
 
 @st.composite
@@ -567,16 +528,20 @@ def check_auc_matches_reference(ctx: CheckContext) -> None:
 
 
 def _bundled(ctx: CheckContext) -> tuple[Any, Any, Any, Any]:
-    return _read_bundled(str(ctx.assignment.directory / "data"))
+    return _read_bundled(*_split_files(ctx))
+
+
+def _split_files(ctx: CheckContext) -> tuple[str, str]:
+    """The bundled training and test files (``[data.roles]`` train and test), as cache keys."""
+    return str(ctx.assignment.data_file("train")), str(ctx.assignment.data_file("test"))
 
 
 @functools.lru_cache(maxsize=4)
-def _read_bundled(folder_name: str) -> tuple[Any, Any, Any, Any]:
+def _read_bundled(train_name: str, test_name: str) -> tuple[Any, Any, Any, Any]:
     import pandas as pd
 
-    folder = Path(folder_name)
-    train = pd.read_csv(folder / "breast_cancer_train.csv")
-    test = pd.read_csv(folder / "breast_cancer_test.csv")
+    train = pd.read_csv(Path(train_name))
+    test = pd.read_csv(Path(test_name))
     features = [c for c in train.columns if c != "target"]
     arrays = (
         train[features].to_numpy(),
@@ -608,10 +573,10 @@ _OTHER_CS = (5.0, 0.05)
 
 
 @functools.lru_cache(maxsize=8)
-def _reference_aucs(folder_name: str, Cs: tuple[float, ...]) -> Any:
+def _reference_aucs(train_name: str, test_name: str, Cs: tuple[float, ...]) -> Any:
     """The reference experiment on the bundled data: fitted once per process, not per student
     (five scikit-learn fits cost more than grading the rest of the assignment)."""
-    result = ref_reg.auc_by_C(*_read_bundled(folder_name), np.array(Cs))
+    result = ref_reg.auc_by_C(*_read_bundled(train_name, test_name), np.array(Cs))
     result.setflags(write=False)
     return result
 
@@ -619,10 +584,10 @@ def _reference_aucs(folder_name: str, Cs: tuple[float, ...]) -> Any:
 def check_auc_by_C_matches_reference(ctx: CheckContext) -> None:
     """Test AUC of LogisticRegression(C=c) for each c, on the bundled breast-cancer split."""
     X_train, y_train, X_test, y_test = _bundled(ctx)
-    folder = str(ctx.assignment.directory / "data")
+    split = _split_files(ctx)
 
     def expected(*args: Any) -> Any:
-        return _reference_aucs(folder, tuple(float(c) for c in args[4]))
+        return _reference_aucs(*split, tuple(float(c) for c in args[4]))
 
     agree_with_reference(
         ctx,
@@ -651,6 +616,7 @@ def check_auc_by_C_matches_reference(ctx: CheckContext) -> None:
     )
 
 
+# Variants of one check function are partials of it, each with its own id and property.
 CHECKS = (
     check_predict_proba_matches_reference,
     check_predict_proba_is_stable_for_large_logits,
@@ -659,14 +625,67 @@ CHECKS = (
     check_predict_uses_threshold,
     check_confusion_matrix_matches_reference,
     check_confusion_matrix_handles_missing_class,
-    check_precision_matches_reference,
-    check_precision_zero_division,
-    check_recall_matches_reference,
-    check_accuracy_matches_reference,
-    check_f1_matches_reference,
-    check_f1_zero_division,
-    check_roc_curve_matches_reference,
-    check_roc_curve_handles_ties,
+    Check(
+        "precision_matches_reference",
+        functools.partial(
+            check_score_matches_reference, reference=ref.precision, mistakes=PRECISION_MISTAKES
+        ),
+        doc="precision = TP / (TP + FP), 0.0 when nothing is predicted positive.",
+    ),
+    Check(
+        "precision_zero_division",
+        functools.partial(check_zero_division, reference=ref.precision, what="precision"),
+        doc="precision is 0.0 when there are no predicted positives.",
+    ),
+    Check(
+        "recall_matches_reference",
+        functools.partial(
+            check_score_matches_reference, reference=ref.recall, mistakes=RECALL_MISTAKES
+        ),
+        doc="recall = TP / (TP + FN), 0.0 when there are no positives.",
+    ),
+    Check(
+        "accuracy_matches_reference",
+        functools.partial(check_score_matches_reference, reference=ref.accuracy, mistakes=()),
+        doc="accuracy = (TP + TN) / n.",
+    ),
+    Check(
+        "f1_matches_reference",
+        functools.partial(check_score_matches_reference, reference=ref.f1, mistakes=()),
+        doc="F1 = 2 P R / (P + R), 0.0 when P + R = 0.",
+    ),
+    Check(
+        "f1_zero_division",
+        functools.partial(check_zero_division, reference=ref.f1, what="F1"),
+        doc="F1 is 0.0 when precision and recall are both 0.",
+    ),
+    Check(
+        "roc_curve_matches_reference",
+        functools.partial(
+            check_roc_curve_points,
+            regression=[(_Y_TRUE, _SCORES)],
+            strategy=_scored(),
+            headline="`roc_curve` gives wrong points of the curve. Rows below: 0 = fpr, 1 = tpr.",
+        ),
+        doc="fpr and tpr at thresholds +inf, then each distinct score (positive iff score >= t).",
+    ),
+    Check(
+        "roc_curve_handles_ties",
+        functools.partial(
+            check_roc_curve_points,
+            regression=[(_Y_TRUE, _TIED)],
+            strategy=None,
+            headline="With tied scores, the curve must have one point per DISTINCT score "
+            "(samples with equal scores cross the threshold together). Rows below: 0 = fpr, "
+            "1 = tpr.",
+        ),
+        doc="Tied scores give one point of the curve per distinct score, not one per "
+        "observation.",
+    ),
     check_auc_matches_reference,
-    check_auc_by_C_matches_reference,
+    Check(
+        "auc_by_C_matches_reference",
+        check_auc_by_C_matches_reference,
+        data_roles=("train", "test"),
+    ),
 )

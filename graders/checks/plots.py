@@ -26,7 +26,7 @@ import numpy.typing as npt
 
 from graders.compare import Mismatch, as_plain_array
 from graders.results import MAX_PLOT_POINTS, Plot, PlotSeries
-from graders.sandbox.session import WorkerSession
+from graders.sandbox import WorkerSession
 from graders.spec import Assignment, Question
 from reference import logistic as ref_logistic
 from reference import metrics as ref_metrics
@@ -127,11 +127,13 @@ def _series(label: str, x: npt.ArrayLike, y: npt.ArrayLike, role: str) -> PlotSe
     )
 
 
-def _data_file(assignment: Assignment, name: str) -> Path | None:
-    for path in assignment.data_files:
-        if path.name == name and path.is_file():
-            return path
-    return None
+def _data_file(assignment: Assignment, role: str) -> Path | None:
+    """The shipped data file of ``role`` (``[data.roles]``), or ``None``: no such plot then."""
+    entry = assignment.roles.get(role)
+    path = None if entry is None else assignment.directory / entry
+    if path is None or path not in assignment.data_files or not path.is_file():
+        return None
+    return path
 
 
 @functools.lru_cache(maxsize=8)
@@ -191,8 +193,8 @@ def _roc_inputs(train: Path, test: Path) -> tuple[IntArray, FloatArray]:
 
 
 def _roc_curve(session: WorkerSession, assignment: Assignment, question: Question) -> Plot | None:
-    train = _data_file(assignment, "breast_cancer_train.csv")
-    test = _data_file(assignment, "breast_cancer_test.csv")
+    train = _data_file(assignment, "train")
+    test = _data_file(assignment, "test")
     if train is None or test is None:
         return None
     labels, scores = _roc_inputs(train, test)
@@ -228,7 +230,7 @@ def _roc_curve(session: WorkerSession, assignment: Assignment, question: Questio
 
 
 def _history(session: WorkerSession, assignment: Assignment, question: Question) -> Plot | None:
-    train = _data_file(assignment, "breast_cancer_train.csv")
+    train = _data_file(assignment, "train")
     if train is None:
         return None
     # A tiny probe first: a grad_desc that returns only the weights has no history to draw,

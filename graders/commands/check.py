@@ -11,9 +11,10 @@ from typing import Any
 from rich.console import Console
 
 from graders.checks.registry import validate_assignment
+from graders.commands._shared import course_secret
 from graders.engine import grade_path, lab_data_note, sandbox_config
 from graders.exitcodes import EPILOG, EXIT_FULL, EXIT_PARTIAL, EXIT_USAGE
-from graders.hidden import PRACTICE, SECRET_FILE_ENV, CourseSecret
+from graders.hidden import PRACTICE, SECRET_FILE_ENV
 from graders.report import markdown, terminal
 from graders.spec import load_assignment
 
@@ -57,11 +58,7 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Grade ``args.path`` and print it in ``args.format``; return the exit code."""
     try:
-        secret = (
-            CourseSecret.from_file(args.secret_file)
-            if args.secret_file is not None
-            else CourseSecret.from_environment()
-        )
+        secret = course_secret(args.secret_file)
     except ValueError as exc:
         Console(stderr=True).print(f"grader: {exc}", markup=False, highlight=False)
         return EXIT_USAGE

@@ -10,29 +10,21 @@ from __future__ import annotations
 
 import argparse
 import signal
-import time
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
-from graders.batch import TaskOutcome, default_jobs, discover, grade_cohort
+from graders.batch import discover, grade_cohort
 from graders.checks.registry import validate_assignment
+from graders.commands._shared import course_secret
 from graders.engine import lab_data_note
 from graders.errors import GradebookError
+from graders.executors import default_jobs
 from graders.exitcodes import EXIT_FULL, EXIT_INTERNAL, EXIT_USAGE
-from graders.hidden import SECRET_FILE_ENV, CourseSecret
+from graders.hidden import SECRET_FILE_ENV
+from graders.report.progress import console_reporter
 from graders.spec import load_assignment
 
 EXIT_INTERRUPTED = 130
@@ -96,109 +88,6 @@ def add_parser(sub: Any) -> None:
     grade.set_defaults(run=run)
 
 
-class RichReporter:
-    """A progress bar with counts, elapsed time and ETA (on a terminal)."""
-
-    def __init__(self, console: Console) -> None:
-        self._console = console
-        self._progress = Progress(
-            SpinnerColumn(),
-            TextColumn("[bold]grading[/bold]"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("•"),
-            TimeElapsedColumn(),
-            TextColumn("• ETA"),
-            TimeRemainingColumn(),
-            TextColumn("{task.description}", style="dim"),
-            console=console,
-        )
-        self._task: TaskID | None = None
-
-    def start(self, total: int, skipped: int, jobs: int) -> None:
-        self._console.print(
-            f"{total} to grade, {skipped} unchanged (skipped), {jobs} grader process"
-            f"{'es' if jobs != 1 else ''}"
-        )
-        self._progress.start()
-        self._task = self._progress.add_task("", total=total)
-
-    def advance(self, outcome: TaskOutcome) -> None:
-        result = outcome.result
-        if result is None:
-            self._progress.console.print(
-                f"[red]internal error[/red] grading {outcome.task.relative}; it will be "
-                "retried on the next run"
-            )
-        elif result.status == "ungradable":
-            first = result.message.splitlines()[0] if result.message else ""
-            self._progress.console.print(f"[yellow]ungradable[/yellow] {result.student}: {first}")
-        if self._task is not None:
-            self._progress.update(self._task, advance=1, description=outcome.task.student)
-
-    def note(self, text: str) -> None:
-        self._console.print(f"[dim]note:[/dim] {text}")
-
-    def finish(self) -> None:
-        self._progress.stop()
-
-
-class LogReporter:
-    """Plain, flushed log lines, one per submission (CI logs, pipes, files)."""
-
-    def __init__(self, console: Console) -> None:
-        self._console = console
-        self._total = 0
-        self._done = 0
-        self._started = time.monotonic()
-
-    def _print(self, text: str) -> None:
-        self._console.print(text, markup=False, highlight=False, soft_wrap=True)
-        self._console.file.flush()
-
-    def start(self, total: int, skipped: int, jobs: int) -> None:
-        self._total = total
-        self._started = time.monotonic()
-        self._print(
-            f"grading {total} submission(s), {skipped} unchanged (skipped), {jobs} grader "
-            f"process(es)"
-        )
-
-    def advance(self, outcome: TaskOutcome) -> None:
-        self._done += 1
-        elapsed = time.monotonic() - self._started
-        remaining = elapsed / self._done * (self._total - self._done)
-        width = len(str(self._total))
-        head = f"[{self._done:>{width}}/{self._total}]"
-        result = outcome.result
-        if result is None:
-            what = "INTERNAL ERROR (not recorded; re-run to retry)"
-        elif result.status == "ungradable":
-            first = result.message.splitlines()[0] if result.message else ""
-            what = f"ungradable: {first}"
-        else:
-            what = (
-                f"graded {result.score:g}/{result.max_score:g} in "
-                f"{result.timings.get('total', 0.0):.1f} s"
-            )
-        self._print(f"{head} {outcome.task.student}: {what} (eta {_duration(remaining)})")
-
-    def note(self, text: str) -> None:
-        self._print(f"note: {text}")
-
-    def finish(self) -> None:
-        pass
-
-
-def _duration(seconds: float) -> str:
-    seconds = max(int(round(seconds)), 0)
-    minutes, secs = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m"
-    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
-
-
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -214,11 +103,7 @@ def run(args: argparse.Namespace) -> int:
         errors.print(f"grader: --jobs must be at least 1, got {args.jobs}")
         return EXIT_USAGE
     try:
-        secret = (
-            CourseSecret.from_file(args.secret_file)
-            if args.secret_file is not None
-            else CourseSecret.from_environment()
-        )
+        secret = course_secret(args.secret_file)
     except ValueError as exc:
         errors.print(f"grader: {exc}", markup=False, highlight=False)
         return EXIT_USAGE
@@ -227,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     if not discover(args.dir, exclude=[args.out]).files:
         errors.print(f"grader: no .py or .ipynb submissions under {args.dir}")
         return EXIT_USAGE
-    reporter = RichReporter(console) if console.is_terminal else LogReporter(console)
+    reporter = console_reporter(console)
     note = lab_data_note(assignment, args.data)
     if note is not None:
         errors.print(f"note: {note}", markup=False)

@@ -16,13 +16,14 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from graders.batch import default_jobs, discover, grade_cohort
+from graders.batch import discover, grade_cohort
 from graders.checks.registry import validate_assignment
-from graders.commands.grade import LogReporter, RichReporter
+from graders.executors import default_jobs
 from graders.exitcodes import EXIT_FULL, EXIT_PARTIAL
 from graders.gradebook import Gradebook
 from graders.hidden import PRACTICE
 from graders.report import markdown
+from graders.report.progress import console_reporter
 from graders.samples import load_expectation, mismatches
 from graders.spec import available_assignments, load_assignment
 
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         examples = assignment.directory / "examples"
         out = args.out / slug
         console.print(f"[bold]{slug}[/bold]")
-        reporter = RichReporter(console) if console.is_terminal else LogReporter(console)
+        reporter = console_reporter(console)
         report = grade_cohort(
             examples,
             assignment,

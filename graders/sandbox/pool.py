@@ -35,9 +35,9 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-from graders.sandbox import isolation, leftovers
+from graders.sandbox import cmdline, isolation, leftovers, proctree
+from graders.sandbox.scratch import copy_worker_code
 
 __all__ = [
     "MAX_DATA_FILES",
@@ -71,7 +71,6 @@ _STATUS = struct.Struct(">i")
 #: Most data files a forked worker can be given (one descriptor each, in one SCM_RIGHTS
 #: message of at most 253); a session with more starts its workers cold.
 MAX_DATA_FILES = 200
-_CODE_FILES = ("zygote.py", "worker.py", "protocol.py", "functions.py", "isolation.py")
 _RESTARTS = 3  # zygotes started again after one died, per key, before giving up on it
 
 
@@ -199,11 +198,7 @@ class Zygote:
         try:
             code_dir = self._root / "code"
             code_dir.mkdir()
-            here = Path(__file__).resolve().parent
-            for name in _CODE_FILES:
-                shutil.copyfile(here / name, code_dir / name)
-                (code_dir / name).chmod(0o444)
-            code_dir.chmod(0o555)
+            copy_worker_code(code_dir)
             # Process layer: matplotlib's configuration and font cache while it is preloaded
             # (bwrap gives the zygote a private /tmp instead); removed with the code below.
             config_dir = self._root / "matplotlib"
@@ -211,7 +206,7 @@ class Zygote:
             if plan.user is not None:
                 self._root.chmod(0o711)
                 os.chown(config_dir, plan.user, plan.user)
-            argv, env = isolation.zygote_command(
+            argv, env = cmdline.zygote_command(
                 plan,
                 info,
                 code_dir=str(code_dir),
@@ -412,7 +407,7 @@ class Zygote:
         top = self.pid
         if top is None:
             return None
-        for pid in isolation.descendants(top):
+        for pid in proctree.descendants(top):
             try:
                 with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as status:
                     for line in status:

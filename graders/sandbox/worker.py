@@ -1,9 +1,10 @@
 """The sandboxed side of the grader: runs one student's cells and answers calls with plain data.
 
 Started by ``graders.sandbox.session`` as ``python -s -B worker.py REQUEST_FD REPLY_FD MAX_BYTES``
-from a private directory that holds only this file and its siblings ``protocol``, ``functions`` and
-``isolation``. It imports the standard library, numpy, pandas (if installed) and those siblings:
-never ``graders`` or ``reference``, which do not even exist where it runs.
+from a private directory that holds only this file and its siblings (``scratch.WORKER_FILES``:
+``protocol`` and its ``wire_*`` modules, ``functions``, ``rlimits``, ``syscalls``). It imports
+the standard library, numpy, pandas (if installed) and those siblings: never ``graders`` or
+``reference``, which do not even exist where it runs.
 
 Requests and replies travel as protocol messages on two dedicated pipes; the student's stdout and
 stderr (fds 1 and 2) go to a third pipe that the grader drains and caps. Every reply has the same
@@ -17,6 +18,10 @@ ignored, so no call can tell a mutation check from any other call), ``call_many`
 calls in one round trip: one reply each, in order, all with the request's id, ending early after
 the first whose status is ``timeout`` or ``internal``) and ``value``. Each runs under a time budget
 enforced here with ``setitimer``; the grader's wall clock is the backstop.
+
+Over 500 lines on purpose: everything that runs between the student's code and the pipes (the
+alarm, the namespace, the replies) is in this one file, whose frames the time budget never
+interrupts (``_OWN_FILES``); split, each part would have to be listed there too.
 """
 
 from __future__ import annotations
@@ -45,22 +50,42 @@ if TYPE_CHECKING:  # the type checker sees the package; at run time they are pla
     from signal import setitimer as _setitimer
     from signal import signal as _set_handler
 
-    from graders.sandbox import functions, isolation, protocol
+    from graders.sandbox import (
+        functions,
+        protocol,
+        rlimits,
+        syscalls,
+        wire_npy,
+        wire_text,
+        wire_tree,
+        wire_values,
+    )
 else:  # the C functions behind ``signal``'s wrappers (same signatures, no enum conversions)
     from _signal import getsignal as _get_handler
     from _signal import setitimer as _setitimer
     from _signal import signal as _set_handler
 
     import functions
-    import isolation
     import protocol
+    import rlimits
+    import syscalls
+    import wire_npy
+    import wire_text
+    import wire_tree
+    import wire_values
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 # Frames of these files never receive the timeout exception: it is only ever raised inside the
 # student's code (or library code the student called), never inside the worker's bookkeeping.
 _OWN_FILES = frozenset(
     path
-    for module_file in (__file__, protocol.__file__, isolation.__file__)
+    for module_file in (
+        __file__,
+        *(
+            m.__file__
+            for m in (protocol, wire_values, wire_tree, wire_npy, wire_text, rlimits, syscalls)
+        ),
+    )
     if module_file
     for path in (module_file, os.path.abspath(module_file))
 )
@@ -430,14 +455,14 @@ def _serve(channel: _Channel) -> int:
     init = channel.receive()
     if type(init) is not dict or init.get("op") != "init":
         return 64
-    notes = isolation.apply_rlimits(
+    notes = rlimits.apply_rlimits(
         memory_mb=init["memory_mb"],
         cpu_seconds=init["cpu_seconds"],
         file_bytes=init["file_bytes"],
         open_files=init["open_files"],
         processes=init["processes"],
     )
-    seccomp_note = isolation.install_seccomp()
+    seccomp_note = syscalls.install_seccomp()
     if seccomp_note is not None:
         notes.append(seccomp_note)
     warnings.filterwarnings("ignore", message=".*non-interactive.*")  # plt.show() under Agg

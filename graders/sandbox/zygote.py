@@ -1,7 +1,7 @@
 """The warm zygote: imports numpy & co once, then forks one confined worker per submission.
 
 Started by ``graders.sandbox.pool`` as ``python -s -B zygote.py CONTROL_FD MODE PRELOAD
-CONFINEMENT`` (the last added by ``isolation.zygote_command``), always through ``exec``
+CONFINEMENT`` (the last added by ``cmdline.zygote_command``), always through ``exec``
 (inside bwrap, or as a fresh process on the process layer): it never shares memory with the
 grader, so no reference implementation, check or other student's data can be
 found in it or in anything it forks. It makes itself undumpable and then serves *spawn* requests
@@ -25,12 +25,15 @@ and ``/tmp``, hides ``/dev/pts``, remounts every other mount read-only, checks t
 drops every capability (bounding set, ambient, securebits locked); a root grader's bwrap has no
 user namespace, so the worker also becomes the unprivileged uid of ``CONFINEMENT``. On the
 process layer it starts a new session in the job's scratch directory and confines its files
-with Landlock (``isolation.restrict_files``, paths from ``CONFINEMENT``). It then
+with Landlock (``landlock.restrict_files``, paths from ``CONFINEMENT``). It then
 runs ``worker.serve``, which applies the rlimits and the seccomp filter when the grader's
 ``init`` arrives, exactly as a cold-started worker does. Any failure before that ends the job
 with exit status 70 and a message on its output: student code never runs half-confined.
 
-Worker-side module: standard library, plus whatever ``worker`` imports; Python >= 3.9.
+Worker-side module: standard library, plus whatever ``worker`` imports; Python >= 3.9. Over 500
+lines on purpose: the zygote, the monitor and the worker's confinement are one chain of forks
+whose file descriptors, signals and mounts are handed from step to step; one file keeps that
+hand-over readable in order.
 """
 
 from __future__ import annotations
@@ -53,9 +56,11 @@ from typing import TYPE_CHECKING, Any
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
 if TYPE_CHECKING:  # the type checker sees the package; at run time they are plain siblings
-    from graders.sandbox import isolation, worker
+    from graders.sandbox import landlock, privileges, proctree, worker
 else:
-    import isolation
+    import landlock
+    import privileges
+    import proctree
     import worker
 
 if sys.path and os.path.abspath(sys.path[0]) == _HERE:
@@ -302,14 +307,14 @@ def _wait_or_kill(pid: int, kill_fd: int, mode: str) -> int:
             poller.unregister(kill_fd)
     if mode != "bwrap":
         _kill_job(pid, mode)  # whatever it left behind: its process group, our other children
-        isolation.kill_all(isolation.descendants(os.getpid()))
+        proctree.kill_all(proctree.descendants(os.getpid()))
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status)
 
 
 def _kill_job(pid: int, mode: str) -> None:
     """In bwrap the worker is pid 1 of its namespace: killing it kills everything in there."""
-    isolation.kill_all([pid] if mode == "bwrap" else [pid, *isolation.descendants(pid)])
+    proctree.kill_all([pid] if mode == "bwrap" else [pid, *proctree.descendants(pid)])
     if mode != "bwrap":
         try:
             os.killpg(pid, signal.SIGKILL)  # the worker is its session's and group's leader
@@ -346,11 +351,11 @@ def _worker(request: dict[str, Any], fds: list[int], job: _Job) -> int:
         _enter_scratch(scratch)
         confinement = job.confinement
         try:
-            isolation.restrict_files(
+            landlock.restrict_files(
                 confinement.get("read", []), [scratch], confinement.get("hidden", [])
             )
-            if os.geteuid() == 0:  # as isolation.launch does for a cold worker
-                isolation.drop_capabilities()
+            if os.geteuid() == 0:  # as launcher.launch does for a cold worker
+                privileges.drop_capabilities()
         except OSError as exc:
             raise SetupError(f"Landlock or capabilities: {exc}") from exc
     for _, fd in files:
@@ -400,7 +405,7 @@ def _confine(files: list[tuple[str, int]], scratch_bytes: int, uid: int | None) 
     hardened = _MS_NOSUID | _MS_NODEV | _MS_NOEXEC
     _mount("proc", "/proc", "proc", hardened, None)  # shows this job's pid namespace only
     try:  # read-only even to a uid the files' permissions would let in
-        isolation.cover_proc_knobs()
+        privileges.cover_proc_knobs()
     except OSError as exc:
         raise SetupError(str(exc)) from exc
     owner = "" if uid is None else f",uid={uid},gid={uid}"
@@ -421,14 +426,14 @@ def _confine(files: list[tuple[str, int]], scratch_bytes: int, uid: int | None) 
         _mount("none", target, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | flags, None)
     mounts = dict(_mounts())
     writable = [t for t, options in mounts.items() if "rw" in options and not _may_stay_writable(t)]
-    writable += [k for k in isolation.PROC_KNOBS if k in mounts and "ro" not in mounts[k]]
+    writable += [k for k in privileges.PROC_KNOBS if k in mounts and "ro" not in mounts[k]]
     if writable:
         raise SetupError(f"still writable after remounting: {writable}")
     if uid is None:
         _drop_capabilities()
     else:
         try:
-            isolation.drop_privileges(uid)
+            privileges.drop_privileges(uid)
         except OSError as exc:
             raise SetupError(str(exc)) from exc
         # The change of uid cleared it: the worker must still die with its monitor.
@@ -509,7 +514,7 @@ def _mounts() -> list[tuple[str, set[str]]]:
 
 def _drop_capabilities() -> None:
     try:
-        isolation.drop_capabilities()
+        privileges.drop_capabilities()
     except OSError as exc:
         raise SetupError(str(exc)) from exc
 

@@ -41,8 +41,7 @@ from graders.checks.registry import resolve
 from graders.engine import grade_path, run_check
 from graders.results import CheckResult, SubmissionResult
 from graders.samples import sample_paths
-from graders.sandbox import functions, protocol
-from graders.sandbox.session import CallOutcome, PlannedCall, WorkerSession
+from graders.sandbox import CallOutcome, PlannedCall, WorkerSession, functions, protocol
 from graders.spec import Assignment, Limits, available_assignments, load_assignment
 
 LOGISTIC = "logistic-regression-from-scratch"

@@ -18,15 +18,13 @@ import pytest
 
 from graders.batch import (
     GradeTask,
-    InlineExecutor,
-    LocalPool,
-    TaskOutcome,
     discover,
     file_digest,
     grade_cohort,
     grade_task,
 )
 from graders.cli import main
+from graders.executors import InlineExecutor, LocalPool, TaskOutcome
 from graders.spec import Assignment, load_assignment
 
 TINY_SPEC = """\

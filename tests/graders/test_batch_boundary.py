@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-import graders.batch
+import graders.batch.cohort
+import graders.batch.task
 from graders.batch import grade_cohort
 from graders.cli import main
 from graders.results import SubmissionResult
@@ -52,14 +53,14 @@ def test_a_lone_surrogate_in_one_result_leaves_every_row_written(
 def test_a_grader_failure_on_one_submission_is_its_outcome_and_the_batch_goes_on(
     tiny: Assignment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = graders.batch.grade_path
+    real = graders.batch.task.grade_path
 
     def failing_on_bo(path: Path, *args: object, **kwargs: object) -> SubmissionResult:
         if path.stem == "bo":
             raise RuntimeError("injected grader failure")
         return real(path, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(graders.batch, "grade_path", failing_on_bo)
+    monkeypatch.setattr(graders.batch.task, "grade_path", failing_on_bo)
     root, out = tmp_path / "cohort", tmp_path / "out"
     cohort(root)
     report = grade_cohort(root, tiny, out, jobs=1, plots=False)
@@ -68,7 +69,7 @@ def test_a_grader_failure_on_one_submission_is_its_outcome_and_the_batch_goes_on
     assert "injected grader failure" in report.internal_errors[0][1]
     failure = json.loads((out / "bo" / "results.json").read_text(encoding="utf-8"))
     assert failure["score"] == 0 and "grader failed" in failure["output"]
-    monkeypatch.setattr(graders.batch, "grade_path", real)
+    monkeypatch.setattr(graders.batch.task, "grade_path", real)
     again = grade_cohort(root, tiny, out, jobs=1, plots=False)  # retried, the others kept
     assert (again.graded, again.skipped, again.internal_errors) == (1, 3, ())
 
@@ -77,14 +78,14 @@ def test_a_grader_failure_on_one_submission_is_its_outcome_and_the_batch_goes_on
 def test_a_failure_writing_one_result_is_its_outcome_and_the_batch_goes_on(
     tiny: Assignment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = graders.batch.write_student_files
+    real = graders.batch.cohort.write_student_files
 
     def failing_for_cy(out: Path, result: SubmissionResult, assignment: Assignment) -> None:
         if result.student == "cy":
             raise OSError("injected: disk full")
         real(out, result, assignment)
 
-    monkeypatch.setattr(graders.batch, "write_student_files", failing_for_cy)
+    monkeypatch.setattr(graders.batch.cohort, "write_student_files", failing_for_cy)
     root, out = tmp_path / "cohort", tmp_path / "out"
     cohort(root)
     report = grade_cohort(root, tiny, out, jobs=1, plots=False)

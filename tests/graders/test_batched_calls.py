@@ -1,7 +1,7 @@
 """Calls made in batches change how many round trips grading takes, never what it concludes.
 
 The searches send the student's calls on known inputs in ``call_many`` batches (see
-``graders.checks.base``). These tests grade real submissions in real workers twice, batched and
+``graders.checks.batching``). These tests grade real submissions in real workers twice, batched and
 one call at a time, and compare everything but the timings; they also show that the batching
 happens, that a failing input costs no extra calls, and that the dry run of a search draws the
 inputs the real search draws (so a failure met on a replayed input is found again and shrunk).
@@ -18,12 +18,12 @@ import numpy as np
 import pytest
 from hypothesis import strategies as st
 
-from graders.checks import base
+from graders.checks import base, batching, replay
 from graders.checks.base import CheckContext, search
 from graders.engine import grade_path
 from graders.errors import CheckFailed
 from graders.samples import sample_paths
-from graders.sandbox.session import CallOutcome, PlannedCall, WorkerSession
+from graders.sandbox import CallOutcome, PlannedCall, WorkerSession
 from graders.spec import load_assignment
 from tests.graders.grading import LOGISTIC, assignment, without_timings, write_source
 
@@ -149,7 +149,7 @@ def _context() -> CheckContext:
 
 
 def _discovering() -> bool:
-    batch = base._PREFETCHED.get()
+    batch = batching._PREFETCHED.get()
     return batch is not None and batch.discovering
 
 
@@ -159,8 +159,8 @@ def test_a_failure_on_a_replayed_input_is_found_again_by_the_real_search() -> No
     pass. Here exactly one drawn input fails, so only the same draws can find it."""
     ctx = _context()
     strategy = st.tuples(st.floats(-1e3, 1e3, allow_nan=False))
-    base._PASSING_INPUTS.pop((_Spec.id, _Spec.max_examples), None)
-    drawn = base._generated_inputs(ctx, strategy)
+    replay._PASSING_INPUTS.pop((_Spec.id, _Spec.max_examples), None)
+    drawn = replay._generated_inputs(ctx, strategy)
     assert len(drawn) > 10
     target = drawn[len(drawn) // 2][0]
     tried: list[float] = []
@@ -179,21 +179,21 @@ def test_a_failure_on_a_replayed_input_is_found_again_by_the_real_search() -> No
     where = [a[0] for a in drawn].index(target)
     real = tried[tried.index(target) + 1 :]
     assert real[: where + 1] == [a[0] for a in drawn[: where + 1]]
-    base._PASSING_INPUTS.pop((_Spec.id, _Spec.max_examples), None)
+    replay._PASSING_INPUTS.pop((_Spec.id, _Spec.max_examples), None)
 
 
 def test_outcomes_handed_to_a_property_are_its_own_copies() -> None:
     """A property that modifies a value it got cannot change what the next one gets."""
     outcome = CallOutcome("ok", np.ones(3), "", None, 0.0)
-    batch = base._Prefetched(session=None)  # type: ignore[arg-type]
+    batch = batching._Prefetched(session=None)  # type: ignore[arg-type]
     ctx = _context()
-    key = base._call_key(PlannedCall("f", (1.0,), {}, True, 1.0))
+    key = batching._call_key(PlannedCall("f", (1.0,), {}, True, 1.0))
     batch.outcomes[key] = outcome
-    token = base._PREFETCHED.set(batch)
+    token = batching._PREFETCHED.set(batch)
     try:
         first = base._outcome_of(ctx, (1.0,), {})
         first.value[:] = 0  # type: ignore[index]
         second = base._outcome_of(ctx, (1.0,), {})
     finally:
-        base._PREFETCHED.reset(token)
+        batching._PREFETCHED.reset(token)
     assert np.array_equal(second.value, np.ones(3))  # type: ignore[arg-type]

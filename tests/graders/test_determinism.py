@@ -16,7 +16,7 @@ import pytest
 
 from graders.engine import grade_path
 from graders.results import SubmissionResult
-from graders.sandbox.session import PlannedCall, WorkerSession
+from graders.sandbox import PlannedCall, WorkerSession
 from graders.spec import Assignment, load_assignment
 from tests.graders.grading import LOGISTIC, assignment, only, without_timings, write_source
 
@@ -179,7 +179,7 @@ def _the_module_counts_as_local(path: Path) -> None:
 
 
 def test_pinning_is_reentrant_and_restores_hypothesis() -> None:
-    from graders.checks.base import without_local_constants
+    from graders.checks.local_constants import without_local_constants
 
     providers = pytest.importorskip("hypothesis.internal.conjecture.providers")
     original = getattr(providers, "_get_local_constants", None)

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graders.checks import base
-from graders.checks.base import expected_value
+from graders.checks import expected
+from graders.checks.expected import expected_value
 
 CALLS: list[tuple[object, ...]] = []
 
@@ -30,9 +30,9 @@ def as_list(x: np.ndarray) -> list[float]:
 @pytest.fixture(autouse=True)
 def _fresh() -> Iterator[None]:
     CALLS.clear()
-    base._EXPECTED.clear()
+    expected._EXPECTED.clear()
     yield
-    base._EXPECTED.clear()
+    expected._EXPECTED.clear()
 
 
 def test_the_same_input_is_computed_once_and_the_result_cannot_be_changed() -> None:
@@ -68,7 +68,7 @@ def test_any_difference_in_the_input_is_computed_afresh(
 def test_lambdas_closures_large_inputs_and_mutable_results_are_never_remembered() -> None:
     scale = 3.0
     closure = lambda x: doubled(x, scale)  # noqa: E731 -- the point: not a module attribute
-    big = np.zeros(base._MAX_EXPECTED_INPUT_BYTES // 8 + 1)
+    big = np.zeros(expected._MAX_EXPECTED_INPUT_BYTES // 8 + 1)
     for reference, args in [
         (closure, (np.ones(2),)),
         (doubled, (big, 2.0)),
@@ -78,7 +78,7 @@ def test_lambdas_closures_large_inputs_and_mutable_results_are_never_remembered(
         for _ in range(2):
             expected_value(reference, args)
     assert len(CALLS) == 8
-    assert not base._EXPECTED
+    assert not expected._EXPECTED
 
 
 @settings(derandomize=True, database=None, deadline=None, max_examples=50)

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from graders.checks import base
+from graders.checks import replay
 from graders.checks.base import CheckContext
 from graders.checks.registry import resolve
 from graders.cli import main
@@ -28,8 +28,7 @@ from graders.errors import GradebookError
 from graders.gradebook import Gradebook
 from graders.hidden import PRACTICE, CourseSecret
 from graders.results import CheckResult
-from graders.sandbox import protocol
-from graders.sandbox.session import WorkerSession
+from graders.sandbox import WorkerSession, protocol
 from graders.spec import Assignment, load_assignment
 from tests.graders.grading import (
     LOGISTIC,
@@ -127,7 +126,7 @@ def test_an_error_on_a_hidden_input_is_reported_without_it() -> None:
 @pytest.fixture()
 def hidden_draws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No remembered draws: each draw below is made afresh."""
-    monkeypatch.setattr(base, "_PASSING_INPUTS", {})
+    monkeypatch.setattr(replay, "_PASSING_INPUTS", {})
     yield
 
 
@@ -155,7 +154,7 @@ def test_different_secrets_draw_different_hidden_inputs(hidden_draws: None) -> N
 def test_the_same_secret_draws_the_same_hidden_inputs_in_another_process() -> None:
     program = (
         "import hashlib, numpy as np\n"
-        "from graders.checks import base\n"
+        "from graders.checks import replay\n"
         "from graders.checks.base import CheckContext\n"
         "from graders.hidden import CourseSecret\n"
         "from graders.spec import load_assignment\n"
@@ -164,7 +163,7 @@ def test_the_same_secret_draws_the_same_hidden_inputs_in_another_process() -> No
         "q = next(q for q in spec.questions if q.id == 'log_likelihood')\n"
         "secret = CourseSecret(b'0123456789abcdef!')\n"
         "ctx = CheckContext(None, spec, q, q.checks[0], secret=secret)\n"
-        "drawn = base._hidden_inputs(ctx, _problems())\n"
+        "drawn = replay._hidden_inputs(ctx, _problems())\n"
         "print(hashlib.sha256(repr([[np.asarray(a).tobytes() for a in d] for d in drawn])"
         ".encode()).hexdigest(), len(drawn))\n"
     )

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from graders.checks import base, input_cache
+from graders.checks import input_cache, keys, replay
 from graders.hidden import PRACTICE, CourseSecret
 from graders.spec import available_assignments, load_assignment
 from graders.warmup import draw_inputs
@@ -25,21 +25,21 @@ from graders.warmup import draw_inputs
 @pytest.fixture
 def fresh_memo(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     """An empty per-process memo and an empty cache folder; the old memo back afterwards."""
-    saved = dict(base._PASSING_INPUTS)
-    base._PASSING_INPUTS.clear()
+    saved = dict(replay._PASSING_INPUTS)
+    replay._PASSING_INPUTS.clear()
     folder = tmp_path / "inputs"
     monkeypatch.setenv(input_cache.CACHE_ENV, str(folder))
     try:
         yield folder
     finally:
-        base._PASSING_INPUTS.clear()
-        base._PASSING_INPUTS.update(saved)
+        replay._PASSING_INPUTS.clear()
+        replay._PASSING_INPUTS.update(saved)
 
 
 def _drawn(slug: str, secret: CourseSecret | None) -> dict[tuple[object, ...], object]:
-    base._PASSING_INPUTS.clear()
+    replay._PASSING_INPUTS.clear()
     draw_inputs(load_assignment(slug), secret=secret)
-    return {key: base._exact(inputs) for key, inputs in base._PASSING_INPUTS.items()}
+    return {key: keys._exact(inputs) for key, inputs in replay._PASSING_INPUTS.items()}
 
 
 @pytest.mark.parametrize("slug", available_assignments())
@@ -53,7 +53,7 @@ def test_every_search_of_every_assignment_reads_back_exactly_what_it_drew(
     for key, inputs in drawn.items():
         kind = "explained" if len(key) == 3 else "hidden"
         loaded = input_cache.load((kind, *key))
-        assert loaded is not None and base._exact(loaded) == inputs, key
+        assert loaded is not None and keys._exact(loaded) == inputs, key
     assert _drawn(slug, PRACTICE) == drawn  # a second process draws nothing: it reads them
 
 
@@ -67,7 +67,7 @@ def test_inputs_drawn_from_a_course_secret_never_reach_the_disk(fresh_memo: Path
 def test_an_empty_setting_switches_the_cache_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(input_cache.CACHE_ENV, "")
     assert input_cache.cache_dir() is None
-    assert input_cache.store(("explained", "x", 1, ()), ((1.0,),), base._exact) is False
+    assert input_cache.store(("explained", "x", 1, ()), ((1.0,),), keys._exact) is False
     assert input_cache.load(("explained", "x", 1, ())) is None
 
 
@@ -76,7 +76,7 @@ def test_an_empty_setting_switches_the_cache_off(monkeypatch: pytest.MonkeyPatch
 )
 def test_a_damaged_file_is_a_miss(fresh_memo: Path, content: bytes) -> None:
     key = ("explained", "sigmoid_matches_reference", 40, ())
-    assert input_cache.store(key, ((1.0, 2),), base._exact)
+    assert input_cache.store(key, ((1.0, 2),), keys._exact)
     (path,) = fresh_memo.glob("*.inputs")
     path.write_bytes(content)
     assert input_cache.load(key) is None
@@ -84,7 +84,7 @@ def test_a_damaged_file_is_a_miss(fresh_memo: Path, content: bytes) -> None:
 
 def test_inputs_the_protocol_cannot_carry_exactly_are_not_stored(fresh_memo: Path) -> None:
     # A set has no wire form: such a draw stays in the process that made it.
-    assert not input_cache.store(("explained", "k", 1, ()), (({1, 2},),), base._exact)
+    assert not input_cache.store(("explained", "k", 1, ()), (({1, 2},),), keys._exact)
     assert not list(fresh_memo.glob("*.inputs"))
 
 

@@ -170,7 +170,7 @@ new = "nor is this"
 def test_validate_stops_with_a_clear_error_before_grading_a_broken_catalogue(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("graders.validate.MIN_MUTANTS", 1)
+    monkeypatch.setattr("graders.validate.catalogue.MIN_MUTANTS", 1)
     folder = copy_assignment(tmp_path, "mle", GHOST, ())
     with pytest.raises(SpecError, match="mutant 'ghost', edit 1: old 'this text is not in"):
         plan_jobs(load_assignment(folder), tmp_path / "work")
@@ -295,7 +295,7 @@ new = "sigma=float(np.std(sample, ddof=1))"
 def test_a_surviving_mutant_fails_validate_and_is_named(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("graders.validate.MIN_MUTANTS", 2)
+    monkeypatch.setattr("graders.validate.catalogue.MIN_MUTANTS", 2)
     folder = copy_assignment(tmp_path, "mle", NOOP_AND_REAL, ("solution",))
     code = main(["validate", "--assignment", str(folder), "--jobs", "1", "--verbose"])
     out = capsys.readouterr().out

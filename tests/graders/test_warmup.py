@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from graders import engine, warmup
-from graders.checks import base
+from graders.checks import keys, replay
 from graders.engine import grade_path
 from graders.hidden import PRACTICE
 from graders.spec import available_assignments, load_assignment
@@ -20,13 +20,13 @@ from tests.graders.grading import LOGISTIC, assignment, without_timings
 @pytest.fixture
 def nothing_remembered(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A grading process that has drawn nothing yet."""
-    monkeypatch.setattr(base, "_PASSING_INPUTS", {})
+    monkeypatch.setattr(replay, "_PASSING_INPUTS", {})
     monkeypatch.setattr(warmup, "_drawn", set())
     yield
 
 
 def drawn_inputs() -> dict[tuple[str | int, ...], object]:
-    return {key: base._exact(inputs) for key, inputs in base._PASSING_INPUTS.items()}
+    return {key: keys._exact(inputs) for key, inputs in replay._PASSING_INPUTS.items()}
 
 
 @pytest.mark.parametrize("slug", available_assignments())
@@ -44,7 +44,7 @@ def test_a_thread_draws_what_the_checks_would_draw(
     by_checks = drawn_inputs()
     assert by_checks, "no search remembered its inputs: the comparison would be empty"
     # Drawn ahead, in another thread, with nothing to call.
-    monkeypatch.setattr(base, "_PASSING_INPUTS", {})
+    monkeypatch.setattr(replay, "_PASSING_INPUTS", {})
     thread = threading.Thread(target=warmup.draw_inputs, args=(spec, None, PRACTICE))
     thread.start()
     thread.join()
@@ -57,8 +57,8 @@ def test_grades_are_the_same_with_and_without_drawing_ahead(
     spec = assignment(LOGISTIC)
     path = spec.directory / "examples" / "overflow_sigmoid.py"
     ahead = without_timings(grade_path(path, spec))
-    assert len(base._PASSING_INPUTS) >= 9  # every search of the assignment was drawn
-    monkeypatch.setattr(base, "_PASSING_INPUTS", {})
+    assert len(replay._PASSING_INPUTS) >= 9  # every search of the assignment was drawn
+    monkeypatch.setattr(replay, "_PASSING_INPUTS", {})
     monkeypatch.setattr(
         engine, "drawing_inputs", lambda a, lab=None, secret=None: contextlib.nullcontext()
     )
@@ -91,6 +91,6 @@ def test_a_check_that_reaches_the_student_first_draws_nothing_and_raises_nothing
 ) -> None:
     spec = assignment(LOGISTIC)
     warmup.draw_inputs(spec)  # must not raise, whatever the checks do with a silent session
-    assert {key[0] for key in base._PASSING_INPUTS} <= {
+    assert {key[0] for key in replay._PASSING_INPUTS} <= {
         c.id for q in spec.questions for c in q.checks
     }

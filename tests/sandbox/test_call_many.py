@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 
 from graders.load import Cell, Submission
-from graders.sandbox import SandboxConfig, Unsupported, WorkerSession
-from graders.sandbox.session import CallOutcome, PlannedCall
+from graders.sandbox import CallOutcome, PlannedCall, SandboxConfig, Unsupported, WorkerSession
 
 SOURCE = """
 import os

@@ -36,9 +36,8 @@ from graders.checks.registry import resolve
 from graders.engine import grade_submission, run_check, sandbox_config
 from graders.load import Cell, Submission
 from graders.results import CheckResult, SubmissionResult
-from graders.sandbox import SandboxConfig, WorkerSession, isolation, pool
-from graders.sandbox.isolation import descendants as _descendants
-from graders.sandbox.session import PlannedCall
+from graders.sandbox import PlannedCall, SandboxConfig, WorkerSession, cmdline, pool
+from graders.sandbox.proctree import descendants as _descendants
 from graders.spec import Assignment, Limits, load_assignment
 
 REPO = Path(graders.__file__).resolve().parents[1]
@@ -716,7 +715,7 @@ def test_the_grader_s_files_cannot_be_changed_or_deleted(
     canary.write_text("still here")
     grader_files = [REPO / "graders" / "engine.py", REPO / "reference" / "mle.py"]
     digests = [hashlib.sha256(p.read_bytes()).hexdigest() for p in grader_files]
-    own = [f"{isolation.CODE_DIR}/worker.py", f"{isolation.CODE_DIR}/protocol.py"]
+    own = [f"{cmdline.CODE_DIR}/worker.py", f"{cmdline.CODE_DIR}/protocol.py"]
     opened = toolkit.call("try_open_for_writing", [*map(str, grader_files), *own]).value
     assert isinstance(opened, dict) and "opened" not in opened.values(), opened
     deleted = toolkit.call("try_delete", [str(canary), *own]).value

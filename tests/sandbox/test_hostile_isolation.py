@@ -25,7 +25,7 @@ import pytest
 import graders
 from graders.engine import grade_submission, sandbox_config
 from graders.load import Cell, Submission
-from graders.sandbox import SandboxConfig, WorkerSession, isolation
+from graders.sandbox import SandboxConfig, WorkerSession, cmdline, isolation, landlock
 from graders.spec import load_assignment
 
 REPO = Path(graders.__file__).resolve().parents[1]
@@ -240,7 +240,7 @@ def test_the_process_layer_result_says_what_it_cannot_promise() -> None:
         "pidfds, io_uring",
     ):
         assert fragment in layer[0]
-    assert ("Landlock (ABI" in layer[0]) == (isolation.landlock_abi() > 0)
+    assert ("Landlock (ABI" in layer[0]) == (landlock.landlock_abi() > 0)
     result = grade_submission(submission(solution), assignment, student="weak", config=config)
     assert result.isolation == "process" and result.score == assignment.max_score
 
@@ -268,3 +268,21 @@ def _status_of(name: str) -> list[dict[str, str]]:
         if fields.get("Name") == name:
             found.append(fields)
     return found
+
+
+@pytest.mark.bwrap
+def test_a_hidden_path_under_usr_is_empty_in_a_cold_bwrap_worker(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Stands in for a grader pip-installed into the system Python (/usr/local/lib/...): /usr is
+    # bound whole, and what lies below it must be covered like anything else that is hidden.
+    candidates = ("/usr/share/doc", "/usr/share/man", "/usr/include")
+    hidden = next((p for p in candidates if os.path.isdir(p) and os.listdir(p)), None)
+    if hidden is None:
+        pytest.skip("no non-empty directory under /usr/share to stand in for the grader")
+    monkeypatch.setattr(cmdline, "hidden_paths", lambda: (hidden,))
+    source = f"import os\ndef listing():\n    return sorted(os.listdir({hidden!r}))\n"
+    config = dataclasses.replace(CONFIG, isolation="bwrap", zygote=False)
+    with WorkerSession(submission(source), config) as session:
+        assert session.isolation == "bwrap"
+        assert session.call("listing").value == []

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from graders.errors import SandboxError
-from graders.sandbox import isolation
+from graders.sandbox import cmdline, isolation, landlock, proctree
 
 
 def test_hidden_grader_paths_inside_a_bound_directory_get_an_empty_tmpfs() -> None:
-    argv = isolation._mounts(
+    argv = cmdline._mounts(
         ["/opt/py", "/opt/py/src/app/.venv"],
         ["/opt/py/src/app", "/elsewhere/reference"],
     )
@@ -35,7 +35,7 @@ def test_outermost_drops_nested_and_usr_paths() -> None:
 
 
 def test_worker_environment_is_scrubbed_and_pinned() -> None:
-    env = isolation.scrubbed_env("/scratch", "/tmp")
+    env = cmdline.scrubbed_env("/scratch", "/tmp")
     assert env["OPENBLAS_NUM_THREADS"] == env["OMP_NUM_THREADS"] == env["MKL_NUM_THREADS"] == "1"
     assert env["MPLBACKEND"] == "Agg"
     assert env["PYTHONHASHSEED"] == "0"
@@ -54,7 +54,7 @@ def test_worker_environment_is_scrubbed_and_pinned() -> None:
     ],
 )
 def test_exit_descriptions(code: int, bwrap: bool, text: str) -> None:
-    assert text in isolation.describe_exit(code, bwrap=bwrap)
+    assert text in proctree.describe_exit(code, bwrap=bwrap)
 
 
 def test_fallback_is_never_silent(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -70,7 +70,7 @@ def test_fallback_is_never_silent(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_bwrap_command_binds_only_the_interpreter_code_and_scratch() -> None:
     plan = isolation.Plan("bwrap", "/usr/bin/bwrap", "", True)
     info = isolation.InterpreterInfo("/venv/bin/python", "3.11.7", ("/venv", "/pyroot"))
-    argv, env = isolation.worker_command(
+    argv, env = cmdline.worker_command(
         plan, info, code_dir="/tmp/x/code", scratch="/tmp/x/scratch", worker_args=["3", "4"]
     )
     binds = [argv[i + 1] for i, arg in enumerate(argv) if arg in ("--ro-bind", "--bind")]
@@ -80,17 +80,17 @@ def test_bwrap_command_binds_only_the_interpreter_code_and_scratch() -> None:
         "/tmp/x/code",
         "/tmp/x/scratch",
     }
-    assert argv[argv.index("--chdir") + 1] == isolation.SCRATCH_DIR
+    assert argv[argv.index("--chdir") + 1] == cmdline.SCRATCH_DIR
     assert argv[-6:] == ["/venv/bin/python", "-s", "-B", "/sandbox/worker.py", "3", "4"]
     for flag in ("--unshare-all", "--die-with-parent", "--new-session", "--clearenv"):
         assert flag in argv
-    assert env["HOME"] == isolation.SCRATCH_DIR
+    assert env["HOME"] == cmdline.SCRATCH_DIR
 
 
 def test_cold_bwrap_copies_the_data_into_a_capped_private_scratch() -> None:
     plan = isolation.Plan("bwrap", "/usr/bin/bwrap", "", True)
     info = isolation.InterpreterInfo("/venv/bin/python", "3.11.7", ("/venv",))
-    argv, _ = isolation.worker_command(
+    argv, _ = cmdline.worker_command(
         plan,
         info,
         code_dir="/tmp/x/code",
@@ -117,7 +117,7 @@ def test_cold_bwrap_copies_the_data_into_a_capped_private_scratch() -> None:
 def test_the_zygote_keeps_only_the_capabilities_its_workers_drop() -> None:
     plan = isolation.Plan("bwrap", "/usr/bin/bwrap", "", True)
     info = isolation.InterpreterInfo("/venv/bin/python", "3.11.7", ("/venv",))
-    argv, env = isolation.zygote_command(
+    argv, env = cmdline.zygote_command(
         plan, info, code_dir="/tmp/z/code", zygote_args=["5", "bwrap", "numpy"]
     )
     added = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--cap-add"]
@@ -128,7 +128,7 @@ def test_the_zygote_keeps_only_the_capabilities_its_workers_drop() -> None:
     assert "--bind" not in argv  # nothing of the host is writable
     python = ["/venv/bin/python", "-s", "-B", "/sandbox/zygote.py"]
     assert argv[-8:] == [*python, "5", "bwrap", "numpy", '{"uid": null}']
-    assert env == isolation.scrubbed_env(isolation.SCRATCH_DIR, "/tmp")
+    assert env == cmdline.scrubbed_env(cmdline.SCRATCH_DIR, "/tmp")
 
 
 ROOT_PLAN = isolation.Plan("bwrap", "/usr/bin/bwrap", "", True, worker_uid=isolation.NOBODY)
@@ -136,7 +136,7 @@ VENV = isolation.InterpreterInfo("/venv/bin/python", "3.11.7", ("/venv",))
 
 
 def test_a_root_grader_s_bwrap_has_no_user_namespace_and_its_zygote_may_change_uid() -> None:
-    argv, _ = isolation.zygote_command(
+    argv, _ = cmdline.zygote_command(
         ROOT_PLAN, VENV, code_dir="/tmp/z/code", zygote_args=["5", "bwrap", "numpy"]
     )
     assert "--unshare-all" not in argv and "--unshare-user" not in argv
@@ -148,13 +148,13 @@ def test_a_root_grader_s_bwrap_has_no_user_namespace_and_its_zygote_may_change_u
 
 
 def test_a_root_grader_s_cold_worker_is_launched_through_the_uid_drop() -> None:
-    argv, _ = isolation.worker_command(
+    argv, _ = cmdline.worker_command(
         ROOT_PLAN, VENV, code_dir="/tmp/x/code", scratch="/tmp/x/s", worker_args=["3", "4"]
     )
     assert "--unshare-all" not in argv
     command = argv[argv.index("--", argv.index("--chdir")) + 1 :]
     assert command == [
-        "/venv/bin/python", "-I", "-S", "-B", "/sandbox/isolation.py",
+        "/venv/bin/python", "-I", "-S", "-B", "/sandbox/launcher.py",
         '{"proc": true, "uid": 65534, "own": "/scratch"}', "--",
         "/venv/bin/python", "-s", "-B", "/sandbox/worker.py", "3", "4",
     ]  # fmt: skip
@@ -164,17 +164,17 @@ def test_a_root_grader_s_cold_worker_is_launched_through_the_uid_drop() -> None:
 
 def test_a_cold_worker_covers_proc_then_drops_every_capability() -> None:
     plan = isolation.Plan("bwrap", "/usr/bin/bwrap", "", True)
-    argv, _ = isolation.worker_command(
+    argv, _ = cmdline.worker_command(
         plan, VENV, code_dir="/tmp/x/code", scratch="/tmp/x/s", worker_args=["3", "4"]
     )
     added = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--cap-add"]
     assert added == ["CAP_SYS_ADMIN", "CAP_SETPCAP"]
-    launcher = argv.index("/sandbox/isolation.py")
+    launcher = argv.index("/sandbox/launcher.py")
     assert json.loads(argv[launcher + 1]) == {"proc": True, "uid": None, "own": None}
 
 
 def test_bound_directories_parents_are_made_traversable() -> None:
-    argv = isolation._mounts(["/root/.pyenv/versions/3.11", "/work/wt/.venv"], ["/work/wt"])
+    argv = cmdline._mounts(["/root/.pyenv/versions/3.11", "/work/wt/.venv"], ["/work/wt"])
     assert argv == [
         "--dir", "/root", "--dir", "/work",
         "--dir", "/root/.pyenv", "--dir", "/work/wt",
@@ -202,14 +202,14 @@ def test_the_process_layer_says_what_it_cannot_promise(monkeypatch: pytest.Monke
 
 def test_a_process_layer_worker_is_launched_through_landlock() -> None:
     plan = isolation.Plan("process")
-    argv, _ = isolation.worker_command(
+    argv, _ = cmdline.worker_command(
         plan, VENV, code_dir="/tmp/x/code", scratch="/tmp/x/s", worker_args=["3", "4"]
     )
-    assert argv[:5] == ["/venv/bin/python", "-I", "-S", "-B", "/tmp/x/code/isolation.py"]
+    assert argv[:5] == ["/venv/bin/python", "-I", "-S", "-B", "/tmp/x/code/launcher.py"]
     confinement = json.loads(argv[5])
     assert confinement["read"] == ["/venv", "/tmp/x/code"]
     assert confinement["write"] == ["/tmp/x/s"]
-    assert confinement["hidden"] == list(isolation.hidden_paths())
+    assert confinement["hidden"] == list(cmdline.hidden_paths())
     assert argv[6:] == ["--", "/venv/bin/python", "-s", "-B", "/tmp/x/code/worker.py", "3", "4"]
 
 
@@ -219,6 +219,52 @@ def test_hidden_paths_inside_a_readable_one_are_left_out(tmp_path: Path) -> None
         (site / name).mkdir(parents=True)
     (site / "six.py").write_text("")
     hidden = [str(site / "graders"), str(site / "reference"), "/elsewhere"]
-    assert isolation._uncovered([str(site), "/usr"], hidden) == sorted(
+    assert landlock._uncovered([str(site), "/usr"], hidden) == sorted(
         [str(site / "numpy"), str(site / "pandas"), str(site / "six.py"), "/usr"]
     )
+
+
+def test_a_grader_installed_under_usr_is_covered_too() -> None:
+    # ``pip install`` into the system Python puts graders/ and reference/ in
+    # /usr/local/lib/python3.X/site-packages: /usr is bound whole, so they need a cover there.
+    site = "/usr/local/lib/python3.11/site-packages"
+    argv = cmdline._mounts([], [f"{site}/graders", f"{site}/reference", "/elsewhere/tests"])
+    assert argv == ["--tmpfs", f"{site}/graders", "--tmpfs", f"{site}/reference"]
+
+
+def test_a_root_worker_is_refused_where_landlock_cannot_confine_its_files(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # uid 65534 cannot run the interpreter, so the worker would stay uid 0 (without
+    # capabilities, but still the owner of root's files); only Landlock keeps it off them.
+    monkeypatch.setattr(isolation, "_as_root", lambda: True)
+    monkeypatch.setattr(isolation, "_runs_as", lambda python, uid: False)
+    monkeypatch.setattr(isolation, "landlock_abi", lambda: 7)
+    plan = isolation.plan_isolation("process", "/venv/bin/python")
+    assert plan.user is None and "root without capabilities" in plan.note
+    monkeypatch.setattr(isolation, "landlock_abi", lambda: 0)
+    with pytest.raises(SandboxError, match="refusing to run the student's code as root"):
+        isolation.plan_isolation("process", "/venv/bin/python")
+    monkeypatch.setattr(isolation, "_runs_as", lambda python, uid: True)
+    assert isolation.plan_isolation("process", "/venv/bin/python").user == isolation.NOBODY
+
+
+def test_hidden_paths_name_the_grader_as_found_and_as_resolved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A venv reached through a symlink (/opt/venv -> /data/venv) is bound under both names:
+    # the grader installed in it must be covered under both.
+    real = tmp_path / "real"
+    (real / "graders" / "sandbox").mkdir(parents=True)
+    (real / "reference").mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    monkeypatch.setattr(cmdline, "__file__", str(link / "graders" / "sandbox" / "cmdline.py"))
+    hidden = cmdline.hidden_paths()
+    assert sorted(hidden) == sorted(
+        str(root / name) for root in (link, real) for name in ("graders", "reference")
+    )
+    argv = cmdline._mounts([str(link)], hidden)
+    pairs = list(zip(argv, argv[1:], strict=False))
+    assert ("--tmpfs", str(link / "graders")) in pairs
+    assert ("--tmpfs", str(link / "reference")) in pairs

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from graders.sandbox import protocol
 from graders.sandbox.protocol import FRAME_HEADER, WireError, decode, encode
-from graders.sandbox.session import MAX_MESSAGE_CHARS, _array_safe, _checked_reply
+from graders.sandbox.replies import MAX_MESSAGE_CHARS, _array_safe, _checked_reply
 
 FUZZ = settings(derandomize=True, database=None, deadline=None, max_examples=300)
 

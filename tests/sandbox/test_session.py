@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import subprocess
@@ -17,7 +18,15 @@ import pytest
 
 import graders
 from graders.load import Cell, Submission
-from graders.sandbox import FunctionSpec, SandboxConfig, Unsupported, WorkerSession, isolation
+from graders.sandbox import (
+    FunctionSpec,
+    SandboxConfig,
+    Unsupported,
+    WorkerSession,
+    cmdline,
+    isolation,
+    proctree,
+)
 
 REPO = Path(graders.__file__).resolve().parents[1]
 
@@ -343,7 +352,7 @@ def test_working_directory_holds_only_the_data_files(session: WorkerSession) -> 
 def test_environment_is_scrubbed(session: WorkerSession) -> None:
     names = session.call("environment").value
     assert isinstance(names, list)
-    assert set(names) <= set(isolation.scrubbed_env("", "")) | {"PWD"}
+    assert set(names) <= set(cmdline.scrubbed_env("", "")) | {"PWD"}
 
 
 @pytest.mark.bwrap
@@ -357,7 +366,7 @@ def test_bwrap_hides_the_grader_and_the_reference(session: WorkerSession) -> Non
         outcome = session.call("read", str(path))
         assert outcome.status == "error"
         assert "FileNotFoundError" in outcome.message
-    rewrite = session.call("overwrite", f"{isolation.CODE_DIR}/worker.py")
+    rewrite = session.call("overwrite", f"{cmdline.CODE_DIR}/worker.py")
     assert rewrite.status == "error"
     # Read-only for a cold worker; a warm one's code was deleted once the zygote imported it.
     assert "Read-only file system" in rewrite.message or "No such file" in rewrite.message
@@ -447,7 +456,7 @@ def test_no_process_is_left_behind_after_close() -> None:
     session = WorkerSession(FRAGILE, CONFIG)
     top = session.worker_pid
     assert top is not None
-    pids = [top, *isolation.descendants(top)]
+    pids = [top, *proctree.descendants(top)]
     if session.warm:
         assert len(pids) == 2  # the zygote's monitor and the worker it watches
     else:
@@ -545,6 +554,21 @@ def test_a_worker_that_must_stay_root_says_so(tmp_path: Path) -> None:
         assert session.call("who").value == 0
         (note,) = [n for n in session.notes if n.startswith("isolation:")]
         assert f"runs as root without capabilities (uid {isolation.NOBODY} cannot run" in note
+
+
+def test_a_grader_whose_worker_stays_root_makes_itself_undumpable(tmp_path: Path) -> None:
+    # The worker then shares the grader's uid (0, without capabilities): only the grader's
+    # PR_SET_DUMPABLE=0 keeps it from opening /proc/<grader>/mem where neither Landlock nor
+    # Yama is there to refuse.
+    os.chmod(tmp_path, 0o700)
+    python = _system_venv(str(tmp_path))
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(4, 1, 0, 0, 0)  # PR_SET_DUMPABLE 1, as a grader starts
+    submission = notebook((1, "import os\ndef who():\n    return os.getuid()\n"))
+    config = SandboxConfig(python=python, isolation="process")
+    with WorkerSession(submission, config) as session:
+        assert session.call("who").value == 0
+        assert libc.prctl(3, 0, 0, 0, 0) == 0  # PR_GET_DUMPABLE
 
 
 def test_a_student_who_replaces_the_signal_functions_still_gets_the_time_budget() -> None:

@@ -18,8 +18,8 @@ import pytest
 
 import graders
 from graders.load import Cell, Submission
-from graders.sandbox import SandboxConfig, WorkerSession, isolation, pool
-from graders.sandbox.isolation import descendants as _descendants
+from graders.sandbox import SandboxConfig, WorkerSession, cmdline, isolation, pool
+from graders.sandbox.proctree import descendants as _descendants
 
 REPO = Path(graders.__file__).resolve().parents[1]
 CONFIG = SandboxConfig(cell_timeout=1.0, call_timeout=2.0, output_cap=4096)
@@ -347,7 +347,7 @@ def test_a_zygote_that_cannot_start_is_reported_and_not_retried(
     def broken(*args: object, **kwargs: object) -> tuple[list[str], dict[str, str]]:
         return ["/bin/false"], {}
 
-    monkeypatch.setattr(isolation, "zygote_command", broken)
+    monkeypatch.setattr(cmdline, "zygote_command", broken)
     plan = isolation.plan_isolation("auto")
     info = isolation.describe_interpreter(sys.executable)
     preload = ("broken-on-purpose",)  # its own registry key

@@ -1,0 +1,94 @@
+"""One submission's grading as a task: the plain data a grader process gets, and what it runs.
+
+One reason to change: what a grader process needs to grade one submission (the task's fields,
+the per-process setup, the call into the engine). Any executor (inline, the local pool, later a
+cluster) ships :class:`GradeTask` values and calls :func:`grade_task` on them.
+"""
+
+from __future__ import annotations
+
+import functools
+import traceback
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from graders.checks.plots import gather
+from graders.checks.registry import validate_assignment
+from graders.engine import grade_path, sandbox_config
+from graders.executors import TaskOutcome
+from graders.hidden import CourseSecret
+from graders.results import SubmissionResult
+from graders.sandbox import SandboxConfig, pool
+from graders.spec import Assignment, load_assignment
+
+__all__ = ["GradeOutcome", "GradeTask", "grade_task"]
+
+
+@dataclass(frozen=True)
+class GradeTask:
+    """Everything a grader process needs to grade one submission: plain data only.
+
+    Attributes
+    ----------
+    student, path, relative
+        Who, which file (absolute), and its path relative to the submissions folder.
+    assignment
+        The assignment's folder (or slug), loaded once per grader process.
+    data_dir
+        The instructor's optional data files (``--data``).
+    python
+        Interpreter that runs the student's code (default: the grader's).
+    plots
+        Gather feedback plots while the worker is open.
+    secret
+        The gradebook's course secret, seeding the hidden searches (never shown in a repr).
+    """
+
+    student: str
+    path: str
+    relative: str
+    assignment: str
+    data_dir: str | None = None
+    python: str | None = None
+    plots: bool = True
+    secret: CourseSecret | None = field(default=None, repr=False, compare=False)
+
+
+GradeOutcome = TaskOutcome[GradeTask, SubmissionResult]
+"""The answer to a :class:`GradeTask`: its result, or the grader's own failure (``error``).
+
+An error means the *grader* failed, not the student: the submission is not recorded, so the
+next run retries it.
+"""
+
+
+@functools.lru_cache(maxsize=4)
+def _setup(
+    assignment: str, data_dir: str | None, python: str | None
+) -> tuple[Assignment, SandboxConfig]:
+    """The assignment and sandbox configuration, loaded once per grader process."""
+    spec = load_assignment(assignment)
+    validate_assignment(spec)
+    config = sandbox_config(spec, data_dir=Path(data_dir) if data_dir else None)
+    # A grader process lives for the whole batch: its zygote preloads pyplot once.
+    config = replace(config, preload=(*pool.PRELOAD, *pool.PLOTTING))
+    if python:
+        config = replace(config, python=python)
+    return spec, config
+
+
+def grade_task(task: GradeTask) -> GradeOutcome:
+    """Grade one submission in this process (the function every executor runs)."""
+    try:
+        assignment, config = _setup(task.assignment, task.data_dir, task.python)
+        result = grade_path(
+            Path(task.path),
+            assignment,
+            student=task.student,
+            config=config,
+            plots=gather if task.plots else None,
+            secret=task.secret,
+        )
+    except Exception:  # the grader's own failure: reported, never recorded as a grade
+        return TaskOutcome(task, error=traceback.format_exc())
+    return TaskOutcome(task, result=result)
