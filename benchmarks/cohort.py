@@ -6,6 +6,7 @@
     python benchmarks/cohort.py --profile           # cProfile of grading one submission
     python benchmarks/cohort.py --baseline df0e9bd  # interleaved with a git revision: ratios
     python benchmarks/cohort.py --max-examples 10   # every search capped: what it would save
+    python benchmarks/cohort.py --all-cells         # interleaved with --run-all-cells: slicing
 
 The cohort is built from the logistic-regression-from-scratch samples (``examples/``): correct
 and alternative-correct solutions, buggy ones, slow-training notebooks (a training cell of a few
@@ -29,6 +30,11 @@ With ``--max-examples N`` the cohort is graded against a temporary copy of the a
 every check declares ``max_examples = N`` (or less): the speed that weaker Hypothesis searches
 would buy, and the check verdicts they give on the same cohort (counted by status, to set beside
 a run without the cap). It measures a trade-off; it does not recommend one.
+
+Every run prints how many cells cell slicing left out (``extra_data.skipped_cells`` of each
+result). With ``--all-cells`` each run is paired with one of ``grader grade --run-all-cells``
+(ABBA order): the student time (cells and calls) and wall time slicing saved, measured side by
+side, and whether the two gave the same grades.
 """
 
 from __future__ import annotations
@@ -270,6 +276,10 @@ class Run:
     breakdown: dict[str, float]
     statuses: dict[str, int]
     verdicts: dict[str, int]  # check rows by status (passed, failed, error, ...)
+    cells_skipped: int = 0  # cells slicing left out, over the cohort
+    sliced: int = 0  # submissions with at least one cell left out
+    student_seconds: float = 0.0  # in the students' cells and functions, over the cohort
+    grades: tuple[tuple[str, float], ...] = ()  # (student, score), to compare two runs
 
 
 def _grader_command() -> list[str]:
@@ -280,7 +290,12 @@ def _grader_command() -> list[str]:
 
 
 def grade_once(
-    cohort: Path, out: Path, jobs: int, source: Path | None = None, assignment: str = SLUG
+    cohort: Path,
+    out: Path,
+    jobs: int,
+    source: Path | None = None,
+    assignment: str = SLUG,
+    extra: tuple[str, ...] = (),
 ) -> Run:
     """Grade ``cohort`` into ``out`` with ``grader grade`` in a subprocess and measure it.
 
@@ -301,6 +316,7 @@ def grade_once(
         str(out),
         "--jobs",
         str(jobs),
+        *extra,
     ]
     log = out.with_suffix(".log")
     started = time.perf_counter()
@@ -314,8 +330,8 @@ def grade_once(
         raise SystemExit(f"grader grade exited {code}; see {log}")
     db = sqlite3.connect(out / "gradebook.sqlite")
     rows = db.execute(
-        "SELECT status, seconds, cells_seconds, student_seconds, overhead_seconds, timings_json "
-        "FROM submissions"
+        "SELECT status, seconds, cells_seconds, student_seconds, overhead_seconds, timings_json, "
+        "result_json, student, score FROM submissions ORDER BY student"
     ).fetchall()
     verdicts = dict(db.execute("SELECT status, COUNT(*) FROM checks GROUP BY status").fetchall())
     db.close()
@@ -330,6 +346,7 @@ def grade_once(
 
     total = sum(r[1] for r in rows)
     student = sum(r[2] + r[3] for r in rows)
+    skipped = [len(json.loads(r[6])["extra_data"].get("skipped_cells", [])) for r in rows]
     return Run(
         n=len(rows),
         wall=wall,
@@ -349,6 +366,10 @@ def grade_once(
         },
         statuses=statuses,
         verdicts=verdicts,
+        cells_skipped=sum(skipped),
+        sliced=sum(1 for n in skipped if n),
+        student_seconds=student,
+        grades=tuple((r[7], r[8]) for r in rows),
     )
 
 
@@ -387,6 +408,10 @@ def _report(runs: list[Run], jobs: int) -> None:
     print(f"  getrusage(CHILDREN).ru_maxrss      {children:8.0f} MB (largest reaped process)")
     print(f"  statuses                           {mid.statuses}")
     print(f"  check verdicts                     {dict(sorted(mid.verdicts.items()))}")
+    print(
+        f"  cells left out by slicing          {mid.cells_skipped:8d} "
+        f"(in {mid.sliced} of {mid.n} submissions)"
+    )
     print("  median per-submission phases (graded submissions, ms):")
     for name, seconds in mid.breakdown.items():
         print(f"    {name:<34} {seconds * 1000:6.0f}")
@@ -441,6 +466,35 @@ def _report_ratios(baseline: list[Run], current: list[Run], revision: str) -> No
     print(f"  median checks phase                {ratio(lambda r: r.breakdown['checks']):>8}")
     print(f"  median worker start                {ratio(lambda r: r.breakdown['worker start']):>8}")
     print(f"  peak RSS, grader processes summed  {ratio(lambda r: r.grader_peak_mb):>8}")
+
+
+def compare_all_cells(
+    cohort: Path, work: Path, jobs: int, runs: int, assignment: str = SLUG
+) -> tuple[list[Run], list[Run]]:
+    """Grade ``cohort`` ``runs`` times sliced and with ``--run-all-cells``, in ABBA order."""
+    sliced: list[Run] = []
+    full: list[Run] = []
+    for i in range(runs):
+        order = [("all cells", ("--run-all-cells",)), ("sliced", ())]
+        for label, extra in order if i % 2 == 0 else order[::-1]:
+            out = work / f"out-{label.replace(' ', '-')}-{i}"
+            run = grade_once(cohort, out, jobs, assignment=assignment, extra=extra)
+            (full if extra else sliced).append(run)
+            print(f"  run {i + 1} {label:>9}: {run.wall:.1f} s", flush=True)
+    return sliced, full
+
+
+def _report_slicing(sliced: list[Run], full: list[Run]) -> None:
+    pairs = list(zip(sliced, full, strict=True))
+    saved = statistics.median(f.student_seconds - s.student_seconds for s, f in pairs)
+    wall = statistics.median(f.wall - s.wall for s, f in pairs)
+    ratio = statistics.median(s.wall / f.wall for s, f in pairs if f.wall)
+    same = all(s.grades == f.grades for s, f in pairs)
+    print(f"\nsliced against --run-all-cells, median of {len(pairs)} paired runs:")
+    print(f"  cells left out by slicing          {sliced[0].cells_skipped:8d}")
+    print(f"  student time saved (cells, calls)  {saved:8.1f} s")
+    print(f"  wall time saved                    {wall:8.1f} s (sliced / all: {ratio:.2f})")
+    print(f"  identical grades in every pair     {'yes' if same else 'NO':>8}")
 
 
 # --------------------------------------------------------------------------- weaker searches
@@ -546,6 +600,11 @@ def main(argv: list[str] | None = None) -> int:
         "--baseline", default=None, help="git revision to run interleaved with this tree"
     )
     parser.add_argument(
+        "--all-cells",
+        action="store_true",
+        help="pair every run with one of --run-all-cells: what cell slicing saves",
+    )
+    parser.add_argument(
         "--max-examples",
         type=int,
         default=None,
@@ -576,6 +635,14 @@ def main(argv: list[str] | None = None) -> int:
                 print("\n--- current")
                 _report(current, args.jobs)
                 _report_ratios(baseline, current, args.baseline)
+                continue
+            if args.all_cells:
+                sliced, full = compare_all_cells(cohort, work, args.jobs, args.runs, assignment)
+                print("\n--- sliced")
+                _report(sliced, args.jobs)
+                print("\n--- all cells")
+                _report(full, args.jobs)
+                _report_slicing(sliced, full)
                 continue
             runs = []
             for i in range(args.runs):

@@ -59,6 +59,8 @@ def grading_key(assignment: Assignment, data_dir: Path | None = None) -> str:
     digest.update(spec.read_bytes() if spec.is_file() else b"")
     for path in assignment.data_files + supplied_lab_data(assignment, data_dir):
         digest.update(f"\n{path.name}:{file_digest(path) if path.is_file() else '-'}".encode())
+    if assignment.run_all_cells:  # the grades are the same; what ran and the feedback are not
+        digest.update(b"\nrun all cells")
     return digest.hexdigest()[:16]
 
 
@@ -198,6 +200,7 @@ def grade_cohort(
                     python=python,
                     plots=plots,
                     secret=secret,
+                    run_all_cells=assignment.run_all_cells,
                 )
             )
         del stored

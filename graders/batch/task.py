@@ -42,6 +42,8 @@ class GradeTask:
         Gather feedback plots while the worker is open.
     secret
         The gradebook's course secret, seeding the hidden searches (never shown in a repr).
+    run_all_cells
+        Run every cell, not only those grading needs (``--run-all-cells``).
     """
 
     student: str
@@ -52,6 +54,7 @@ class GradeTask:
     python: str | None = None
     plots: bool = True
     secret: CourseSecret | None = field(default=None, repr=False, compare=False)
+    run_all_cells: bool = False
 
 
 GradeOutcome = TaskOutcome[GradeTask, SubmissionResult]
@@ -81,6 +84,8 @@ def grade_task(task: GradeTask) -> GradeOutcome:
     """Grade one submission in this process (the function every executor runs)."""
     try:
         assignment, config = _setup(task.assignment, task.data_dir, task.python)
+        if task.run_all_cells:
+            assignment = replace(assignment, run_all_cells=True)
         result = grade_path(
             Path(task.path),
             assignment,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -71,6 +72,12 @@ def add_parser(sub: Any) -> None:
         "--no-plots", action="store_true", help="leave the plots out of the feedback pages"
     )
     grade.add_argument(
+        "--run-all-cells",
+        action="store_true",
+        help="run every cell of each notebook, also those grading does not need (default: only "
+        "the cells that can affect a graded name; the feedback lists the others)",
+    )
+    grade.add_argument(
         "--python",
         default=None,
         help="interpreter that runs the students' code (default: this one)",
@@ -109,6 +116,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     assignment = load_assignment(args.assignment)
     validate_assignment(assignment)
+    if args.run_all_cells:
+        assignment = replace(assignment, run_all_cells=True)
     if not discover(args.dir, exclude=[args.out]).files:
         errors.print(f"grader: no .py or .ipynb submissions under {args.dir}")
         return EXIT_USAGE

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -406,3 +407,21 @@ def test_a_batch_killed_with_sigkill_resumes_grading_each_submission_exactly_onc
     rows = list(csv.DictReader((out / "grades.csv").open(encoding="utf-8")))
     assert len(rows) == n
     assert {r["total"] for r in rows if r["student"] in ("s00", "s03")} == {"1"}
+
+
+def test_run_all_cells_in_a_batch_runs_every_cell_and_regrades(tmp_path: Path) -> None:
+    mle = load_assignment("mle")
+    root, out = tmp_path / "cohort", tmp_path / "out"
+    root.mkdir()
+    (root / "ada.ipynb").write_bytes((mle.directory / "examples" / "partial.ipynb").read_bytes())
+
+    def skipped() -> list[int]:
+        document = json.loads((out / "ada" / "results.json").read_text(encoding="utf-8"))
+        return [cell["cell"] for cell in document["extra_data"]["skipped_cells"]]
+
+    first = grade_cohort(root, mle, out, jobs=1, plots=False)
+    assert first.graded == 1 and skipped() == [6, 9, 12, 15, 16]
+    again = grade_cohort(root, replace(mle, run_all_cells=True), out, jobs=1, plots=False)
+    assert again.graded == 1 and skipped() == []  # another way of running it: graded again
+    rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").open(encoding="utf-8"))}
+    assert rows["ada"]["total"] == "6"
