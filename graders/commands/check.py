@@ -10,13 +10,13 @@ from typing import Any
 
 from rich.console import Console
 
-from graders.checks.registry import validate_assignment
 from graders.commands._shared import course_secret
-from graders.engine import grade_path, lab_data_note, sandbox_config
 from graders.exitcodes import EPILOG, EXIT_FULL, EXIT_PARTIAL, EXIT_USAGE
 from graders.hidden import PRACTICE, SECRET_FILE_ENV
 from graders.report import markdown, terminal
-from graders.spec import load_assignment
+from graders.sandbox.prestart import code_of, preload_for, prestart
+from graders.slicing import plan_cells
+from graders.spec import Assignment, load_assignment
 
 
 def add_parser(sub: Any) -> None:
@@ -57,16 +57,22 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Grade ``args.path`` and print it in ``args.format``; return the exit code."""
+    # Imported here, not at the top: `grader` starts without the checks and the engine, so
+    # `grader check` can start the student's worker while they load.
     try:
         secret = course_secret(args.secret_file)
     except ValueError as exc:
         Console(stderr=True).print(f"grader: {exc}", markup=False, highlight=False)
         return EXIT_USAGE
     assignment = load_assignment(args.assignment)
-    validate_assignment(assignment)
     if args.run_all_cells:
         assignment = replace(assignment, run_all_cells=True)
-    config = sandbox_config(assignment, data_dir=args.data)
+    preload = _start_worker_early(args.path, assignment, args.python)
+    from graders.checks.registry import validate_assignment
+    from graders.engine import grade_path, lab_data_note, sandbox_config
+
+    validate_assignment(assignment)
+    config = replace(sandbox_config(assignment, data_dir=args.data), preload=preload)
     note = lab_data_note(assignment, args.data)
     if note is not None:
         Console(stderr=True).print(f"note: {note}", markup=False)
@@ -91,3 +97,19 @@ def run(args: argparse.Namespace) -> int:
     if result.status == "ungradable":
         return EXIT_USAGE
     return EXIT_FULL if result.score >= result.max_score else EXIT_PARTIAL
+
+
+def _start_worker_early(path: Path, assignment: Assignment, python: str | None) -> tuple[str, ...]:
+    """Start the zygote now, with what this submission's graded cells import, so that it
+    imports numpy & co while this process imports the checks; return its preload list.
+
+    One submission needs only its own imports (a batch preloads everything once instead): the
+    cells slicing keeps, scanned for ``import`` statements.
+    """
+    cells = list(enumerate(code_of(path), 1))
+    if not assignment.run_all_cells:
+        kept = set(plan_cells(cells, [q.name for q in assignment.questions]).kept)
+        cells = [cell for cell in cells if cell[0] in kept]
+    preload = preload_for(source for _, source in cells)
+    prestart(python or sys.executable, "auto", preload)
+    return preload

@@ -17,10 +17,7 @@ from typing import Any
 
 from rich.console import Console
 
-from graders.batch import discover, grade_cohort
-from graders.checks.registry import validate_assignment
 from graders.commands._shared import course_secret
-from graders.engine import lab_data_note
 from graders.errors import GradebookError
 from graders.executors import default_jobs
 from graders.exitcodes import EXIT_FULL, EXIT_INTERNAL, EXIT_USAGE
@@ -101,6 +98,11 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Grade the cohort in ``args.dir``; return the exit code."""
+    # Imported here, not at the top: `grader` starts without the checks and the engine, so
+    # `grader check` can start the student's worker while they load.
+    from graders.batch import discover, grade_cohort
+    from graders.checks.registry import validate_assignment
+    from graders.engine import lab_data_note
     console = Console()
     errors = Console(stderr=True)
     if not args.dir.is_dir():

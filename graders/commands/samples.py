@@ -16,15 +16,12 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from graders.batch import discover, grade_cohort
-from graders.checks.registry import validate_assignment
 from graders.executors import default_jobs
 from graders.exitcodes import EXIT_FULL, EXIT_PARTIAL
 from graders.gradebook import Gradebook
 from graders.hidden import PRACTICE
 from graders.report import markdown
 from graders.report.progress import console_reporter
-from graders.samples import load_expectation, mismatches
 from graders.spec import available_assignments, load_assignment
 
 
@@ -53,6 +50,11 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Grade every bundled sample; exit 0 when each graded as its expectation says."""
+    # Imported here, not at the top: `grader` starts without the checks and the engine, so
+    # `grader check` can start the student's worker while they load.
+    from graders.batch import discover, grade_cohort
+    from graders.checks.registry import validate_assignment
+    from graders.samples import load_expectation, mismatches
     console = Console()
     slugs = [args.assignment] if args.assignment else list(available_assignments())
     table = Table(title="Bundled samples")

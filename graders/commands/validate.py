@@ -6,21 +6,16 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
-from graders.checks.registry import validate_assignment
 from graders.exitcodes import EXIT_FULL, EXIT_PARTIAL, EXIT_USAGE
 from graders.spec import available_assignments, load_assignment
-from graders.validate import (
-    AssignmentReport,
-    Verdict,
-    build_reference_source,
-    load_catalogue,
-    validate,
-)
+
+if TYPE_CHECKING:
+    from graders.validate import AssignmentReport
 
 EPILOG = (
     "exit codes: 0 the reference got full marks, every sample graded as expected and every "
@@ -65,6 +60,15 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate the chosen assignments; return 0 when every known answer held, else 1."""
+    # Imported here, not at the top: `grader` starts without the checks and the engine, so
+    # `grader check` can start the student's worker while they load.
+    from graders.checks.registry import validate_assignment
+    from graders.validate import (
+        Verdict,
+        build_reference_source,
+        load_catalogue,
+        validate,
+    )
     console = Console()
     if not console.is_terminal:  # CI logs: no terminal width to fit, keep table rows whole
         console.width = max(console.width, 120)
