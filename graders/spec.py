@@ -144,6 +144,8 @@ class Assignment:
     questions: tuple[Question, ...]
     #: Run every cell (no slicing); ``grader check/grade --run-all-cells`` does it for one run.
     run_all_cells: bool = False
+    #: Refuse to grade without bubblewrap's namespaces (``--require-isolation`` for one run).
+    require_isolation: bool = False
     #: ``[data.roles]``: (role, entry of data.files or data.optional), in the spec's order.
     data_roles: tuple[tuple[str, str], ...] = ()
 
@@ -277,6 +279,7 @@ def _parse_assignment(raw: Mapping[str, Any], directory: Path) -> Assignment:
         optional_data=optional,
         questions=questions,
         run_all_cells=toml.run_all_cells,
+        require_isolation=toml.require_isolation,
         data_roles=tuple(toml.data.roles.items()),
     )
 

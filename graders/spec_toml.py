@@ -86,6 +86,7 @@ class AssignmentToml(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     limits: LimitsToml = LimitsToml()
     data: DataToml = DataToml()
     run_all_cells: bool = False  # no cell slicing: run every cell, as Jupyter's "run all"
+    require_isolation: bool = False  # refuse to grade without bubblewrap's namespaces
 
 
 _ERROR = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)

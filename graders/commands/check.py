@@ -10,7 +10,7 @@ from typing import Any
 
 from rich.console import Console
 
-from graders.commands._shared import course_secret
+from graders.commands._shared import course_secret, isolation_problem
 from graders.exitcodes import EPILOG, EXIT_FULL, EXIT_PARTIAL, EXIT_USAGE
 from graders.hidden import PRACTICE, SECRET_FILE_ENV
 from graders.report import markdown, terminal
@@ -52,6 +52,11 @@ def add_parser(sub: Any) -> None:
         help="run every cell, also those grading does not need (default: only the cells that "
         "can affect a graded name; the feedback lists the others)",
     )
+    check.add_argument(
+        "--require-isolation",
+        action="store_true",
+        help="refuse to grade unless bubblewrap's namespaces are available (exit code 2)",
+    )
     check.set_defaults(run=run)
 
 
@@ -67,6 +72,12 @@ def run(args: argparse.Namespace) -> int:
     assignment = load_assignment(args.assignment)
     if args.run_all_cells:
         assignment = replace(assignment, run_all_cells=True)
+    refused, _ = isolation_problem(  # the report itself warns of a weaker layer
+        args.require_isolation or assignment.require_isolation
+    )
+    if refused is not None:
+        Console(stderr=True).print(f"grader: {refused}", markup=False, highlight=False)
+        return EXIT_USAGE
     preload = _start_worker_early(args.path, assignment, args.python)
     from graders.checks.registry import validate_assignment
     from graders.engine import grade_path, lab_data_note, sandbox_config

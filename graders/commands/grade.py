@@ -17,7 +17,7 @@ from typing import Any
 
 from rich.console import Console
 
-from graders.commands._shared import course_secret
+from graders.commands._shared import course_secret, isolation_problem
 from graders.errors import GradebookError
 from graders.executors import default_jobs
 from graders.exitcodes import EXIT_FULL, EXIT_INTERNAL, EXIT_USAGE
@@ -67,6 +67,11 @@ def add_parser(sub: Any) -> None:
     )
     grade.add_argument(
         "--no-plots", action="store_true", help="leave the plots out of the feedback pages"
+    )
+    grade.add_argument(
+        "--require-isolation",
+        action="store_true",
+        help="refuse to grade unless bubblewrap's namespaces are available (exit code 2)",
     )
     grade.add_argument(
         "--run-all-cells",
@@ -120,6 +125,12 @@ def run(args: argparse.Namespace) -> int:
     validate_assignment(assignment)
     if args.run_all_cells:
         assignment = replace(assignment, run_all_cells=True)
+    refused, warning = isolation_problem(args.require_isolation or assignment.require_isolation)
+    if refused is not None:
+        errors.print(f"grader: {refused}", markup=False, highlight=False)
+        return EXIT_USAGE
+    if warning is not None:  # once, before the first submission: not only in summary.html
+        errors.print(warning, markup=False, highlight=False, style="yellow")
     if not discover(args.dir, exclude=[args.out]).files:
         errors.print(f"grader: no .py or .ipynb submissions under {args.dir}")
         return EXIT_USAGE
