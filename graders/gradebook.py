@@ -13,6 +13,9 @@ it is 1 for every student, which is how the tests prove "graded exactly once".
 
 Only one process writes (the batch's main process); the database runs in WAL mode with
 ``synchronous=NORMAL``, where a committed transaction survives the death of the process.
+
+One module of about 500 lines on purpose: the schema, its additive migrations, the writes and the
+queries (rows for the summary, the CSV) change together when a column does.
 """
 
 from __future__ import annotations

@@ -16,6 +16,9 @@ whichever thread started them.
 dedicated thread that lives as long as the zygote (bwrap's ``--die-with-parent`` is tied to the
 thread that started it). When a zygote cannot start, the caller cold-starts workers instead; that
 is a speed matter only, never an isolation one. :func:`shutdown` stops them all (also at exit).
+
+About 500 lines, one module: a zygote's start, its jobs and the registry that shares it change
+together (the registry's keys are what a zygote was started with).
 """
 
 from __future__ import annotations
