@@ -40,7 +40,12 @@ import symtable
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ["CellPlan", "SkippedCell", "plan_cells"]
+__all__ = ["MAX_CELLS", "MAX_SOURCE_CHARS", "CellPlan", "SkippedCell", "plan_cells"]
+
+#: Larger notebooks are not analysed (every cell runs): course notebooks have tens of cells, and
+#: the analysis costs the grader up to about 0.5 ms a cell.
+MAX_CELLS = 1_000
+MAX_SOURCE_CHARS = 2_000_000
 
 #: Pseudo-name for the file system (and the working directory): written and read like a name.
 FILES = "<files>"
@@ -155,10 +160,14 @@ def plan_cells(cells: Sequence[tuple[int, str]], needed: Iterable[str]) -> CellP
     CellPlan
         The kept cells and the skipped ones with reasons. Never raises.
     """
+    numbers = tuple(number for number, _ in cells)
+    if len(cells) > MAX_CELLS or sum(len(source) for _, source in cells) > MAX_SOURCE_CHARS:
+        # The analysis is the grader's own time, which no budget of the submission's bounds:
+        # a hostile notebook of 150,000 cells runs in full instead, under its total budget.
+        return CellPlan(numbers, (), f"the notebook is too large to analyse ({len(cells)} cells)")
     try:
         return _plan(cells, list(needed))
     except Exception as exc:  # the analysis itself failed (a bug, or limits on hostile source)
-        numbers = tuple(number for number, _ in cells)
         return CellPlan(numbers, (), f"the cells could not be analysed ({type(exc).__name__})")
 
 

@@ -348,3 +348,13 @@ def test_running_only_the_kept_cells_leaves_the_graded_names_as_a_full_run(
     plan = plan_cells(list(enumerate(cells, 1)), needed)
     kept = [cells[number - 1] for number in plan.kept]
     assert _run(kept, needed) == _run(cells, needed)
+
+
+def test_a_notebook_too_large_to_analyse_runs_every_cell() -> None:
+    # The analysis is the grader's own time: a hostile notebook cannot make it unbounded.
+    cells = [(i, "x = 1") for i in range(1, slicing.MAX_CELLS + 2)]
+    plan = plan_cells(cells, ["f"])
+    assert plan.kept == tuple(range(1, slicing.MAX_CELLS + 2)) and plan.skipped == ()
+    assert plan.note == f"the notebook is too large to analyse ({slicing.MAX_CELLS + 1} cells)"
+    huge = [(1, "def f():\n    return 1"), (2, "s = '" + "x" * slicing.MAX_SOURCE_CHARS + "'")]
+    assert plan_cells(huge, ["f"]).kept == (1, 2)

@@ -136,7 +136,9 @@ def quick(slug: str) -> Assignment:
         for q in loaded.questions
     )
     limits = Limits(cell_timeout=1.0, call_timeout=1.0)
-    return dataclasses.replace(loaded, limits=limits, questions=questions)
+    # Every cell runs: the corpus is about containing hostile cells when they run (sliced, most
+    # would not run at all: see the test below).
+    return dataclasses.replace(loaded, limits=limits, questions=questions, run_all_cells=True)
 
 
 @pytest.fixture(scope="module")
@@ -1011,3 +1013,19 @@ def _cmdline(pid: int) -> str:
             return cmdline.read().replace(b"\0", b" ").decode(errors="replace")[:200]
     except OSError:
         return "?"
+
+
+def test_sliced_a_hostile_cell_that_grading_does_not_need_is_not_run(
+    assignment: Assignment, confined: str
+) -> None:
+    hostile = (HOSTILE / "loop_at_import.py").read_text()
+    sliced = dataclasses.replace(assignment, run_all_cells=False)
+    result = grade_submission(
+        submission(SOLUTION, hostile, name="loop"),
+        sliced,
+        student="loop",
+        config=sandbox_config(sliced, base=BASE),
+    )
+    assert [c["cell"] for c in result.skipped_cells] == [2]
+    assert all(c["status"] == "ok" for c in result.cell_reports)  # no timeout: it never ran
+    assert result.score == 10
