@@ -14,38 +14,48 @@ it is safe on hostile code and total: source that does not parse says nothing.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
-__all__ = ["defined_functions", "stub_reason"]
+__all__ = ["defined_functions", "stub_reason", "stub_reasons"]
 
 
-def stub_reason(cells: Iterable[str], name: str) -> str | None:
-    """Why the final definition of ``name`` is still a stub, or None if it is not one.
+def stub_reasons(cells: Iterable[str], names: Collection[str]) -> dict[str, str]:
+    """Which of ``names`` are still stubs, and why: the cells are read once for all of them.
 
-    The final top-level binding of ``name`` across ``cells`` (in order; the later one wins, as
+    The final top-level binding of a name across ``cells`` (in order; the later one wins, as
     when the notebook runs top to bottom) must be a ``def`` whose body is only a docstring,
     ``pass``, ``...`` or ``raise NotImplementedError``. Any other binding after it (an
     assignment, an import, a ``def`` inside ``if``) means it is not a stub.
 
     Examples
     --------
-    >>> stub_reason(["def f(x):\\n    raise NotImplementedError('f')"], "f")
-    'its body still raises `NotImplementedError`'
-    >>> stub_reason(["def f(x):\\n    pass", "def f(x):\\n    return x"], "f") is None
-    True
+    >>> stub_reasons(["def f(x):\\n    raise NotImplementedError('f')", "def g():\\n    pass",
+    ...               "def g():\\n    return 1"], ["f", "g"])
+    {'f': 'its body still raises `NotImplementedError`'}
     """
-    last: ast.FunctionDef | ast.AsyncFunctionDef | None = None
+    wanted = set(names)
+    last: dict[str, ast.FunctionDef | ast.AsyncFunctionDef | None] = {}
     for source in cells:
         tree = _parse(source)
         for statement in tree.body if tree is not None else ():
-            if (
-                isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef))
-                and statement.name == name
-            ):
-                last = statement
-            elif name in _bound(statement):
-                last = None
-    return None if last is None else _stub(last.body)
+            for name in _bound(statement) & wanted:  # rebound by anything but its own def
+                last[name] = None
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if statement.name in wanted:
+                    last[statement.name] = statement
+    found = {name: _stub(node.body) for name, node in last.items() if node is not None}
+    return {name: reason for name, reason in found.items() if reason is not None}
+
+
+def stub_reason(cells: Iterable[str], name: str) -> str | None:
+    """Why the final definition of ``name`` is still a stub (see :func:`stub_reasons`), or None.
+
+    Examples
+    --------
+    >>> stub_reason(["def f(x):\\n    pass", "def f(x):\\n    return x"], "f") is None
+    True
+    """
+    return stub_reasons(cells, (name,)).get(name)
 
 
 def defined_functions(cells: Iterable[str]) -> frozenset[str]:

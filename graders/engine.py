@@ -5,13 +5,14 @@ This is the only place that turns check outcomes into records; checks raise, the
 
 from __future__ import annotations
 
+import functools
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from graders.attempts import defined_functions, stub_reason
+from graders.attempts import defined_functions, stub_reasons
 from graders.checks.base import CheckContext, StudentCallError, fingerprint
 from graders.checks.registry import resolve
 from graders.errors import CheckFailed, SpecError, SubmissionError
@@ -26,7 +27,14 @@ from graders.sandbox import (
     WorkerSession,
 )
 from graders.slicing import CellPlan, plan_cells
-from graders.spec import Assignment, CheckSpec, Question, available_assignments, load_assignment
+from graders.spec import (
+    Assignment,
+    CheckSpec,
+    Question,
+    assignments_root,
+    available_assignments,
+    load_assignment,
+)
 from graders.warmup import drawing_inputs
 
 #: Gathers feedback plots while the student's worker is still open
@@ -196,10 +204,15 @@ def grade_submission(
         cells_done = time.perf_counter()
         defined = {} if session.out_of_time else session.defined()
         unreached = _unreached_definitions(submission, session.cell_reports)
+        not_defined: set[str] = set()  # graded functions the submission never wrote
+        stubs = stub_reasons(
+            (cell.source for cell in submission.cells),
+            [q.name for q in assignment.questions if q.kind == "function"],
+        )
         for question in assignment.questions:
             present = _presence_problem(question, defined, unreached)
-            if present is None and question.kind == "function":
-                present = _not_attempted(question, submission)
+            if present is None and question.name in stubs:
+                present = _not_attempted(question, stubs[question.name])
             if present is not None and _optional(question, lab):
                 continue
             for spec in question.checks:
@@ -210,6 +223,9 @@ def grade_submission(
                     continue
                 if present is not None:
                     checks.append(_record(question, spec, "missing", 0.0, present))
+                    if question.kind == "function" and question.name not in defined:
+                        if question.name not in unreached:
+                            not_defined.add(question.name)
                     continue
                 ctx = CheckContext(
                     session=session,
@@ -241,7 +257,7 @@ def grade_submission(
             student=student,
             assignment=assignment.slug,
             status="graded",
-            message=_wrong_assignment(assignment, written, checks) or "",
+            message=_wrong_assignment(assignment, written, not_defined) or "",
             checks=tuple(checks),
             isolation=session.isolation,
             notes=(*submission.notes, *session.notes),  # the loader's, then the layer's
@@ -344,11 +360,8 @@ def _presence_problem(
     return None
 
 
-def _not_attempted(question: Question, submission: Submission) -> str | None:
-    """The message of a graded function that is still the template's stub, else None."""
-    reason = stub_reason((cell.source for cell in submission.cells), question.name)
-    if reason is None:
-        return None
+def _not_attempted(question: Question, reason: str) -> str:
+    """The message of a graded function that is still the template's stub (``reason``)."""
     return (
         f"`{question.name}` is not attempted yet: {reason}. Write `{question.signature}`, "
         "then check again."
@@ -356,46 +369,42 @@ def _not_attempted(question: Question, submission: Submission) -> str | None:
 
 
 def _wrong_assignment(
-    assignment: Assignment, submission: Submission, checks: Sequence[CheckResult]
+    assignment: Assignment, submission: Submission, not_defined: Collection[str]
 ) -> str | None:
     """When most graded functions are not defined, and the file defines another assignment's
     functions: the warning that names it (the most likely slip is the ``--assignment``)."""
     functions = {q.name for q in assignment.questions if q.kind == "function"}
-    absent = {
-        q.name
-        for q in assignment.questions
-        if q.kind == "function"
-        and any(
-            c.question == q.id and c.status == "missing" and _NOT_DEFINED in c.message
-            for c in checks
-        )
-    }
-    if not functions or len(absent) * 2 < len(functions):
+    if not functions or len(not_defined) * 2 < len(functions):
         return None
     written = defined_functions(cell.source for cell in submission.cells)
     best: tuple[int, str, tuple[str, ...]] | None = None
-    for slug in available_assignments():
+    for slug, theirs_all in _graded_functions(assignments_root()).items():
         if slug == assignment.slug:
             continue
-        try:
-            other = load_assignment(slug)
-        except SpecError:
-            continue
-        theirs = tuple(sorted(written & {q.name for q in other.questions if q.kind == "function"}))
+        theirs = tuple(sorted(written & theirs_all))
         if len(theirs) >= 2 and (best is None or len(theirs) > best[0]):
             best = (len(theirs), slug, theirs)
     if best is None:
         return None
     _, slug, theirs = best
     return (
-        f"Most of what `{assignment.slug}` grades is not defined in this file ({len(absent)} of "
-        f"{len(functions)} functions), but it defines functions of `{slug}` "
+        f"Most of what `{assignment.slug}` grades is not defined in this file ({len(not_defined)} "
+        f"of {len(functions)} functions), but it defines functions of `{slug}` "
         f"({', '.join(theirs)}): was it meant for `--assignment {slug}`?"
     )
 
 
-#: How the presence message for a name never defined begins (``_presence_problem``).
-_NOT_DEFINED = "is not defined in your submission"
+@functools.lru_cache(maxsize=4)
+def _graded_functions(root: Path) -> dict[str, frozenset[str]]:
+    """The function names each assignment under ``root`` grades (read once per process)."""
+    found: dict[str, frozenset[str]] = {}
+    for slug in available_assignments(root):
+        try:
+            other = load_assignment(slug, root=root)
+        except SpecError:
+            continue
+        found[slug] = frozenset(q.name for q in other.questions if q.kind == "function")
+    return found
 
 
 def _record(
