@@ -77,20 +77,9 @@ def _hidden_run(
 def _generated_inputs(ctx: CheckContext, strategy: st.SearchStrategy[Args]) -> tuple[Args, ...]:
     """The inputs the check's search generates when every one passes (remembered per process)."""
     key = (ctx.spec.id, ctx.spec.max_examples, tuple(sorted(ctx.lab_data)))
-    remembered = _PASSING_INPUTS.get(key)
-    if remembered is None:
-        remembered = input_cache.load(("explained", *key))
-    if remembered is None:
-        tried: list[Args] = []
-        run = _hypothesis_search(ctx, strategy, tried.append)
-        with without_local_constants():
-            run()
-        remembered = tuple(tried)
-        input_cache.store(("explained", *key), remembered, _exact)
-    if key not in _PASSING_INPUTS:
-        if len(_PASSING_INPUTS) < _MAX_REMEMBERED_CHECKS:
-            _PASSING_INPUTS[key] = remembered
-    return remembered
+    return _remembered(
+        "explained", key, lambda record: _hypothesis_search(ctx, strategy, record)(), public=True
+    )
 
 
 def _hidden_inputs(ctx: CheckContext, strategy: st.SearchStrategy[Args]) -> tuple[Args, ...]:
@@ -100,20 +89,36 @@ def _hidden_inputs(ctx: CheckContext, strategy: st.SearchStrategy[Args]) -> tupl
     if seed_value is None or count < 1:
         return ()
     key = (ctx.spec.id, count, seed_value, tuple(sorted(ctx.lab_data)))
-    public = ctx.secret == PRACTICE  # inputs drawn from a course secret never reach the disk
+    return _remembered(
+        "hidden",
+        key,
+        lambda record: _hidden_run(strategy, seed_value, count, record)(),
+        public=ctx.secret == PRACTICE,  # inputs drawn from a course secret never reach the disk
+    )
+
+
+def _remembered(
+    kind: str,
+    key: tuple[object, ...],
+    draw: Callable[[Callable[[Args], None]], None],
+    *,
+    public: bool,
+) -> tuple[Args, ...]:
+    """One search's inputs: this process's memo, else the disk cache (public draws only), else
+    drawn now by ``draw(record)`` and kept in both."""
     remembered = _PASSING_INPUTS.get(key)
-    if remembered is None and public:
-        remembered = input_cache.load(("hidden", *key))
+    if remembered is not None:
+        return remembered
+    remembered = input_cache.load((kind, *key)) if public else None
     if remembered is None:
         tried: list[Args] = []
         with without_local_constants():
-            _hidden_run(strategy, seed_value, count, tried.append)()
+            draw(tried.append)
         remembered = tuple(tried)
         if public:
-            input_cache.store(("hidden", *key), remembered, _exact)
-    if key not in _PASSING_INPUTS:
-        if len(_PASSING_INPUTS) < _MAX_REMEMBERED_CHECKS:
-            _PASSING_INPUTS[key] = remembered
+            input_cache.store((kind, *key), remembered, _exact)
+    if len(_PASSING_INPUTS) < _MAX_REMEMBERED_CHECKS:
+        _PASSING_INPUTS[key] = remembered
     return remembered
 
 
@@ -122,5 +127,3 @@ def _hidden_inputs(ctx: CheckContext, strategy: st.SearchStrategy[Args]) -> tupl
 # data names) for hidden ones; bounded, read-only once set.
 _PASSING_INPUTS: dict[tuple[object, ...], tuple[Args, ...]] = {}
 _MAX_REMEMBERED_CHECKS = 512
-
-
