@@ -29,7 +29,17 @@ from dataclasses import dataclass
 
 from graders.results import CheckResult
 
-__all__ = ["LIKELY", "SAME", "Absent", "Cause", "absent_questions", "listed", "root_causes"]
+__all__ = [
+    "LIKELY",
+    "SAME",
+    "Absent",
+    "Cause",
+    "Telling",
+    "absent_questions",
+    "listed",
+    "root_causes",
+    "telling",
+]
 
 _FAILING = ("failed", "error", "timeout")
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?")
@@ -127,6 +137,28 @@ def absent_questions(checks: Sequence[CheckResult]) -> dict[str, Absent]:
         for question, members in by_question.items()
         if all(c.status == "missing" for c in members)
     }
+
+
+@dataclass(frozen=True)
+class Telling:
+    """How every report tells one result's checks: each question all of whose checks are
+    missing in one line (``absent``), each other failing check at its cause's lead."""
+
+    absent: dict[str, Absent]
+    causes: tuple[Cause, ...]
+
+    def led_by(self, check: CheckResult) -> Cause | None:
+        """The cause ``check`` leads (shown in full, with the others listed), if any."""
+        return next((c for c in self.causes if c.lead is check), None)
+
+    def explained_by(self, check: CheckResult) -> Cause | None:
+        """The cause whose lead explains ``check`` (so it is not told again), if any."""
+        return next((c for c in self.causes if any(x is check for x in c.explained)), None)
+
+
+def telling(checks: Sequence[CheckResult]) -> Telling:
+    """The :class:`Telling` of a result's checks."""
+    return Telling(absent_questions(checks), root_causes(checks))
 
 
 #: How the reports introduce the checks listed under a lead.

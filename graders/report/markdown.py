@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from graders.report.causes import LIKELY, SAME, absent_questions, listed, root_causes
+from graders.report.causes import LIKELY, SAME, listed, telling
 from graders.results import SubmissionResult
 
 
@@ -19,19 +19,17 @@ def render(result: SubmissionResult) -> str:
         lines.append(
             f"| {c.question} | `{c.check_id}` | {c.status} | {c.score:g} / {c.max_score:g} |"
         )
-    causes = {id(cause.lead): cause for cause in root_causes(result.checks)}
-    explained = {id(c) for cause in causes.values() for c in cause.explained}
-    absent = absent_questions(result.checks)
-    if absent:
+    told = telling(result.checks)
+    if told.absent:
         lines += ["", "## Not attempted yet or not defined", ""]
-        lines += [f"- {question.line}" for question in absent.values()]
+        lines += [f"- {question.line}" for question in told.absent.values()]
     for c in result.checks:
-        if c.status == "passed" or id(c) in explained or c.question in absent:
+        if c.status == "passed" or c.question in told.absent or told.explained_by(c):
             continue
         lines += ["", f"## `{c.check_id}` — {c.status}", "", "```text", c.message, "```"]
         if c.diagnosis:
             lines += ["", f"*Likely misconception:* {c.diagnosis}"]
-        cause = causes.get(id(c))
+        cause = told.led_by(c)
         if cause is not None and cause.same:
             lines += ["", f"**{SAME}:** {listed(cause.same)}."]
         if cause is not None and cause.likely:

@@ -7,7 +7,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from graders.report.causes import LIKELY, SAME, Cause, absent_questions, listed, root_causes
+from graders.report.causes import LIKELY, SAME, Cause, listed, telling
 from graders.results import CheckResult, SubmissionResult
 
 _STYLE = {"passed": "green", "failed": "red", "error": "red", "timeout": "yellow", "missing": "dim"}
@@ -44,15 +44,14 @@ def render(result: SubmissionResult, console: Console) -> None:
         )
     console.print(table)
     console.print(Text(f"Score: {result.score:g} / {result.max_score:g}", style="bold"))
-    causes = {id(cause.lead): cause for cause in root_causes(result.checks)}
-    explained = {id(c) for cause in causes.values() for c in cause.explained}
-    absent = absent_questions(result.checks)
+    told = telling(result.checks)
     for check in result.checks:
-        if check.question in absent:  # one line per question, at its first check
-            if check is absent[check.question].checks[0]:
-                console.print(Text(f"- {absent[check.question].line}", style="yellow"))
-        elif check.status != "passed" and id(check) not in explained:
-            console.print(_failure_panel(check, causes.get(id(check))))
+        absent = told.absent.get(check.question)
+        if absent is not None:  # one line per question, at its first check
+            if check is absent.checks[0]:
+                console.print(Text(f"- {absent.line}", style="yellow"))
+        elif check.status != "passed" and told.explained_by(check) is None:
+            console.print(_failure_panel(check, told.led_by(check)))
     problems = [c for c in result.cell_reports if c.get("status") != "ok"]
     if problems:
         body = "\n".join(str(c.get("message", "")) for c in problems)

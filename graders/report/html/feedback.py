@@ -9,7 +9,7 @@ import math
 from collections.abc import Sequence
 from html import escape
 
-from graders.report.causes import LIKELY, SAME, Cause, absent_questions, root_causes
+from graders.report.causes import LIKELY, SAME, Telling, telling
 from graders.report.html.page import badge, fmt, meter, page
 from graders.report.html.svg import render_plot
 from graders.results import CheckResult, Plot, SubmissionResult
@@ -59,13 +59,13 @@ def render_feedback(result: SubmissionResult, assignment: Assignment | None = No
     plots_by_question: dict[str, list[Plot]] = {}
     for plot in result.plots:
         plots_by_question.setdefault(plot.question, []).append(plot)
-    causes = root_causes(result.checks)
+    told = telling(result.checks)
     for question_id in _question_order(result, assignment):
         checks = [c for c in result.checks if c.question == question_id]
         plots = plots_by_question.pop(question_id, [])
         if not checks and not plots:
             continue
-        body.append(_question_section(question_id, checks, plots, assignment, causes))
+        body.append(_question_section(question_id, checks, plots, assignment, told))
     for plots in plots_by_question.values():  # plots of questions without checks
         body += [render_plot(p) for p in plots]
     body += _cells_and_notes(result)
@@ -114,7 +114,7 @@ def _question_section(
     checks: Sequence[CheckResult],
     plots: Sequence[Plot],
     assignment: Assignment | None,
-    causes: Sequence[Cause] = (),
+    told: Telling,
 ) -> str:
     title, signature = _question_title(question_id, assignment)
     parts = [f'<section id="q-{escape(question_id)}"><h2>{escape(title)}']
@@ -132,16 +132,15 @@ def _question_section(
                 f'<td class="num">{fmt(c.score)} / {fmt(c.max_score)}</td></tr>'
             )
         parts.append("</tbody></table>")
-    leads = {id(cause.lead): cause for cause in causes}
-    under = {id(c): cause for cause in causes for c in cause.explained}
-    absent = absent_questions(checks).get(question_id)
+    absent = told.absent.get(question_id)
     if absent is not None:  # one line, not a block per check
         parts.append(f'<p class="callout">{escape(absent.message)}</p>')
     for c in checks:
         if c.status == "passed" or absent is not None:
             continue
-        if id(c) in under:  # told once, at its cause's lead
-            lead = under[id(c)].lead
+        explaining = told.explained_by(c)
+        if explaining is not None:  # told once, at its cause's lead
+            lead = explaining.lead
             parts.append(
                 f'<p class="muted">{escape(c.name)} {badge(c.status)}: the same cause as '
                 f'<a href="#c-{escape(lead.check_id)}">{escape(lead.name)}</a>, explained '
@@ -158,7 +157,7 @@ def _question_section(
             parts.append(
                 f'<p class="diagnosis"><b>Likely misconception:</b> {escape(c.diagnosis)}</p>'
             )
-        cause = leads.get(id(c))
+        cause = told.led_by(c)
         for words, listed_checks in (
             (SAME, cause.same if cause else ()),
             (LIKELY, cause.likely if cause else ()),
