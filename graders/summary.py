@@ -232,7 +232,7 @@ def summarise(
     counts: dict[str, dict[str, int]] = {}
     question_of: dict[str, str] = {}
     per_question: dict[str, dict[str, float]] = {}
-    grouping = _Grouping()
+    grouping = _Grouping(order)
     for row in checks:
         student, check_id = str(row["student"]), str(row["check_id"])
         question, status = str(row["question"]), str(row["status"])
@@ -244,7 +244,7 @@ def summarise(
         per_question.setdefault(question, {}).setdefault(student, 0.0)
         per_question[question][student] += float(row["score"])
         if status != "passed":
-            grouping.add(row, order)
+            grouping.add(row)
     checks_stats = tuple(
         CheckStats(
             check_id=check_id,
@@ -285,7 +285,7 @@ def summarise(
         histogram=histogram(all_scores, assignment.max_score),
         questions=questions,
         checks=checks_stats,
-        groups=grouping.groups(order),
+        groups=grouping.groups(),
         not_attempted=grouping.not_attempted(assignment),
         isolation=dict(sorted(isolation.items())),
         scores=tuple(scores),
@@ -311,7 +311,8 @@ class _Grouping:
     groups and one student's rows, not with the cohort.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, order: Mapping[str, int]) -> None:
+        self._order = order  # check id -> position in the assignment
         self._members: dict[tuple[str, ...], list[str]] = {}
         self._representative: dict[
             tuple[str, ...], tuple[str, Mapping[str, Any], tuple[str, ...]]
@@ -320,15 +321,13 @@ class _Grouping:
         self._not_attempted: dict[str, list[str]] = {}
         self._student: str | None = None
         self._pending: dict[str, list[Mapping[str, Any]]] = {}
-        self._order: Mapping[str, int] = {}
 
-    def add(self, row: Mapping[str, Any], order: Mapping[str, int]) -> None:
+    def add(self, row: Mapping[str, Any]) -> None:
         """Count one failing (non-passed) check record of a student in the cohort."""
         student = str(row["student"])
         if student != self._student:
             self._flush()
             self._student = student
-        self._order = order
         self._pending.setdefault(str(row["question"]), []).append(row)
 
     def _flush(self) -> None:
@@ -350,21 +349,23 @@ class _Grouping:
         self._question_of[key] = question
         first = self._representative.get(key)
         if first is None or student < first[0]:
-            ranked = sorted(
-                rows, key=lambda r: self._order.get(str(r["check_id"]), len(self._order))
-            )
+            ranked = sorted(rows, key=self._position)
             self._representative[key] = (
                 student,
                 ranked[0],
                 tuple(str(r["check_id"]) for r in ranked),
             )
 
-    def groups(self, order: dict[str, int]) -> tuple[Group, ...]:
+    def _position(self, row: Mapping[str, Any]) -> int:
+        """Where a check row's check stands in the assignment (unknown ones last)."""
+        return self._order.get(str(row["check_id"]), len(self._order))
+
+    def groups(self) -> tuple[Group, ...]:
         """The groups, largest first, then in check order."""
         self._flush()
 
         def lead_position(key: tuple[str, ...]) -> int:
-            return order.get(str(self._representative[key][1]["check_id"]), len(order))
+            return self._position(self._representative[key][1])
 
         ranked = sorted(
             self._members.items(), key=lambda item: (-len(item[1]), lead_position(item[0]), item[0])
@@ -377,9 +378,7 @@ class _Grouping:
                     check_id=str(first["check_id"]),
                     question=self._question_of[key],
                     status=str(first["status"]),
-                    behaviour=first["behaviour"]
-                    if len(checks) == 1 and first["behaviour"] and key[1] == "behaviour"
-                    else _short_key("|".join(key)),
+                    behaviour=_fingerprint(key, first, checks),
                     size=len(students),
                     diagnosis=first["diagnosis"],
                     message=first["message"],
@@ -400,6 +399,14 @@ class _Grouping:
             for q in questions
             if q in self._not_attempted
         )
+
+
+def _fingerprint(key: tuple[str, ...], first: Mapping[str, Any], checks: Sequence[str]) -> str:
+    """A group's fingerprint: one failing check's own behaviour when that is all the group is
+    (as before groups spanned checks), else a short hash of the group's key."""
+    if key[1] == "behaviour" and len(checks) == 1 and first["behaviour"]:
+        return str(first["behaviour"])
+    return _short_key("|".join(key))
 
 
 def _not_begun(row: Mapping[str, Any]) -> bool:
