@@ -89,17 +89,8 @@ def run_job(job: Job) -> Verdict:
             job.path, assignment, student=job.name, config=sandbox_config(assignment)
         )
     except Exception as exc:  # reported as this job's problem, with its type
-        return Verdict(
-            slug=job.slug,
-            kind=job.kind,
-            name=job.name,
-            ok=False,
-            problems=(f"grading it raised {type(exc).__name__}: {exc}",),
-            score=0.0,
-            max_score=assignment.max_score,
-            seconds=time.perf_counter() - started,
-            isolation="unknown",
-        )
+        problem = f"grading it raised {type(exc).__name__}: {exc}"
+        return _failed(job, problem, assignment.max_score, time.perf_counter() - started)
     caught = False
     if job.kind == "reference":
         problems = judge_reference(result, assignment)
@@ -163,15 +154,20 @@ def _grader_failed(job: Job, error: str) -> Verdict:
     with contextlib.suppress(Exception):
         max_score = load_assignment(job.assignment).max_score
     lines = error.strip().splitlines() or ["unknown error"]
+    return _failed(job, f"the grader failed: {lines[-1]}", max_score, 0.0)
+
+
+def _failed(job: Job, problem: str, max_score: float, seconds: float) -> Verdict:
+    """A job that produced no grade: not ok, 0 points, ``problem`` said."""
     return Verdict(
         slug=job.slug,
         kind=job.kind,
         name=job.name,
         ok=False,
-        problems=(f"the grader failed: {lines[-1]}",),
+        problems=(problem,),
         score=0.0,
         max_score=max_score,
-        seconds=0.0,
+        seconds=seconds,
         isolation="unknown",
     )
 
