@@ -464,7 +464,10 @@ def _function_scope(
     local = (_bound_in(body) | params) - declared
     scope = _Scope(callables, frozenset(local), frozenset(params))
     for _ in range(3):  # aliases between locals settle in a few passes (loops assign late)
+        before = scope.state()
         scope.run(body)
+        if scope.state() == before:  # a pass that changed nothing: the next would not either
+            break
     return scope
 
 
@@ -497,6 +500,14 @@ class _Scope:
         self.links: dict[str, set[str]] = {}
         self._origins: dict[str, set[str]] = {name: {name} for name in params}
 
+    def state(self) -> tuple[object, ...]:
+        """What a pass over the statements can change (to see when passes have settled)."""
+        return (
+            frozenset(self.mutated),
+            {name: frozenset(others) for name, others in self.links.items()},
+            {name: frozenset(origins) for name, origins in self._origins.items()},
+        )
+
     # What the function shows to the rest of the notebook
 
     def changes_parameters(self) -> bool:
@@ -522,9 +533,11 @@ class _Scope:
     # Walking the statements
 
     def run(self, body: Sequence[ast.stmt]) -> None:
-        statements = {id(node.value) for node in _walk_scope(body) if isinstance(node, ast.Expr)}
+        statements: set[int] = set()  # calls made for their effect (an Expr comes before its call)
         for node in _walk_scope(body):
-            if isinstance(node, ast.Assign):
+            if isinstance(node, ast.Expr):
+                statements.add(id(node.value))
+            elif isinstance(node, ast.Assign):
                 for target in node.targets:
                     self._assign(target, node.value)
             elif isinstance(node, (ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
