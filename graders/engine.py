@@ -192,6 +192,7 @@ def grade_submission(
     config = config or sandbox_config(assignment)
     lab = lab_data(assignment, config)
     written = submission  # every cell, also those slicing leaves out: what the student wrote
+    names = {cell.number: cell.name for cell in written.cells}
     plan = None if assignment.run_all_cells else plan_run(submission, assignment)
     if plan is not None and plan.skipped:
         kept = set(plan.kept)
@@ -270,7 +271,10 @@ def grade_submission(
             plots=gathered,
             skipped_cells=()
             if plan is None
-            else tuple({"cell": c.number, "reason": c.reason} for c in plan.skipped),
+            else tuple(
+                {"cell": c.number, "label": names[c.number], "reason": c.reason}
+                for c in plan.skipped
+            ),
         )
 
 
@@ -339,8 +343,8 @@ def _presence_problem(
             # The student did write it: say why it never ran, not "define it".
             return (
                 f"`{question.name}` is written in your submission but was never defined: the "
-                f"code stopped before reaching it ({unreached[question.name]}). Fix that "
-                f"error, or move the failing line out of the way, and `{question.name}` "
+                f"code stopped before reaching it: {unreached[question.name].rstrip('.')}. Fix "
+                f"that error, or move the failing line out of the way, and `{question.name}` "
                 "will be defined."
             )
         if kind is None:

@@ -31,7 +31,7 @@ def _sanitise(cell: _RawCell, notes: _Notes) -> _RawCell:
         f"{notes.where(cell.number)}: {len(bad)} invalid character(s) (NUL or broken Unicode) "
         "were replaced by \ufffd"
     )
-    return _RawCell(cell.number, cleaned)
+    return _RawCell(cell.number, cleaned, cell.label)
 
 
 def _build(
@@ -48,11 +48,11 @@ def _build(
         if not source.strip():
             continue
         nonempty += 1
-        raw = _sanitise(_RawCell(raw.number, source), notes)
+        raw = _sanitise(_RawCell(raw.number, source, raw.label), notes)
         result = neutralise_magics(raw.source)
         if result.cell_magic is not None:
             magic = f"%%{result.cell_magic}"
-            subject = "the file" if notes.kind == "py" else f"cell {raw.number}"
+            subject = notes.short(raw.number)  # its first line is the magic named below
             notes.skipped_cells.append(
                 f"{subject} was not run because it starts with {magic}: "
                 f"{_cell_magic_reason(result.cell_magic)}"
@@ -60,7 +60,7 @@ def _build(
             continue
         notes.magic.extend((raw.number, m) for m in result.magic_lines)
         has_code = has_code or result.has_code
-        cells.append(Cell(raw.number, result.source))
+        cells.append(Cell(raw.number, result.source, raw.label))
     if nonempty == 0 and not notes.skipped_cells:
         if notes.kind == "py":
             raise _fail(name, "is empty, so there is nothing to grade")

@@ -3,7 +3,8 @@
 One reason to change: the Jupyter format and nbformat. A notebook is read with nbformat, upgraded
 to format 4 and checked against the schema; problems that leave the code cells readable become
 notes, not failures. Code cells keep their position among *all* cells (markdown and raw cells
-count), so "cell 7" is the seventh cell the student sees.
+count) as their number, and messages name them by their position among code cells and their first
+line (:func:`~graders.load.records.code_cell_label`), since Jupyter shows no cell numbers.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import nbformat.reader
 import nbformat.validator
 
 from graders.load.notes import _fail, _Notes, _shorten
-from graders.load.records import _RawCell
+from graders.load.records import _RawCell, code_cell_label
 
 _MAX_PROBLEMS = 8  # schema problems listed in one note
 
@@ -179,18 +180,24 @@ def _kernel_language(nb: Any) -> str | None:
 def _code_cells(cells: Sequence[Any], notes: _Notes) -> list[_RawCell]:
     """The code cells, numbered by their position among all cells; unusable ones noted."""
     found: list[_RawCell] = []
+    position = 0  # among code cells
     for number, cell in enumerate(cells, start=1):
         if not isinstance(cell, Mapping) or cell.get("cell_type") != "code":
             continue  # markdown, raw and unreadable cells are not run, but they are counted
+        position += 1
         source = cell.get("source", "")
         if isinstance(source, list) and all(isinstance(part, str) for part in source):
             source = "".join(source)
         if not isinstance(source, str):
             notes.skipped_cells.append(
-                f"cell {number} was not run: its source is not text (found {type(source).__name__})"
+                f"code cell {position} was not run: its source is not text "
+                f"(found {type(source).__name__})"
             )
             continue
-        found.append(_RawCell(number, source))
+        label = code_cell_label(position, source)
+        notes.labels[number] = label
+        notes.positions[number] = position
+        found.append(_RawCell(number, source, label))
     return found
 
 

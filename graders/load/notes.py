@@ -31,11 +31,24 @@ class _Notes:
     general: list[str] = field(default_factory=list)
     skipped_cells: list[str] = field(default_factory=list)
     magic: list[tuple[int, MagicLine]] = field(default_factory=list)
+    labels: dict[int, str] = field(default_factory=dict)  # cell number -> its code cell label
+    positions: dict[int, int] = field(default_factory=dict)  # cell number -> among code cells
 
     def where(self, cell: int, line: int | None = None) -> str:
+        """The cell by its label (``"code cell 3 (`x = 1`)"``); with a line, which the note
+        quotes itself, by its position alone (``"code cell 3, line 2"``)."""
         if self.kind == "py":
             return f"line {line}" if line is not None else "the file"
-        return f"cell {cell}" if line is None else f"cell {cell}, line {line}"
+        if line is not None:
+            return f"{self.short(cell)}, line {line}"
+        return self.labels.get(cell, f"cell {cell}")
+
+    def short(self, cell: int) -> str:
+        """``"code cell 3"``, or ``"the file"`` for a ``.py`` file."""
+        if self.kind == "py":
+            return "the file"
+        position = self.positions.get(cell)
+        return f"cell {cell}" if position is None else f"code cell {position}"
 
     def render(self) -> tuple[str, ...]:
         out = list(self.general)

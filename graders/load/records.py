@@ -6,7 +6,7 @@ student counts them, the file's digest and the notes).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -23,10 +23,28 @@ class Cell:
     source
         The cell's Python source with IPython magics and shell lines neutralised; it has the
         same number of lines as the original so line numbers in tracebacks stay true.
+    label
+        How messages name the cell so a student finds it in Jupyter, which shows no cell
+        numbers: its position among *code* cells and its first line,
+        ``"code cell 9 (`def sigmoid(x):`)"``; ``""`` for a ``.py`` file (its lines are named
+        alone); ``None`` (cells made in code) names it ``"cell 9"``.
     """
 
     number: int
     source: str
+    label: str | None = field(default=None, compare=False)  # derived, for messages only
+
+    @property
+    def name(self) -> str:
+        """The cell as a sentence's subject: its label, ``"the file"`` or ``"cell 9"``."""
+        if self.label is None:
+            return f"cell {self.number}"
+        return self.label or "the file"
+
+    @property
+    def frame_label(self) -> str:
+        """What the worker names this cell's traceback frames by (``""``: the line alone)."""
+        return self.label if self.label is not None else f"cell {self.number}"
 
 
 @dataclass(frozen=True)
@@ -60,3 +78,25 @@ class Submission:
 class _RawCell:
     number: int
     source: str
+    label: str | None = None
+
+
+_FIRST_LINE = 40  # characters of a cell's first line quoted in its label
+
+
+def code_cell_label(position: int, source: str) -> str:
+    """``"code cell 9 (`def sigmoid(x):`)"``: how messages name the ``position``-th code cell.
+
+    The first line of code (else the first comment) is quoted, cut at 40 characters with
+    backticks replaced, because it is how a student recognises a cell; after *Restart & Run
+    All* the position is also Jupyter's ``In [9]`` when every code cell ran once.
+    """
+    lines = [line.strip() for line in source.splitlines() if line.strip()]
+    # A code line tells cells apart better than a comment such as "# Demo", which many share.
+    first = next((line for line in lines if not line.startswith("#")), lines[0] if lines else "")
+    if not first:
+        return f"code cell {position}"
+    first = "".join(ch if ch.isprintable() else "\ufffd" for ch in first)  # NUL, surrogates...
+    if len(first) > _FIRST_LINE:
+        first = first[: _FIRST_LINE - 3].rstrip() + "..."
+    return f"code cell {position} (`{first.replace('`', chr(39))}`)"

@@ -41,7 +41,7 @@ def _load_text(text: str, *, path: Path, sha256: str, kind: Literal["py", "ipynb
                 "a notebook (rename it to .ipynb next time)"
             )
     if kind == "py":
-        raw_cells = [_RawCell(1, text)]
+        raw_cells = [_RawCell(1, text, "")]  # a module: its lines are named alone
         cells = _build(raw_cells, total_code_cells=1, name=name, notes=notes)
         return Submission(path, "py", cells, sha256, notes.render())
     data = _parse_json(text, name)

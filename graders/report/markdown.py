@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from graders.report.causes import LIKELY, SAME, listed, telling
-from graders.results import SubmissionResult
+from graders.results import SubmissionResult, cell_name
 
 
 def render(result: SubmissionResult) -> str:
@@ -41,7 +41,7 @@ def render(result: SubmissionResult) -> str:
     if result.skipped_cells:
         lines += ["", "## Cells not run", ""]
         lines += ["Grading does not need them; your notebook itself is unchanged.", ""]
-        lines += [f"- cell {c['cell']}: {c['reason']}" for c in result.skipped_cells]
+        lines += [f"- {cell_name(c)}: {c['reason']}" for c in result.skipped_cells]
     if result.notes:
         lines += ["", "## Notes", ""] + [f"- {n}" for n in result.notes]
     if result.isolation != "bwrap":

@@ -8,8 +8,9 @@ from rich.table import Table
 from rich.text import Text
 
 from graders.report.causes import LIKELY, SAME, Cause, listed, telling
-from graders.results import CheckResult, SubmissionResult
+from graders.results import CheckResult, SubmissionResult, cell_name
 
+_SKIPPED_SHOWN = 3  # skipped cells named in the terminal's one line; the files list them all
 _STYLE = {"passed": "green", "failed": "red", "error": "red", "timeout": "yellow", "missing": "dim"}
 
 WEAK_ISOLATION = (
@@ -57,9 +58,12 @@ def render(result: SubmissionResult, console: Console) -> None:
         body = "\n".join(str(c.get("message", "")) for c in problems)
         console.print(Panel(body, title="Cells that did not run to the end", border_style="yellow"))
     if result.skipped_cells:  # one dim line: it explains, it is not a problem
-        cells = ", ".join(str(c["cell"]) for c in result.skipped_cells)
-        noun = "cell" if len(result.skipped_cells) == 1 else "cells"
-        line = f"note: {noun} {cells} not run: grading does not need them"
+        skipped = result.skipped_cells
+        shown = "; ".join(cell_name(c) for c in skipped[:_SKIPPED_SHOWN])
+        hidden = len(skipped) - _SKIPPED_SHOWN
+        more = f"; and {hidden} more" if hidden > 0 else ""
+        noun = "1 cell" if len(skipped) == 1 else f"{len(skipped)} cells"
+        line = f"note: {noun} not run, grading does not need them: {shown}{more}"
         line += " (--run-all-cells runs every cell)"
         console.print(Text(line, style="dim"))
     layer = [n for n in result.notes if n.startswith(ISOLATION_NOTE)]

@@ -30,6 +30,7 @@ from graders.results.records import (
     Status,
     SubmissionResult,
     SubmissionStatus,
+    cell_name,
     skipped_cells_line,
 )
 
@@ -48,5 +49,6 @@ __all__ = [
     "SubmissionResult",
     "SubmissionStatus",
     "clip_text",
+    "cell_name",
     "skipped_cells_line",
 ]

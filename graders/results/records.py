@@ -485,8 +485,23 @@ def skipped_cells_line(skipped: Sequence[Mapping[str, Any]]) -> str:
     """
     noun = "it" if len(skipped) == 1 else "them"
     lines = [f"Not run, because grading does not need {noun} (your notebook itself is unchanged):"]
-    lines += [f"- cell {c['cell']}: {c['reason']}" for c in skipped]
+    lines += [f"- {cell_name(c)}: {c['reason']}" for c in skipped]
     return "\n".join(lines)
+
+
+def cell_name(entry: Mapping[str, Any]) -> str:
+    """How a skipped-cell or cell-report entry names its cell: its label, else ``"cell N"``.
+
+    >>> cell_name({"cell": 12, "label": "code cell 7 (`plt.plot(w)`)"})
+    'code cell 7 (`plt.plot(w)`)'
+    >>> cell_name({"cell": 12})
+    'cell 12'
+    """
+    label = entry.get("label")
+    return label if isinstance(label, str) and label else f"cell {entry.get('cell')}"
+
+
+_SKIPPED_KEYS = {"cell", "reason", "label"}
 
 
 def _skipped_cells(value: object) -> tuple[dict[str, Any], ...]:
@@ -495,10 +510,17 @@ def _skipped_cells(value: object) -> tuple[dict[str, Any], ...]:
     copies = []
     for i, entry in enumerate(entries):
         where = f"skipped_cells[{i}]"
-        if not isinstance(entry, Mapping) or set(entry) != {"cell", "reason"}:
-            raise TypeError(_bad(where, entry, 'a dict with keys "cell" and "reason"'))
+        keys = set(entry) if isinstance(entry, Mapping) else set()
+        if not isinstance(entry, Mapping) or not {"cell", "reason"} <= keys <= _SKIPPED_KEYS:
+            raise TypeError(
+                _bad(where, entry, 'a dict with keys "cell" and "reason" (and maybe "label")')
+            )
         if isinstance(entry["cell"], bool) or not isinstance(entry["cell"], int):
             raise TypeError(_bad(f"{where}['cell']", entry["cell"], "an int"))
         _text(f"{where}['reason']", entry["reason"])
-        copies.append({"cell": entry["cell"], "reason": clip_text(entry["reason"])})
+        copy = {"cell": entry["cell"], "reason": clip_text(entry["reason"])}
+        if "label" in entry:
+            _text(f"{where}['label']", entry["label"])
+            copy["label"] = clip_text(entry["label"])
+        copies.append(copy)
     return tuple(copies)

@@ -473,6 +473,7 @@ class WorkerSession:
         return {
             "op": "run_cell",
             "number": cell.number,
+            "label": cell.frame_label,
             "source": cell.source,
             "timeout": float(self._config.cell_timeout),
             "quiet": quiet,
@@ -490,11 +491,11 @@ class WorkerSession:
         return tuple(reports)
 
     def _cells_not_run(self, index: int) -> CellReport:
-        number, later = self._cells[index].number, len(self._cells) - index - 1
+        cell, later = self._cells[index], len(self._cells) - index - 1
         if not later:
-            return self._cell_out_of_time(f"cell {number} was not run", number)
+            return self._cell_out_of_time(f"{cell.name} was not run", cell.number)
         return self._cell_out_of_time(
-            f"cell {number} and the {later} cells after it were not run", number
+            f"{cell.name} and the {later} cells after it were not run", cell.number
         )
 
     def _cell_out_of_time(self, what: str, number: int) -> CellReport:
@@ -502,43 +503,43 @@ class WorkerSession:
         return CellReport(number, "timeout", f"{what}: {budget}")
 
     def _run_cell(self, cell: Cell) -> CellReport:
-        number = cell.number
-        skipped = f"cell {number} ran longer than {self._config.cell_timeout:g} s and was skipped"
+        number, name = cell.number, cell.name
+        skipped = f"{name} ran longer than {self._config.cell_timeout:g} s and was skipped"
         try:
             self._ensure_worker()
             reply = self._exchange(self._cell_request(cell, quiet=False), self._config.cell_timeout)
         except _GaveUp as exc:
-            return CellReport(number, "error", f"cell {number} was not run: {exc}")
+            return CellReport(number, "error", f"{name} was not run: {exc}")
         except _OutOfTime:
-            return self._cell_out_of_time(f"cell {number} was stopped", number)
+            return self._cell_out_of_time(f"{name} was stopped", number)
         except _Deadline:
             return CellReport(number, "timeout", skipped)
         except _Died as exc:
             return CellReport(
                 number,
                 "error",
-                f"cell {number} stopped the Python process "
+                f"{name} stopped the Python process "
                 f"running it ({exc.how}); later cells ran in a fresh process",
             )
         except protocol.WireError as exc:
             return CellReport(
                 number,
                 "error",
-                f"cell {number} broke the connection between "
+                f"{name} broke the connection between "
                 f"the grader and your code ({exc}); later cells ran in a fresh "
                 "process",
             )
         status = reply["status"]
         if status == "timeout" and self.out_of_time:
-            return self._cell_out_of_time(f"cell {number} was stopped", number)
+            return self._cell_out_of_time(f"{name} was stopped", number)
         if status == "timeout":
             return CellReport(number, "timeout", skipped)
         self._replay.append(cell)
         if status == "ok":
             return CellReport(number, "ok", "")
         message = reply["message"] or "an error was raised"
-        if not message.startswith(f"cell {number}"):
-            message = f"cell {number}: {message}"
+        if not message.startswith(cell.frame_label or "line "):  # no frame of this cell named
+            message = f"{name}: {message}"
         return CellReport(number, "error", message)
 
     def _ask(self, request: dict[str, Any], budget: float, what: str) -> CallOutcome:

@@ -93,6 +93,7 @@ _SIGALRM, _ITIMER_REAL = int(signal.SIGALRM), signal.ITIMER_REAL  # bound before
 _TICK = 0.05  # after the budget, the alarm repeats: student code that swallows it gets it again
 _MAX_FRAMES = 8
 _MAX_TEXT = 1000
+_MAX_LABEL = 200  # characters of a cell's label (the grader sends at most ~60)
 
 
 class _Timeout(BaseException):
@@ -160,10 +161,17 @@ def display(*objects: object, **options: object) -> None:
 _STUBS = {"get_ipython": get_ipython, "display": display}
 
 
-def _cell_number(filename: str | None) -> str | None:
-    if filename and filename.startswith("<cell ") and filename.endswith(">"):
-        return filename[6:-1]
-    return None
+# How each cell's filename is named in messages (run_cell's "label"): "code cell 9 (`def f(x):`)"
+# for a notebook cell, "" for a .py file, whose lines are named alone.
+_LABELS: dict[str, str] = {}
+
+
+def _where(filename: str | None, line: int | None) -> str | None:
+    """``"code cell 9 (`def f(x):`), line 2"`` for a frame in a student's cell; None elsewhere."""
+    if not (filename and filename.startswith("<cell ") and filename.endswith(">")):
+        return None
+    label = _LABELS.get(filename, f"cell {filename[6:-1]}")
+    return f"{label}, line {line}" if label else f"line {line}"
 
 
 def _clip(text: str) -> str:
@@ -185,19 +193,19 @@ def _summary(exc: BaseException) -> str:
 def describe_exception(exc: BaseException) -> str:
     """The student-facing account of ``exc``: their own frames only, then the error.
 
-    ``"cell 4, line 2, in sigmoid: OverflowError: math range error"``; with several frames, one
+    ``"code cell 4 (`def sigmoid(x):`), line 2, in sigmoid: OverflowError: math range error"``
+    (``"line 2, in sigmoid: ..."`` in a ``.py`` file); with several frames, one
     per line, outermost first. Frames of the worker and of libraries are left out.
     """
     lines = []
     for frame in traceback.extract_tb(exc.__traceback__):
-        cell = _cell_number(frame.filename)
-        if cell is not None:
-            where = f"cell {cell}, line {frame.lineno}"
+        where = _where(frame.filename, frame.lineno)
+        if where is not None:
             lines.append(where if frame.name == "<module>" else f"{where}, in {frame.name}")
     if isinstance(exc, SyntaxError):
-        cell = _cell_number(exc.filename)
-        if cell is not None:
-            lines.append(f"cell {cell}, line {exc.lineno}")
+        where = _where(exc.filename, exc.lineno)
+        if where is not None:
+            lines.append(where)
     if len(lines) > _MAX_FRAMES:
         hidden = len(lines) - 6
         lines = [*lines[:3], f"... {hidden} more frames ...", *lines[-3:]]
@@ -314,9 +322,13 @@ class _Runner:
             request.get("source"),
             request.get("timeout"),
         )
+        label = request.get("label", f"cell {number}")
         if type(number) is not int or type(source) is not str or type(timeout) is not float:
             return _reply("internal", message="bad run_cell request")
+        if type(label) is not str or len(label) > _MAX_LABEL:
+            return _reply("internal", message="bad run_cell request")
         filename = f"<cell {number}>"
+        _LABELS[filename] = label
         # Registered so that inspect.getsource and tracebacks can show the cell's lines.
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
 

@@ -163,6 +163,7 @@ def test_error_message_shows_the_call_and_the_students_line(graded: dict[str, Gr
     record = graded["every_status"].check("log_likelihood_matches_reference")
     assert record.message.startswith("Calling log_likelihood(array([[1., 2.], ")
     assert re.search(r"line \d+, in log_likelihood: ValueError: not finished yet", record.message)
+    assert "cell" not in record.message  # a module's lines are named alone
 
 
 def test_timeout_message_names_the_budget(graded: dict[str, Graded]) -> None:
@@ -184,7 +185,7 @@ def test_missing_message_shows_the_signature(graded: dict[str, Graded]) -> None:
     ("check_id", "why"),
     [
         ("bernoulli_mle_matches_reference", "ModuleNotFoundError: No module named 'not_a_module_"),
-        ("normal_mle_matches_reference", "cell 3 ran longer than 3 s"),
+        ("normal_mle_matches_reference", ": code cell 2 (`while True:`) ran longer than 3 s"),
     ],
 )
 def test_a_definition_its_cell_never_reached_is_explained(
@@ -195,7 +196,7 @@ def test_a_definition_its_cell_never_reached_is_explained(
     name = check_id.split("_matches")[0]
     assert record.message.startswith(
         f"`{name}` is written in your submission but was never defined: the code stopped "
-        "before reaching it ("
+        "before reaching it: "
     )
     assert why in record.message
 
@@ -292,7 +293,13 @@ def test_failing_and_hanging_cells_are_skipped_and_later_cells_run(
     statuses = [(c["cell"], c["status"]) for c in result.cell_reports]
     # Cell numbers count the markdown cell, as the student sees them.
     assert statuses == [(2, "ok"), (3, "error"), (4, "timeout"), (5, "ok")]
-    assert "ZeroDivisionError" in result.cell_reports[1]["message"]
+    # Named as the student finds the cell in Jupyter: among code cells, by its first line.
+    assert result.cell_reports[1]["message"] == (
+        "code cell 2 (`print('before')`), line 2: ZeroDivisionError: division by zero"
+    )
+    assert result.cell_reports[2]["message"].startswith(
+        "code cell 3 (`while True:`) ran longer than 3 s and was skipped"
+    )
     assert graded["cells"].full_marks("bernoulli_mle")
     assert graded["cells"].full_marks("normal_mle")
     assert "Cells that failed or ran too long" in result.output()
@@ -304,13 +311,21 @@ def test_cells_grading_does_not_need_are_not_run_and_are_listed(
     result = graded["cells_sliced"].result
     assert [c["cell"] for c in result.cell_reports] == [2, 5]
     assert result.skipped_cells == (
-        {"cell": 3, "reason": "it changes no names grading reads (output only)"},
-        {"cell": 4, "reason": "it changes no names grading reads (output only)"},
+        {
+            "cell": 3,
+            "label": "code cell 2 (`print('before')`)",
+            "reason": "it changes no names grading reads (output only)",
+        },
+        {
+            "cell": 4,
+            "label": "code cell 3 (`while True:`)",
+            "reason": "it changes no names grading reads (output only)",
+        },
     )
     assert graded["cells_sliced"].full_marks("bernoulli_mle")
     assert graded["cells_sliced"].full_marks("normal_mle")
     assert "Not run, because grading does not need them" in result.output()
-    assert "- cell 4: it changes no names grading reads" in result.output()
+    assert "- code cell 3 (`while True:`): it changes no names grading reads" in result.output()
     assert json.loads(result.to_json())["extra_data"]["skipped_cells"] == list(result.skipped_cells)
     assert graded["cells"].result.skipped_cells == ()
 

@@ -129,8 +129,8 @@ REFUSED: list[tuple[str, str, bytes, str]] = [
         "only-shell-cells",
         "hw.ipynb",
         notebook_bytes(new_code_cell("%%bash\nls"), new_code_cell("%%writefile a.py\nx = 1")),
-        r"has no code that can be run as Python: cell 1 was not run because it starts with "
-        r"%%bash: .*; cell 2 was not run because it starts with %%writefile",
+        r"has no code that can be run as Python: code cell 1 was not run because it starts with "
+        r"%%bash: .*; code cell 2 was not run because it starts with %%writefile",
     ),
     (
         "only-magics-and-comments",
@@ -317,16 +317,15 @@ def test_cell_with_unreadable_source_is_skipped_with_a_note(tmp_path: Path) -> N
     nb = raw_notebook([code(42, 1), code("x = 1", 2)])
     sub = load_submission(write(tmp_path, "hw.ipynb", nb))
     assert sub.cells == (Cell(2, "x = 1"),)
-    assert "cell 1 was not run: its source is not text (found int)" in sub.notes
+    assert "code cell 1 was not run: its source is not text (found int)" in sub.notes
 
 
 def test_nul_and_lone_surrogates_in_a_cell_are_replaced(tmp_path: Path) -> None:
     nb = raw_notebook([code("x = 1\u0000\ns = '\ud800'")])
     sub = load_submission(write(tmp_path, "hw.ipynb", nb))
     assert sub.cells == (Cell(1, "x = 1\ufffd\ns = '\ufffd'"),)
-    assert "cell 1: 2 invalid character(s) (NUL or broken Unicode) were replaced by \ufffd" in (
-        sub.notes
-    )
+    note = "code cell 1 (`x = 1\ufffd`): 2 invalid character(s) (NUL or broken Unicode)"
+    assert f"{note} were replaced by \ufffd" in sub.notes
 
 
 def test_notebook_saved_as_py_is_read_as_a_notebook(tmp_path: Path) -> None:
@@ -529,7 +528,7 @@ def test_unbalanced_quotes_in_a_shell_line_do_not_hide_later_magics() -> None:
 @pytest.mark.parametrize(
     ("header", "expected_note"),
     [
-        ("%%bash", r"cell 1 was not run because it starts with %%bash: shell commands"),
+        ("%%bash", r"code cell 1 was not run because it starts with %%bash: shell commands"),
         ("%%sh", r"%%sh: shell commands and scripts are never run"),
         ("%%script python3", r"%%script: shell commands"),
         ("%%writefile helper.py", r"%%writefile: %%writefile cells are not run, so the file"),
@@ -557,7 +556,7 @@ def test_time_and_capture_cells_run_their_body(tmp_path: Path, header: str) -> N
     assert sub.cells == (Cell(1, "pass\nx = 1\ny = 2"),)
     assert (
         "the cell magic line was dropped and the rest of the cell run as plain Python: "
-        f"cell 1, line 1 `{header}`"
+        f"code cell 1, line 1 `{header}`"
     ) in sub.notes
 
 
@@ -718,3 +717,28 @@ def test_any_bytes_load_or_are_refused(name: str, content: bytes) -> None:
     result = _load_bytes(name, content)
     if isinstance(result, Submission):
         assert result.sha256 == hashlib.sha256(content).hexdigest()
+
+
+def test_cells_are_named_by_their_place_among_code_cells_and_their_first_line(
+    tmp_path: Path,
+) -> None:
+    """Jupyter numbers no cells: a student finds one by counting code cells and by its start."""
+    long = "w = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0])"
+    nb = notebook_bytes(
+        new_markdown_cell("# Lab"),
+        new_code_cell("import numpy as np"),
+        new_markdown_cell("Write `sigmoid`."),
+        new_code_cell("\n# Demo\nprint(`x`)"),
+        new_code_cell(long),
+        new_code_cell("   "),  # empty cells are counted: Jupyter shows them
+        new_code_cell("# only a comment"),
+    )
+    sub = load_submission(write(tmp_path, "hw.ipynb", nb))
+    assert [(c.number, c.label) for c in sub.cells] == [
+        (2, "code cell 1 (`import numpy as np`)"),
+        (4, "code cell 2 (`print('x')`)"),
+        (5, f"code cell 3 (`{long[:37]}...`)"),
+        (7, "code cell 5 (`# only a comment`)"),
+    ]
+    script = load_submission(write(tmp_path, "hw.py", b"x = 1\n"))
+    assert [(c.name, c.frame_label) for c in script.cells] == [("the file", "")]

@@ -12,7 +12,7 @@ from html import escape
 from graders.report.causes import LIKELY, SAME, Telling, telling
 from graders.report.html.page import badge, fmt, meter, page
 from graders.report.html.svg import render_plot
-from graders.results import CheckResult, Plot, SubmissionResult
+from graders.results import CheckResult, Plot, SubmissionResult, cell_name
 from graders.spec import Assignment
 
 __all__ = ["render_feedback"]
@@ -189,7 +189,7 @@ def _cells_and_notes(result: SubmissionResult) -> list[str]:
             "itself is unchanged.</p><ul>"
         )
         parts += [
-            f"<li>cell {int(c['cell'])}: {escape(str(c['reason']))}</li>"
+            f"<li>{escape(cell_name(c))}: {escape(str(c['reason']))}</li>"
             for c in result.skipped_cells
         ]
         parts.append("</ul>")
