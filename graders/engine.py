@@ -15,6 +15,7 @@ from pathlib import Path
 from graders.attempts import defined_functions, stub_reasons
 from graders.checks.base import CheckContext, StudentCallError, fingerprint
 from graders.checks.registry import resolve
+from graders.compare.render import render_value
 from graders.errors import CheckFailed, SpecError, SubmissionError
 from graders.hidden import PRACTICE, CourseSecret
 from graders.load import Submission, load_submission
@@ -24,6 +25,7 @@ from graders.sandbox import (
     CellReport,
     PlannedCall,
     SandboxConfig,
+    Unsupported,
     WorkerSession,
 )
 from graders.slicing import CellPlan, plan_cells
@@ -211,7 +213,7 @@ def grade_submission(
             [q.name for q in assignment.questions if q.kind == "function"],
         )
         for question in assignment.questions:
-            present = _presence_problem(question, defined, unreached)
+            present = _presence_problem(question, defined, unreached, session)
             if present is None and question.name in stubs:
                 present = _not_attempted(question, stubs[question.name])
             if present is not None and _optional(question, lab):
@@ -330,12 +332,17 @@ def _unreached_definitions(submission: Submission, reports: Sequence[CellReport]
     return found
 
 
+_MAX_SHOWN_VALUE = 60  # characters of a value shown where a graded function was expected
+
 # A top-level ``def`` (a nested one would not be defined even if its cell ran to the end).
 _DEFINITION = re.compile(r"^def[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*\(", re.MULTILINE)
 
 
 def _presence_problem(
-    question: Question, defined: dict[str, str], unreached: Mapping[str, str]
+    question: Question,
+    defined: dict[str, str],
+    unreached: Mapping[str, str],
+    session: WorkerSession,
 ) -> str | None:
     kind = defined.get(question.name)
     if question.kind == "function":
@@ -355,13 +362,26 @@ def _presence_problem(
             )
         if kind != "function":
             return (
-                f"`{question.name}` is defined, but as a value (such as `None` or a number), "
-                f"not a function: expected `def {question.signature}:` at the top level."
+                f"`{question.name}` is defined, but {_what_it_is(session, question.name)}, not a "
+                f"function: expected `def {question.signature}:` at the top level."
             )
         return None
     if kind is None:
         return f"`{question.name}` is not defined after running your submission."
     return None
+
+
+def _what_it_is(session: WorkerSession, name: str) -> str:
+    """``"it is `None`"``: the student's value under a graded function's name, read back once."""
+    outcome = session.value(name)
+    if outcome.status != "ok":
+        return "it is a value"
+    if isinstance(outcome.value, Unsupported):
+        return f"it is a {outcome.value.type_name}"
+    shown = render_value(outcome.value, max_items=4)
+    if len(shown) > _MAX_SHOWN_VALUE or "\n" in shown:
+        return f"it is a {type(outcome.value).__name__}"
+    return f"it is `{shown}`"
 
 
 def _not_attempted(question: Question, reason: str) -> str:

@@ -57,7 +57,10 @@ def gradient_step(X, y, w, alpha):
 """
 
 NOT_A_FUNCTION = """
+import numpy as np
 predict_y = [1.0, 2.0]
+sigmoid = None  # the template's placeholder
+log_likelihood = np.random.default_rng(0)  # no plain data: named by its type
 """
 
 SYNTAX_ERROR = """
@@ -110,7 +113,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Graded]:
             "every_status": (write_source(folder, "every_status.py", EVERY_STATUS), logistic),
             "not_a_function": (
                 write_source(folder, "not_a_function.py", NOT_A_FUNCTION),
-                only(logistic, "predict_y"),
+                only(logistic, "predict_y", "sigmoid", "log_likelihood"),
             ),
             "syntax_error": (write_source(folder, "syntax_error.py", SYNTAX_ERROR), mle),
             "template": (assignment(MLE).directory / "examples" / "template.ipynb", mle),
@@ -212,7 +215,15 @@ def test_only_top_level_definitions_count_as_written(graded: dict[str, Graded]) 
 def test_a_value_where_a_function_is_expected_is_missing(graded: dict[str, Graded]) -> None:
     result = graded["not_a_function"].result
     assert {c.status for c in result.checks} == {"missing"}
-    assert "`predict_y` is defined, but as a value" in result.checks[0].message
+    said = {c.question: c.message for c in result.checks}
+    ending = "not a function: expected `def {}:` at the top level."
+    assert said == {
+        "predict_y": "`predict_y` is defined, but it is `[1.0, 2.0]`, "
+        + ending.format("predict_y(X, w)"),
+        "sigmoid": "`sigmoid` is defined, but it is `None`, " + ending.format("sigmoid(x)"),
+        "log_likelihood": "`log_likelihood` is defined, but it is a numpy.Generator, "
+        + ending.format("log_likelihood(X, y, w)"),
+    }
 
 
 def test_gradescope_status_is_passed_only_with_full_marks(graded: dict[str, Graded]) -> None:
