@@ -122,6 +122,15 @@ class Group:
 
 
 @dataclass(frozen=True)
+class SeveralFiles:
+    """A student folder that held several submission files: which one was graded, if any."""
+
+    student: str
+    graded: str | None  # relative path; None when the folder was ungradable for it
+    not_graded: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class NotAttempted:
     """Submissions that have not begun one question (not defined, or the template's stub)."""
 
@@ -151,6 +160,7 @@ class CohortSummary:
     timings: dict[str, float]
     internal_errors: tuple[tuple[str, str], ...] = ()
     not_attempted: tuple[NotAttempted, ...] = ()
+    several_files: tuple[SeveralFiles, ...] = ()
 
 
 def histogram(scores: Sequence[float], max_score: float) -> tuple[Bin, ...]:
@@ -181,6 +191,7 @@ def summarise(
     *,
     students: Collection[str] | None = None,
     internal_errors: Sequence[tuple[str, str]] = (),
+    several_files: Sequence[tuple[str, str, Sequence[str], bool]] = (),
 ) -> CohortSummary:
     """Summarise the stored results of ``assignment``.
 
@@ -202,6 +213,9 @@ def summarise(
         stored student when None.
     internal_errors
         ``(student, error)`` for submissions the grader could not grade this run.
+    several_files
+        ``(student, chosen file, other files, ambiguous)`` for each student folder that held
+        several submission files (from discovery; ``ambiguous``: none was graded).
     """
     slug = assignment.slug
     keep = None if students is None else frozenset(students)
@@ -295,6 +309,13 @@ def summarise(
             "total_seconds": round(math.fsum(totals), 4),
         },
         internal_errors=tuple(internal_errors),
+        several_files=tuple(
+            SeveralFiles(student, None, (chosen, *others))
+            if ambiguous
+            else SeveralFiles(student, chosen, tuple(others))
+            for student, chosen, others, ambiguous in sorted(several_files)
+            if present(student)
+        ),
     )
 
 

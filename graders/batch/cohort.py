@@ -92,6 +92,18 @@ class BatchReport:
     summary: CohortSummary
 
 
+def _item_key(key: str, item: SubmissionFile) -> str:
+    """The batch's grading key, or for a folder of several files one that also names them.
+
+    Which file is graded (and what its result notes) depends on the folder's other files, not
+    only on the graded file's bytes: adding or deleting one must regrade the student.
+    """
+    if not item.others:
+        return key
+    files = "|".join((str(item.several), *item.others))
+    return hashlib.sha256(f"{key}:{files}".encode()).hexdigest()[:16]
+
+
 def _recorded(
     out: Path, book: Gradebook, outcome: GradeOutcome, assignment: Assignment, key: str
 ) -> GradeOutcome:
@@ -122,6 +134,7 @@ def grade_cohort(
     reporter: Reporter | None = None,
     executor: Executor[GradeTask, SubmissionResult] | None = None,
     secret: CourseSecret | None = None,
+    several: str = "notebook",
 ) -> BatchReport:
     """Grade every new or changed submission under ``submissions`` into ``out``.
 
@@ -152,6 +165,9 @@ def grade_cohort(
     secret
         The course secret of the hidden searches. The gradebook stores the first one it is
         graded with (a generated one when none is given) and refuses another.
+    several
+        What a student folder holding several submission files gets (see :func:`discover`):
+        its one notebook graded, the others noted (``"notebook"``), or ``"ungradable"``.
 
     Raises
     ------
@@ -162,12 +178,16 @@ def grade_cohort(
     """
     started = time.perf_counter()
     reporter = reporter or SilentReporter()
-    found = discover(submissions, exclude=[out])
+    found = discover(submissions, exclude=[out], several=several)
     out.mkdir(parents=True, exist_ok=True)
     key = grading_key(assignment, data_dir)
     cohort = {f.student for f in found.files}
     for relative, student in found.renamed:
         reporter.note(f"{relative}: its natural id is shared, graded as {student!r}")
+    crowded = [f for f in found.files if f.others]  # folders holding several submission files
+    for item in crowded:
+        what = "ungradable, several submissions" if item.several else f"graded {item.relative}"
+        reporter.note(f"{item.student}: {what}; not graded: {', '.join(item.others)}")
     if found.ignored:
         listed = ", ".join(found.ignored[:5]) + (" ..." if len(found.ignored) > 5 else "")
         reporter.note(f"ignored {len(found.ignored)} file(s) that are not submissions: {listed}")
@@ -180,13 +200,15 @@ def grade_cohort(
         stored = book.stored(assignment.slug)
         todo: list[GradeTask] = []
         unchanged: list[SubmissionFile] = []
+        keys: dict[str, str] = {}
         for item in found.files:
             before = stored.get(item.student)
+            keys[item.student] = _item_key(key, item)
             if (
                 not force
                 and before is not None
                 and before.sha256 == file_digest(item.path)
-                and before.grading_key == key
+                and before.grading_key == keys[item.student]
             ):
                 unchanged.append(item)
                 continue
@@ -201,6 +223,8 @@ def grade_cohort(
                     plots=plots,
                     secret=secret,
                     run_all_cells=assignment.run_all_cells,
+                    problem=item.problem,
+                    note=item.note,
                 )
             )
         del stored
@@ -209,7 +233,8 @@ def grade_cohort(
         try:
             for outcome in executor.run(todo):
                 if outcome.result is not None:
-                    outcome = _recorded(out, book, outcome, assignment, key)
+                    key_of = keys[outcome.task.student]
+                    outcome = _recorded(out, book, outcome, assignment, key_of)
                 if outcome.result is not None:
                     graded += 1
                 else:
@@ -233,7 +258,13 @@ def grade_cohort(
             students=cohort,
         )
         rows = book.submission_rows(assignment.slug), book.check_rows(assignment.slug)
-        summary = summarise(*rows, assignment, students=cohort, internal_errors=errors)
+        summary = summarise(
+            *rows,
+            assignment,
+            students=cohort,
+            internal_errors=errors,
+            several_files=[(f.student, f.relative, f.others, f.several) for f in crowded],
+        )
     atomic_write(out / "summary.json", to_json(summary))
     atomic_write(out / "summary.html", html.render_summary(summary))
     return BatchReport(

@@ -15,6 +15,7 @@ from pathlib import Path
 
 __all__ = [
     "RESERVED_NAMES",
+    "SEVERAL_FILES",
     "SUBMISSION_SUFFIXES",
     "Discovery",
     "SubmissionFile",
@@ -23,6 +24,8 @@ __all__ = [
 ]
 
 SUBMISSION_SUFFIXES = (".py", ".ipynb")
+#: What ``discover(several=...)`` does with a student folder holding several submission files.
+SEVERAL_FILES = ("notebook", "ungradable")
 #: Names the batch writes at the top of OUT; a student id never takes one of them.
 RESERVED_NAMES = frozenset(
     {
@@ -57,6 +60,31 @@ class SubmissionFile:
     student: str
     path: Path
     relative: str
+    others: tuple[str, ...] = ()
+    several: bool = False
+
+    @property
+    def problem(self) -> str | None:
+        """Why this student cannot be graded before anything runs: several candidate files."""
+        if not self.several:
+            return None
+        listed = ", ".join(f"'{Path(r).name}'" for r in (self.relative, *self.others))
+        return (
+            f"several submissions in one folder ({listed}): the grader grades one file per "
+            "student and cannot tell which is meant. Leave only the notebook (or the one .py "
+            "file) you want graded, and submit again."
+        )
+
+    @property
+    def note(self) -> str | None:
+        """What the student's result says about the other files of their folder."""
+        if not self.others or self.several:
+            return None
+        listed = ", ".join(f"'{Path(r).name}'" for r in self.others)
+        return (
+            f"your folder also holds {listed}, which was not graded: one file per student is "
+            f"graded, and a notebook is preferred ('{Path(self.relative).name}')"
+        )
 
 
 @dataclass(frozen=True)
@@ -98,7 +126,9 @@ def _looks_mangled(name: str) -> bool:
     return bool(dot) and _is_submission(stem)
 
 
-def discover(root: Path, *, exclude: Sequence[Path] = ()) -> Discovery:
+def discover(
+    root: Path, *, exclude: Sequence[Path] = (), several: str = "notebook"
+) -> Discovery:
     """Every submission under ``root`` with its student id.
 
     Parameters
@@ -108,6 +138,11 @@ def discover(root: Path, *, exclude: Sequence[Path] = ()) -> Discovery:
         student (id = folder name, whatever the file inside is called).
     exclude
         Folders to leave out (the output folder, when it lies inside ``root``).
+    several
+        A student folder holding several ``.py``/``.ipynb`` files is one student either way.
+        ``"notebook"`` (the default) grades its one notebook and notes the other files; a
+        folder with several notebooks, or several ``.py`` files and no notebook, is ungradable
+        ("several submissions"). ``"ungradable"`` makes every such folder ungradable.
 
     Returns
     -------
@@ -120,10 +155,12 @@ def discover(root: Path, *, exclude: Sequence[Path] = ()) -> Discovery:
     Notes
     -----
     Ids are compared case-insensitively (``Alice`` and ``alice`` would share a folder on macOS).
-    When several files share an id, each of them is renamed after its relative path
-    (``alice.py`` and ``alice.ipynb``; ``alice--lab.ipynb``): the rule depends only on the set of
-    files, never on the order they were found in.
+    When several files at the top level share an id, each of them is renamed after its relative
+    path (``alice.py`` and ``alice.ipynb``): the rule depends only on the set of files, never on
+    the order they were found in.
     """
+    if several not in SEVERAL_FILES:
+        raise ValueError(f"several must be one of {SEVERAL_FILES}, not {several!r}")
     root = root.resolve()
     skip = {p.resolve() for p in exclude}
     found: list[tuple[str, Path, str]] = []  # (natural id, path, relative)
@@ -157,10 +194,43 @@ def discover(root: Path, *, exclude: Sequence[Path] = ()) -> Discovery:
             ignored.append(relative)
         else:
             found.append((top, path, relative))
-    return _assign_ids(found, ignored)
+    return _assign_ids(*_one_per_folder(found, several), ignored)
 
 
-def _assign_ids(found: list[tuple[str, Path, str]], ignored: list[str]) -> Discovery:
+def _one_per_folder(
+    found: list[tuple[str, Path, str]], several: str
+) -> tuple[list[tuple[str, Path, str]], dict[str, tuple[tuple[str, ...], bool]]]:
+    """One entry per student folder; for each chosen file, the others and whether it is ambiguous.
+
+    Returns the kept entries and ``relative -> (other relatives, ambiguous)`` for folders that
+    held several files.
+    """
+    folders: dict[str, list[tuple[str, Path, str]]] = {}
+    kept: list[tuple[str, Path, str]] = []
+    for entry in found:
+        if "/" in entry[2]:
+            folders.setdefault(entry[2].split("/", 1)[0], []).append(entry)
+        else:
+            kept.append(entry)
+    extra: dict[str, tuple[tuple[str, ...], bool]] = {}
+    for members in folders.values():
+        members.sort(key=lambda m: m[2])
+        if len(members) == 1:
+            kept.append(members[0])
+            continue
+        notebooks = [m for m in members if m[2].lower().endswith(".ipynb")]
+        pick_notebook = several == "notebook" and len(notebooks) == 1
+        chosen = notebooks[0] if pick_notebook else members[0]
+        kept.append(chosen)
+        extra[chosen[2]] = (tuple(m[2] for m in members if m is not chosen), not pick_notebook)
+    return kept, extra
+
+
+def _assign_ids(
+    found: list[tuple[str, Path, str]],
+    extra: dict[str, tuple[tuple[str, ...], bool]],
+    ignored: list[str],
+) -> Discovery:
     groups: dict[str, list[tuple[str, Path, str]]] = {}
     for natural, path, relative in found:
         groups.setdefault(_clean_id(natural).casefold(), []).append((natural, path, relative))
@@ -184,7 +254,8 @@ def _assign_ids(found: list[tuple[str, Path, str]], ignored: list[str]) -> Disco
             n += 1
             unique = f"{student}-{n}"
         seen.add(unique.casefold())
-        files.append(SubmissionFile(unique, path, relative))
+        others, ambiguous = extra.get(relative, ((), False))
+        files.append(SubmissionFile(unique, path, relative, others, ambiguous))
     return Discovery(
         files=tuple(sorted(files, key=lambda f: f.student)),
         renamed=tuple(sorted(renamed)),

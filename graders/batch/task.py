@@ -12,6 +12,7 @@ import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from graders.batch.discovery import file_digest
 from graders.checks.plots import gather
 from graders.checks.registry import validate_assignment
 from graders.engine import grade_path, sandbox_config
@@ -44,6 +45,10 @@ class GradeTask:
         The gradebook's course secret, seeding the hidden searches (never shown in a repr).
     run_all_cells
         Run every cell, not only those grading needs (``--run-all-cells``).
+    problem
+        Why the submission is ungradable before anything runs (several files in one folder).
+    note
+        A sentence added to the result's notes (the other files of the student's folder).
     """
 
     student: str
@@ -55,6 +60,8 @@ class GradeTask:
     plots: bool = True
     secret: CourseSecret | None = field(default=None, repr=False, compare=False)
     run_all_cells: bool = False
+    problem: str | None = None
+    note: str | None = None
 
 
 GradeOutcome = TaskOutcome[GradeTask, SubmissionResult]
@@ -86,6 +93,8 @@ def grade_task(task: GradeTask) -> GradeOutcome:
         assignment, config = _setup(task.assignment, task.data_dir, task.python)
         if task.run_all_cells:
             assignment = replace(assignment, run_all_cells=True)
+        if task.problem is not None:
+            return TaskOutcome(task, result=_refused(task, assignment, task.problem))
         result = grade_path(
             Path(task.path),
             assignment,
@@ -94,6 +103,19 @@ def grade_task(task: GradeTask) -> GradeOutcome:
             plots=gather if task.plots else None,
             secret=task.secret,
         )
+        if task.note is not None:
+            result = replace(result, notes=(*result.notes, task.note))
     except Exception:  # the grader's own failure: reported, never recorded as a grade
         return TaskOutcome(task, error=traceback.format_exc())
     return TaskOutcome(task, result=result)
+
+
+def _refused(task: GradeTask, assignment: Assignment, reason: str) -> SubmissionResult:
+    """The ungradable result of a submission refused before anything of it runs."""
+    return SubmissionResult.ungradable(
+        task.student,
+        assignment.slug,
+        reason,
+        file_digest(Path(task.path)),
+        max_score=assignment.max_score,
+    )

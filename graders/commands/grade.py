@@ -94,7 +94,32 @@ def add_parser(sub: Any) -> None:
             "generated and stored there). A gradebook refuses a secret other than its own."
         ),
     )
+    grade.add_argument(
+        "--several-files",
+        choices=("notebook", "ungradable"),
+        default="notebook",
+        help="a student folder holding several .py/.ipynb files: grade its one notebook and note "
+        "the others (notebook, the default; several notebooks, or several .py and no notebook, "
+        "are ungradable), or make every such folder ungradable, 'several submissions'",
+    )
     grade.set_defaults(run=run)
+
+
+def interrupted_message(gradebook: Path, *, force: bool) -> str:
+    """What an interrupted ``grader grade`` says: what is kept, and what each next step does.
+
+    >>> interrupted_message(Path("out/gradebook.sqlite"), force=False).endswith(
+    ...     "Run the same command again to grade only what is left."
+    ... )
+    True
+    """
+    saved = f"grader: interrupted; every finished submission is saved in {gradebook}."
+    if not force:
+        return f"{saved} Run the same command again to grade only what is left."
+    return (
+        f"{saved} To grade only what is left, run the command again without --force; with "
+        "--force it regrades every submission from the start, also those finished now."
+    )
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -152,12 +177,10 @@ def run(args: argparse.Namespace) -> int:
             plots=not args.no_plots,
             reporter=reporter,
             secret=secret,
+            several=args.several_files,
         )
     except KeyboardInterrupt:
-        errors.print(
-            "grader: interrupted; every finished submission is saved in "
-            f"{args.out / 'gradebook.sqlite'}. Run the same command again to continue."
-        )
+        errors.print(interrupted_message(args.out / "gradebook.sqlite", force=args.force))
         return EXIT_INTERRUPTED
     except GradebookError as exc:
         errors.print(f"grader: {exc}")

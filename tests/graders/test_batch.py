@@ -132,7 +132,9 @@ def test_discover_gives_every_submission_a_unique_deterministic_id(tmp_path: Pat
         "eve/.ipynb_checkpoints/lab-checkpoint.ipynb",
         "fay/report.pdf",  # a student folder with no notebook: included, never silently lost
         "gus/a.py",
-        "gus/b.py",
+        "gus/b.py",  # two scripts, no notebook: which is meant? ungradable
+        "hal/lab.ipynb",
+        "hal/helpers.py",  # a notebook and a script: the notebook is graded
         "notes.txt",
         ".hidden.py",
         "__MACOSX/._ada.py",
@@ -152,11 +154,14 @@ def test_discover_gives_every_submission_a_unique_deterministic_id(tmp_path: Pat
         "cy.ipynb": "cy.ipynb.txt",
         "eve": "eve/lab.ipynb",
         "fay": "fay/report.pdf",
-        "gus--a.py": "gus/a.py",
-        "gus--b.py": "gus/b.py",
+        "gus": "gus/a.py",
+        "hal": "hal/lab.ipynb",
     }
     assert found.ignored == ("notes.txt",)
-    assert ("gus/a.py", "gus--a.py") in found.renamed
+    crowded = {f.student: (f.others, f.several) for f in found.files if f.others}
+    assert crowded == {"gus": (("gus/b.py",), True), "hal": (("hal/helpers.py",), False)}
+    strict = discover(root, exclude=[root / "out"], several="ungradable")
+    assert {f.student: f.several for f in strict.files if f.others} == {"gus": True, "hal": True}
     assert [f.student for f in found.files] == sorted(ids)
     # The rule depends on the files only: the same cohort gives the same ids again.
     assert discover(root, exclude=[root / "out"]) == found
@@ -425,3 +430,58 @@ def test_run_all_cells_in_a_batch_runs_every_cell_and_regrades(tmp_path: Path) -
     assert again.graded == 1 and skipped() == []  # another way of running it: graded again
     rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").open(encoding="utf-8"))}
     assert rows["ada"]["total"] == "6"
+
+
+def test_a_folder_with_a_notebook_and_a_script_is_one_student_graded_on_the_notebook(
+    tiny: Assignment, tmp_path: Path
+) -> None:
+    root, out = tmp_path / "cohort", tmp_path / "out"
+    write(root / "carol" / "notebook.ipynb", NOTEBOOK)
+    write(root / "carol" / "solution.py", FLIPPED)
+    write(root / "dan" / "a.py", CORRECT)
+    write(root / "dan" / "b.py", CORRECT)
+    report = grade_cohort(root, tiny, out, jobs=1, plots=False)
+    rows = {r["student"]: r for r in csv.DictReader((out / "grades.csv").open(encoding="utf-8"))}
+    assert set(rows) == {"carol", "dan"}  # one row each, as a roster expects
+    assert rows["carol"]["total"] == "3" and rows["carol"]["status"] == "graded"
+    carol = json.loads((out / "carol" / "results.json").read_text(encoding="utf-8"))
+    assert (
+        "your folder also holds 'solution.py', which was not graded: one file per student is "
+        "graded, and a notebook is preferred ('notebook.ipynb')"
+    ) in carol["extra_data"]["notes"]
+    assert rows["dan"]["status"] == "ungradable"
+    dan = json.loads((out / "dan" / "results.json").read_text(encoding="utf-8"))
+    assert dan["output"].startswith(
+        "several submissions in one folder ('a.py', 'b.py'): the grader grades one file per "
+        "student and cannot tell which is meant."
+    )
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["several_files"] == [
+        {"student": "carol", "graded": "carol/notebook.ipynb", "not_graded": ["carol/solution.py"]},
+        {"student": "dan", "graded": None, "not_graded": ["dan/a.py", "dan/b.py"]},
+    ]
+    assert "2 student folder(s) held several submission files" in (out / "summary.html").read_text(
+        encoding="utf-8"
+    )
+    assert report.graded == 2
+    # Deleting the extra file is a change: carol is graded again, now without the note.
+    (root / "carol" / "solution.py").unlink()
+    again = grade_cohort(root, tiny, out, jobs=1, plots=False, several="ungradable")
+    carol = json.loads((out / "carol" / "results.json").read_text(encoding="utf-8"))
+    assert not any("also holds" in n for n in carol["extra_data"]["notes"])
+    assert again.graded == 1  # dan's folder is as it was: unchanged
+    assert grade_cohort(root, tiny, out, jobs=1, plots=False).graded == 0
+
+
+def test_an_interrupted_run_says_what_each_next_command_does() -> None:
+    from graders.commands.grade import interrupted_message
+
+    book = Path("out/gradebook.sqlite")
+    saved = "grader: interrupted; every finished submission is saved in out/gradebook.sqlite."
+    assert interrupted_message(book, force=False) == (
+        f"{saved} Run the same command again to grade only what is left."
+    )
+    assert interrupted_message(book, force=True) == (
+        f"{saved} To grade only what is left, run the command again without --force; with "
+        "--force it regrades every submission from the start, also those finished now."
+    )

@@ -86,6 +86,25 @@ def render_summary(summary: CohortSummary) -> str:
             )
             + "</ul></div>"
         )
+    if summary.several_files:
+        body.append(
+            f'<div class="callout"><b>{len(summary.several_files)} student folder(s) held '
+            "several submission files.</b> One file per student is graded: the notebook, when "
+            "there is exactly one (<code>--several-files ungradable</code> refuses them all)."
+            "<ul>"
+            + "".join(
+                f"<li>{escape(f.student)}: "
+                + (
+                    f"graded <code>{escape(f.graded)}</code>; not graded: "
+                    if f.graded is not None
+                    else "ungradable (several submissions): "
+                )
+                + ", ".join(f"<code>{escape(o)}</code>" for o in f.not_graded)
+                + "</li>"
+                for f in summary.several_files
+            )
+            + "</ul></div>"
+        )
     body.append("<h2>Score distribution</h2>")
     body.append(histogram_svg(summary.histogram, summary.max_score))
     body.append(
