@@ -37,7 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", help="run `grader COMMAND --help`"
+    )
     for command in COMMANDS:
         command.add_parser(sub)
     for command_parser in sub.choices.values():  # every command finds assignments the same way

@@ -21,10 +21,22 @@ from graders.spec import Assignment, load_assignment
 
 def add_parser(sub: Any) -> None:
     """Register ``check`` on the subparsers object ``sub``."""
-    check = sub.add_parser("check", help="grade one submission (.py or .ipynb)", epilog=EPILOG)
-    check.add_argument("path", type=Path)
+    check = sub.add_parser(
+        "check",
+        help="grade one submission (.py or .ipynb)",
+        description="Grade one student's .py module or Jupyter notebook and explain every "
+        "failing check: the smallest input that breaks it, expected vs yours, the likely "
+        "misconception. Nothing is written; the report goes to standard output.",
+        epilog=EPILOG,
+    )
+    check.add_argument("path", type=Path, help="the submission: a .py file or a .ipynb notebook")
     check.add_argument("--assignment", required=True, help="assignment slug, e.g. mle")
-    check.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    check.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="text (the default, for a terminal), json (Gradescope's results.json) or markdown",
+    )
     check.add_argument(
         "--data",
         type=Path,

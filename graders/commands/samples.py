@@ -30,6 +30,10 @@ def add_parser(sub: Any) -> None:
     samples = sub.add_parser(
         "samples",
         help="grade every bundled sample submission and compare with its expected outcome",
+        description="Grade every sample submission of the bundled assignments "
+        "(assignments/<slug>/examples/) with the batch machinery of `grader grade`, check each "
+        "against its <sample>.expected.toml, and write the gradebooks, summaries and feedback "
+        "to --out.",
         epilog="exit codes: 0 every sample graded as expected, 1 some did not, 2 usage error",
     )
     samples.add_argument("--assignment", default=None, help="only this assignment (default: all)")

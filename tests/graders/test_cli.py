@@ -232,3 +232,19 @@ def test_json_on_stdout_is_exactly_one_gradescope_document(tmp_path: Path) -> No
     assert len(document["tests"]) == sum(len(q.checks) for q in assignment(MLE).questions)
     assert document["extra_data"]["student"] == "chatty"
     assert document["extra_data"]["submission_status"] == "graded"
+
+
+def test_every_command_and_option_explains_itself() -> None:
+    """`grader COMMAND --help` is the manual: no command without a description, no bare option."""
+    import argparse
+
+    from graders.cli import build_parser
+
+    parser = build_parser()
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    assert commands.help
+    assert set(commands.choices) >= {"check", "grade", "samples", "validate"}
+    for name, command in commands.choices.items():
+        assert command.description, f"`grader {name}` has no description"
+        bare = [a.option_strings or [a.dest] for a in command._actions if not a.help]
+        assert bare == [], f"`grader {name}`: options without a help line: {bare}"
