@@ -33,9 +33,19 @@ def add_parser(sub: Any) -> None:
     check.add_argument("--assignment", required=True, help="assignment slug, e.g. mle")
     check.add_argument(
         "--format",
-        choices=("text", "json", "markdown"),
+        choices=("text", "json", "markdown", "notebook"),
         default="text",
-        help="text (the default, for a terminal), json (Gradescope's results.json) or markdown",
+        help="text (the default, for a terminal), json (Gradescope's results.json), markdown, "
+        "or notebook: the submission with a feedback cell after each graded function, written "
+        "to --out (and rendered beside it as HTML)",
+    )
+    check.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="with --format notebook: the feedback notebook to write, e.g. feedback.ipynb "
+        "(its HTML rendering goes beside it: feedback-notebook.html)",
     )
     check.add_argument(
         "--data",
@@ -76,6 +86,9 @@ def run(args: argparse.Namespace) -> int:
     """Grade ``args.path`` and print it in ``args.format``; return the exit code."""
     # Imported here, not at the top: `grader` starts without the checks and the engine, so
     # `grader check` can start the student's worker while they load.
+    if (args.format == "notebook") != (args.out is not None):
+        Console(stderr=True).print("grader: --format notebook and --out FILE go together")
+        return EXIT_USAGE
     try:
         secret = course_secret(args.secret_file)
     except ValueError as exc:
@@ -108,6 +121,11 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(result.to_json())
     elif args.format == "markdown":
         sys.stdout.write(markdown.render(result))
+    elif args.format == "notebook":
+        from graders.report.notebook import write_feedback_notebook
+
+        page = write_feedback_notebook(args.path, result, args.out)
+        print(f"feedback notebook {args.out}; rendered {page}")
     else:
         terminal.render(result, Console())
         if secret is None:

@@ -1,0 +1,140 @@
+"""Feedback inside the student's own notebook: their cells untouched, a feedback cell after each
+graded function, nothing of the answer key, and a rendering that runs no student script."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+from graders.engine import grade_path
+from graders.report.notebook import FEEDBACK_TAG, feedback_notebook, write_feedback_notebook
+from graders.results import SubmissionResult
+from tests.graders.grading import LOGISTIC, assignment
+
+EXAMPLES = assignment(LOGISTIC).directory / "examples"
+REFERENCE = Path(__file__).resolve().parents[2] / "reference"
+
+
+def _is_feedback(cell: dict) -> bool:
+    return FEEDBACK_TAG in cell.get("metadata", {}).get("tags", [])
+
+
+def _feedback_after(nb: nbformat.NotebookNode, first_line: str) -> str:
+    """The feedback cell right after the code cell starting with ``first_line``."""
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and cell.source.startswith(first_line):
+            following = nb.cells[index + 1]
+            assert _is_feedback(following), f"no feedback after {first_line!r}"
+            return str(following.source)
+    raise AssertionError(f"no cell starts with {first_line!r}")
+
+
+@pytest.fixture(scope="module")
+def partial() -> tuple[Path, SubmissionResult]:
+    path = EXAMPLES / "partial.ipynb"
+    return path, grade_path(path, assignment(LOGISTIC))
+
+
+def test_the_students_cells_are_unchanged_and_feedback_follows_each_definition(
+    partial: tuple[Path, SubmissionResult],
+) -> None:
+    path, result = partial
+    original = nbformat.read(str(path), as_version=4)
+    nb = feedback_notebook(path, result)
+    nbformat.validate(nb)
+    assert [c for c in nb.cells if not _is_feedback(c)] == original.cells  # outputs too
+    assert "### Grader feedback: `sigmoid`, 5 / 5 points" in _feedback_after(nb, "def sigmoid")
+    stub = _feedback_after(nb, "def log_likelihood")
+    assert "`log_likelihood` is not attempted yet" in stub
+    top = nb.cells[0]
+    assert _is_feedback(top)
+    assert f"**Score: {result.score:g} / {result.max_score:g}.**" in top.source
+
+
+def test_a_failing_check_shows_its_message_and_misconception_after_the_function(
+    tmp_path: Path,
+) -> None:
+    path = EXAMPLES / "descent_sign.py"
+    result = grade_path(path, assignment(LOGISTIC))
+    page = write_feedback_notebook(path, result, tmp_path / "feedback.ipynb")
+    nb = nbformat.read(str(tmp_path / "feedback.ipynb"), as_version=4)
+    nbformat.validate(nb)
+    (code,) = [c for c in nb.cells if c.cell_type == "code"]
+    assert code.source == path.read_text(encoding="utf-8")  # a module: one cell, as written
+    feedback = "\n".join(c.source for c in nb.cells if _is_feedback(c))
+    failed = [c for c in result.checks if c.status != "passed"]
+    assert failed and failed[0].message in feedback
+    assert any(c.diagnosis and c.diagnosis in feedback for c in failed)
+    assert page.name == "feedback-notebook.html"
+    html = page.read_text(encoding="utf-8")
+    assert "Grader feedback" in html and "Likely misconception" in html
+
+
+def test_no_line_of_the_answer_key_reaches_the_feedback(
+    partial: tuple[Path, SubmissionResult],
+) -> None:
+    path, result = partial
+    feedback = "\n".join(c.source for c in feedback_notebook(path, result).cells if _is_feedback(c))
+    for source in REFERENCE.glob("*.py"):
+        for line in source.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if len(line) > 30 and not line.startswith(("#", '"""', "def ", "Parameters")):
+                assert line not in feedback, f"{source.name}: {line!r}"
+
+
+def test_an_unreadable_notebook_gives_the_feedback_alone(tmp_path: Path) -> None:
+    path = tmp_path / "broken.ipynb"
+    path.write_text('{"cells": [', encoding="utf-8")
+    result = grade_path(path, assignment(LOGISTIC))
+    nb = feedback_notebook(path, result)
+    nbformat.validate(nb)
+    (cell,) = nb.cells
+    assert "could not be graded" in cell.source and result.message in cell.source
+
+
+def test_an_older_format_keeps_its_version_and_the_page_runs_no_student_script(
+    tmp_path: Path,
+) -> None:
+    student = new_notebook(
+        cells=[
+            new_code_cell(
+                "import numpy as np\n\ndef sigmoid(x):\n    return 1 / (1 + np.exp(-x))",
+                outputs=[
+                    new_output(
+                        "display_data", data={"text/html": "<script>alert('pwned')</script>"}
+                    )
+                ],
+            )
+        ]
+    )
+    student.nbformat_minor = 4
+    for cell in student.cells:
+        del cell["id"]
+    path = tmp_path / "old.ipynb"
+    nbformat.write(student, str(path))
+    before = copy.deepcopy(nbformat.read(str(path), as_version=nbformat.NO_CONVERT))
+    result = grade_path(path, assignment(LOGISTIC))
+    page = write_feedback_notebook(path, result, tmp_path / "out.ipynb")
+    nb = nbformat.read(str(tmp_path / "out.ipynb"), as_version=nbformat.NO_CONVERT)
+    assert (nb.nbformat, nb.nbformat_minor) == (4, 4)
+    nbformat.validate(nb)
+    assert [c for c in nb.cells if not _is_feedback(c)] == before.cells
+    assert page == tmp_path / "out.html"
+    assert "<script>alert('pwned')" not in page.read_text(encoding="utf-8")  # escaped, inert
+
+
+def test_grader_check_writes_the_feedback_notebook_and_its_page(tmp_path: Path) -> None:
+    from graders.cli import main
+    from graders.exitcodes import EXIT_PARTIAL, EXIT_USAGE
+
+    out = tmp_path / "feedback.ipynb"
+    wrong = str(EXAMPLES / "missing_transpose.py")
+    args = ["check", wrong, "--assignment", LOGISTIC, "--format", "notebook"]
+    assert main([*args, "--out", str(out)]) == EXIT_PARTIAL  # the exit codes of every format
+    nbformat.validate(nbformat.read(str(out), as_version=4))
+    assert "Grader feedback" in (tmp_path / "feedback-notebook.html").read_text(encoding="utf-8")
+    assert main(args) == EXIT_USAGE  # a notebook needs a file to go to
