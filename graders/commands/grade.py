@@ -95,6 +95,20 @@ def add_parser(sub: Any) -> None:
         ),
     )
     grade.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default="local",
+        help="where to grade: grader processes on this machine (local, the default) or a Dask "
+        "cluster (dask; needs pip install -e '.[dask]')",
+    )
+    grade.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="with --executor dask: the scheduler to use, e.g. tcp://10.0.0.5:8786 (default: "
+        "start a local cluster of --jobs worker processes)",
+    )
+    grade.add_argument(
         "--several-files",
         choices=("notebook", "ungradable"),
         default="notebook",
@@ -164,6 +178,19 @@ def run(args: argparse.Namespace) -> int:
     if note is not None:
         errors.print(f"note: {note}", markup=False)
     # SIGTERM (a cancelled CI job) stops like Ctrl-C: the pool is shut down, nothing is lost.
+    if args.scheduler is not None and args.executor != "dask":
+        errors.print("grader: --scheduler needs --executor dask")
+        return EXIT_USAGE
+    executor = None
+    if args.executor == "dask":
+        from graders.batch import grade_task
+        from graders.executors.dask import DaskExecutor
+
+        try:
+            executor = DaskExecutor(grade_task, scheduler=args.scheduler, workers=args.jobs)
+        except (RuntimeError, OSError) as exc:  # not installed, or no scheduler there
+            errors.print(f"grader: {exc}", markup=False, highlight=False)
+            return EXIT_USAGE
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         report = grade_cohort(
@@ -178,6 +205,7 @@ def run(args: argparse.Namespace) -> int:
             reporter=reporter,
             secret=secret,
             several=args.several_files,
+            executor=executor,
         )
     except KeyboardInterrupt:
         errors.print(interrupted_message(args.out / "gradebook.sqlite", force=args.force))
