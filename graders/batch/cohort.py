@@ -201,6 +201,7 @@ def grade_cohort(
                     plots=plots,
                     secret=secret,
                     run_all_cells=assignment.run_all_cells,
+                    hidden=(str(submissions.resolve()), str(out.resolve())),
                 )
             )
         del stored

@@ -44,6 +44,9 @@ class GradeTask:
         The gradebook's course secret, seeding the hidden searches (never shown in a repr).
     run_all_cells
         Run every cell, not only those grading needs (``--run-all-cells``).
+    hidden
+        Folders the student's code must never see: the batch's submissions folder (the other
+        students' files) and its output folder (``SandboxConfig.hidden``).
     """
 
     student: str
@@ -55,6 +58,7 @@ class GradeTask:
     plots: bool = True
     secret: CourseSecret | None = field(default=None, repr=False, compare=False)
     run_all_cells: bool = False
+    hidden: tuple[str, ...] = ()
 
 
 GradeOutcome = TaskOutcome[GradeTask, SubmissionResult]
@@ -86,6 +90,8 @@ def grade_task(task: GradeTask) -> GradeOutcome:
         assignment, config = _setup(task.assignment, task.data_dir, task.python)
         if task.run_all_cells:
             assignment = replace(assignment, run_all_cells=True)
+        if task.hidden:
+            config = replace(config, hidden=tuple(Path(p) for p in task.hidden))
         result = grade_path(
             Path(task.path),
             assignment,
