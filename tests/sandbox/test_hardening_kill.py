@@ -65,6 +65,9 @@ def test_a_reused_pid_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     listed = _listed(original.pid)
     original.kill()
     original.wait()
+    # Start times count clock ticks (10 ms): a pid reused within the same tick is not told
+    # apart, which takes root's ns_last_pid, or the whole pid space used up within 10 ms.
+    time.sleep(0.05)
     successor = _spawn_with_pid(listed)
     try:
         proctree.kill_all([listed])
