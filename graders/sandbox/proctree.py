@@ -46,8 +46,8 @@ class Pid(int):
 
     The pair names one process for good: a pid is reused only after its process is gone, and
     the new one starts later (at least one clock tick later, 10 ms, unless the whole pid space
-    was used up within that tick, or root chose the pid with ``ns_last_pid``). ``kill_all`` signals a ``Pid`` only while it still names that
-    process.
+    was used up within that tick, or root chose the pid with ``ns_last_pid``). ``kill_all``
+    signals a ``Pid`` only while it still names that process.
     """
 
     start: int
