@@ -225,6 +225,7 @@ def grade_cohort(
                     run_all_cells=assignment.run_all_cells,
                     problem=item.problem,
                     note=item.note,
+                    hidden=(str(submissions.resolve()), str(out.resolve())),
                 )
             )
         del stored

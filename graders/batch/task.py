@@ -49,6 +49,9 @@ class GradeTask:
         Why the submission is ungradable before anything runs (several files in one folder).
     note
         A sentence added to the result's notes (the other files of the student's folder).
+    hidden
+        Folders the student's code must never see: the batch's submissions folder (the other
+        students' files) and its output folder (``SandboxConfig.hidden``).
     """
 
     student: str
@@ -62,6 +65,7 @@ class GradeTask:
     run_all_cells: bool = False
     problem: str | None = None
     note: str | None = None
+    hidden: tuple[str, ...] = ()
 
 
 GradeOutcome = TaskOutcome[GradeTask, SubmissionResult]
@@ -95,6 +99,8 @@ def grade_task(task: GradeTask) -> GradeOutcome:
             assignment = replace(assignment, run_all_cells=True)
         if task.problem is not None:
             return TaskOutcome(task, result=_refused(task, assignment, task.problem))
+        if task.hidden:
+            config = replace(config, hidden=tuple(Path(p) for p in task.hidden))
         result = grade_path(
             Path(task.path),
             assignment,

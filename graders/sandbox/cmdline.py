@@ -5,8 +5,11 @@ binding read-only only what the interpreter needs plus the directory holding the
 code, with a private scratch directory as the working directory (under bwrap a size-capped
 tmpfs holding copies of the data files; every other mount read-only) and the launcher
 (``launcher.py``) in front of the worker; ``zygote_command`` does the same for the warm zygote
-(``zygote.py``); ``scrubbed_env`` is the whole environment the worker sees; ``hidden_paths``
-are the grader's paths covered wherever a bind would show them.
+(``zygote.py``); ``scrubbed_env`` is the whole environment the worker sees (plus
+``syscalls.SECCOMP_ENV`` when the plan requires seccomp, which the worker removes before any
+student code); ``hidden_paths`` are the grader's paths covered wherever a bind would show them,
+and ``Plan.hidden`` (a batch's submissions and output folders) are covered alike: an empty tmpfs
+under bwrap, no Landlock rule on the process layer.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from graders.sandbox.hostpaths import _SYSTEM_FILES, _SYSTEM_TOP, _inside
+from graders.sandbox.syscalls import SECCOMP_ENV
 
 if TYPE_CHECKING:
     from graders.sandbox.isolation import InterpreterInfo, Plan
@@ -143,8 +147,8 @@ def worker_command(
     # PYTHONHASHSEED, and the environment is ours entirely anyway.
     python = [info.python, "-s", "-B"]
     if plan.kind != "bwrap" or plan.bwrap is None:
-        env = scrubbed_env(home=scratch, tmp=scratch)
-        confinement = _process_confinement(info, code_dir, write=[scratch])
+        env = _seccomp_env(plan, scrubbed_env(home=scratch, tmp=scratch))
+        confinement = _process_confinement(plan, info, code_dir, write=[scratch])
         worker = [*python, os.path.join(code_dir, "worker.py"), *worker_args]
         return _launcher(info, code_dir, confinement, worker), env
     uid = plan.worker_uid
@@ -153,7 +157,7 @@ def worker_command(
     capabilities: tuple[str, ...] = ("CAP_SYS_ADMIN", "CAP_SETPCAP")
     if uid is not None:
         capabilities += ("CAP_SETUID", "CAP_SETGID", "CAP_CHOWN")
-    argv, env = _bwrap_prefix(plan.bwrap, plan.tmpfs_size, info, capabilities, root=uid is not None)
+    argv, env = _bwrap_prefix(plan, info, capabilities)
     argv += ["--ro-bind", code_dir, CODE_DIR]
     if plan.tmpfs_size and data is not None:
         # A private, size-capped scratch: writes never reach the host's disk.
@@ -189,14 +193,26 @@ def _launcher(
 
 
 def _process_confinement(
-    info: InterpreterInfo, code_dir: str, write: Sequence[str] = ()
+    plan: Plan, info: InterpreterInfo, code_dir: str, write: Sequence[str] = ()
 ) -> dict[str, object]:
     """What a process-layer worker may read (Landlock): the interpreter and its own code."""
     return {
         "read": [*info.directories, code_dir],
         "write": list(write),
-        "hidden": list(hidden_paths()),
+        "hidden": list(_hidden(plan)),
     }
+
+
+def _hidden(plan: Plan) -> tuple[str, ...]:
+    """The grader's own paths, then the session's (those that exist: a cover needs a target)."""
+    found = list(hidden_paths())
+    found += [p for p in plan.hidden if p not in found and os.path.exists(p)]
+    return tuple(found)
+
+
+def _seccomp_env(plan: Plan, env: dict[str, str]) -> dict[str, str]:
+    """``env``, telling the worker to refuse to run without seccomp when the plan needs it."""
+    return {**env, SECCOMP_ENV: "required"} if plan.seccomp_required else env
 
 
 def zygote_command(
@@ -221,16 +237,16 @@ def zygote_command(
     """
     python = [info.python, "-s", "-B"]
     if plan.kind != "bwrap" or plan.bwrap is None:
-        env = scrubbed_env(home="/nonexistent", tmp="/nonexistent")
+        env = _seccomp_env(plan, scrubbed_env(home="/nonexistent", tmp="/nonexistent"))
         if config_dir is not None:
             env["MPLCONFIGDIR"] = config_dir
-        confinement = json.dumps(_process_confinement(info, code_dir))
+        confinement = json.dumps(_process_confinement(plan, info, code_dir))
         return [*python, os.path.join(code_dir, "zygote.py"), *zygote_args, confinement], env
     uid = plan.worker_uid
     capabilities: tuple[str, ...] = ("CAP_SYS_ADMIN", "CAP_SETPCAP")
     if uid is not None:  # and each monitor kills a worker that is no longer its uid
         capabilities += ("CAP_SETUID", "CAP_SETGID", "CAP_KILL")
-    argv, env = _bwrap_prefix(plan.bwrap, plan.tmpfs_size, info, capabilities, root=uid is not None)
+    argv, env = _bwrap_prefix(plan, info, capabilities)
     # Its cwd (and so PWD) is the scratch mount point; each worker mounts its own tmpfs there.
     argv += ["--ro-bind", code_dir, CODE_DIR, "--dir", SCRATCH_DIR, "--chdir", SCRATCH_DIR]
     confinement = json.dumps({"uid": uid})
@@ -239,16 +255,16 @@ def zygote_command(
 
 
 def _bwrap_prefix(
-    bwrap: str,
-    tmpfs_size: bool,
-    info: InterpreterInfo,
-    capabilities: Sequence[str] = (),
-    *,
-    root: bool = False,
+    plan: Plan, info: InterpreterInfo, capabilities: Sequence[str] = ()
 ) -> tuple[list[str], dict[str, str]]:
-    """bwrap, its namespaces, the environment, the system and interpreter binds, /proc, /tmp."""
-    env = scrubbed_env(home=SCRATCH_DIR, tmp="/tmp")
-    argv = [bwrap, *_bwrap_base(root=root)]
+    """bwrap, its namespaces, the environment, the system and interpreter binds, /proc, /tmp.
+
+    Run by root (``plan.worker_uid``), bwrap gets no user namespace.
+    """
+    assert plan.bwrap is not None
+    root, tmpfs_size = plan.worker_uid is not None, plan.tmpfs_size
+    env = _seccomp_env(plan, scrubbed_env(home=SCRATCH_DIR, tmp="/tmp"))
+    argv = [plan.bwrap, *_bwrap_base(root=root)]
     for capability in capabilities:
         argv += ["--cap-add", capability]
     for key, value in env.items():
@@ -260,7 +276,7 @@ def _bwrap_prefix(
     if root:  # bwrap's tmpfs is 0755 root's: the worker, nobody, must write there too
         argv += ["--perms", "1777"]
     argv += ["--tmpfs", "/tmp"]
-    argv += _mounts(info.directories, hidden_paths())
+    argv += _mounts(info.directories, _hidden(plan))
     return argv, env
 
 

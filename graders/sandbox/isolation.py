@@ -11,10 +11,15 @@ makes the grader undumpable where a worker shares its uid. The command lines are
 A root grader's bwrap gets no user namespace (one would map the sandbox's root to the host's):
 the worker's confinement instead ends with ``privileges.drop_privileges`` to uid ``NOBODY``,
 after its mounts and before any student code (``Plan.worker_uid``).
+
+A root grader's workers need seccomp (``syscalls``' docstring says why): ``plan_isolation``
+refuses to plan a session for them on a machine without it, and ``Plan.seccomp_required`` has
+each worker refuse to serve without it too.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -27,6 +32,7 @@ from dataclasses import dataclass
 from graders.sandbox.cmdline import _bwrap_base, _system_binds, scrubbed_env
 from graders.sandbox.hostpaths import _inside
 from graders.sandbox.landlock import landlock_abi
+from graders.sandbox.syscalls import seccomp_problem
 
 __all__ = [
     "ISOLATION_ENV",
@@ -142,6 +148,12 @@ class Plan:
         With bwrap run by root (so without a user namespace): the host uid (and gid) the worker
         switches to once its mounts are made, before any student code; None: bwrap's user
         namespace already maps the worker to our own, unprivileged, uid.
+    seccomp_required
+        Whether the worker must refuse to run the student's code without its seccomp filter:
+        when it starts as uid 0 (a root grader), on either layer.
+    hidden
+        Host paths of this session (a batch's submissions and output folders) hidden from the
+        worker as the grader's own files are (``cmdline.hidden_paths``).
     """
 
     kind: str
@@ -150,6 +162,8 @@ class Plan:
     tmpfs_size: bool = False
     user: int | None = None
     worker_uid: int | None = None
+    seccomp_required: bool = False
+    hidden: tuple[str, ...] = ()
 
 
 def forced_layer() -> str | None:
@@ -170,7 +184,9 @@ def forced_layer() -> str | None:
     return forced or None
 
 
-def plan_isolation(requested: str, python: str | None = None) -> Plan:
+def plan_isolation(
+    requested: str, python: str | None = None, *, hidden: Iterable[str | os.PathLike[str]] = ()
+) -> Plan:
     """Pick the layer for ``requested`` ("auto", "bwrap" or "process").
 
     Parameters
@@ -181,12 +197,35 @@ def plan_isolation(requested: str, python: str | None = None) -> Plan:
     python
         The worker's interpreter; on the process layer a root grader runs the worker as uid
         65534 when that user can run this interpreter.
+    hidden
+        Host folders the worker must never see (``SandboxConfig.hidden``): ``Plan.hidden``
+        holds each as given (made absolute) and with symlinks resolved.
 
     Raises
     ------
     graders.errors.SandboxError
-        If "bwrap" was requested explicitly and bubblewrap does not work here.
+        If "bwrap" was requested explicitly and bubblewrap does not work here, or the grader
+        runs as root on a machine without seccomp (its workers would start as uid 0).
     """
+    from graders.errors import SandboxError
+
+    plan = _chosen_layer(requested, python)
+    if _as_root():
+        problem = seccomp_problem()
+        if problem is not None:
+            raise SandboxError(
+                f"refusing to run the student's code: the grader runs as root and {problem}; "
+                "only seccomp stops a worker that starts as root from forking, running "
+                "programs and signalling root's processes. Install libseccomp, or run the "
+                "grader as an unprivileged user"
+            )
+        plan = dataclasses.replace(plan, seccomp_required=True)
+    paths = [os.path.abspath(os.fspath(p)) for p in hidden]
+    paths += [os.path.realpath(p) for p in paths]
+    return dataclasses.replace(plan, hidden=tuple(dict.fromkeys(paths)))
+
+
+def _chosen_layer(requested: str, python: str | None) -> Plan:
     from graders.errors import SandboxError
 
     forced = forced_layer()
@@ -234,7 +273,7 @@ def _process_plan(reason: str, python: str | None) -> Plan:
         note=f"{reason}. It cannot promise what bubblewrap does: the student's code runs as "
         f"{who} in the machine's own namespaces, so it sees every process in /proc and the "
         f"network interfaces, and {files}; seccomp stops new processes, signals to other "
-        "processes, pidfds, io_uring and IPv4/IPv6 sockets",
+        "processes, pidfds, io_uring and new sockets (network and Unix)",
         user=user,
     )
 

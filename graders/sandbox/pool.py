@@ -89,6 +89,7 @@ class _Key:
     tmpfs_size: bool
     user: int | None
     preload: tuple[str, ...]
+    hidden: tuple[str, ...] = ()  # a zygote's workers are confined as it was started
 
 
 class ZygoteJob:
@@ -450,7 +451,9 @@ def zygote_for(
     if not sys.platform.startswith("linux") or not hasattr(socket, "send_fds"):
         return None
     preload = PRELOAD if preload is None else preload
-    key = _Key(info.python, plan.kind, plan.bwrap, plan.tmpfs_size, plan.user, tuple(preload))
+    key = _Key(
+        info.python, plan.kind, plan.bwrap, plan.tmpfs_size, plan.user, tuple(preload), plan.hidden
+    )
     with _registry_lock:
         global _owner
         if _owner != os.getpid():  # forked from a grader that had zygotes: not ours to use

@@ -55,6 +55,11 @@ class SandboxConfig:
         restart and every call, from request to reply, added up (the grader's own work in
         between, and starting workers, are not counted). When they run out, every later cell
         and call is a timeout without running. None: no total.
+    hidden
+        Host folders the student's code must never see, besides the grader's own files: a
+        batch's submissions folder (the other students' files) and its output folder. Hidden
+        on both layers (an empty tmpfs over each under bwrap, no Landlock rule on the process
+        layer) wherever the worker's view would otherwise include them.
     """
 
     python: str = sys.executable
@@ -72,6 +77,7 @@ class SandboxConfig:
     zygote: bool = True
     preload: tuple[str, ...] | None = None
     submission_timeout: float | None = None
+    hidden: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)

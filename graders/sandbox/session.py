@@ -119,7 +119,9 @@ class WorkerSession:
         self._cells: tuple[Cell, ...] = tuple(submission.cells)
         self._module_name = "__main__" if submission.kind == "ipynb" else "submission"
         self._info = isolation.describe_interpreter(config.python)
-        self._plan = isolation.plan_isolation(config.isolation, self._info.python)
+        self._plan = isolation.plan_isolation(
+            config.isolation, self._info.python, hidden=config.hidden
+        )
         self.isolation: str = self._plan.kind
         self._notes: list[str] = [self._plan.note] if self._plan.note else []
         # A worker under the grader's own uid could open /proc/<grader>/mem: root's too, when
