@@ -2,8 +2,8 @@
 
 The sandbox's public face: other layers import from here, never from its modules. Grader side:
 ``WorkerSession`` (session.py) is the handle on one sandboxed worker, configured by and answering
-in the records of records.py; launch.py starts workers, pipes.py talks to them, replies.py re-
-validates what they answer, scratch.py holds the one list of files copied into a sandbox;
+in the records of records.py; launch.py starts workers, pipes.py talks to them, replies.py
+re-validates what they answer, scratch.py holds the one list of files copied into a sandbox;
 ``isolation`` chooses the layer and ``cmdline`` builds the bwrap or process command lines; ``pool``
 keeps the warm zygote (zygote.py) that forks workers with numpy & co already imported, and
 ``spares`` the next submission's worker forked ahead of it. Worker side (copied into the sandbox,
