@@ -22,6 +22,7 @@ from typing import Any, Generic, TypeVar
 
 from graders.executors.base import TaskOutcome, Work, run_safely
 from graders.executors.inline import InlineExecutor
+from graders.sandbox import spares
 
 __all__ = ["LocalPool", "default_jobs", "make_executor"]
 
@@ -54,18 +55,24 @@ def _serve(conn: multiprocessing.connection.Connection, work: Work[Any, Any]) ->
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     if os.getppid() == 1:  # the parent died before prctl took effect
         return
-    while True:
-        try:
-            task = conn.recv()
-        except (EOFError, OSError):
-            return
-        if task is None:
-            return
-        outcome = run_safely(work, task)
-        try:
-            conn.send(outcome)
-        except OSError:
-            return
+    # One task after another: each task's sandbox worker is forked while the previous task is
+    # graded (a spare, graders.sandbox.spares), and stopped when this process leaves.
+    spares.keep_spares()
+    try:
+        while True:
+            try:
+                task = conn.recv()
+            except (EOFError, OSError):
+                return
+            if task is None:
+                return
+            outcome = run_safely(work, task)
+            try:
+                conn.send(outcome)
+            except OSError:
+                return
+    finally:
+        spares.discard_spares()
 
 
 @dataclass

@@ -1,10 +1,12 @@
 """Bringing one worker to life: forked from the warm zygote, or exec'd cold.
 
-One reason to change: how a worker process is started and stopped. ``start_worker`` makes the
-worker's three pipes, opens the data files a bwrap worker gets copied into its tmpfs, starts
-the worker (``pool.Zygote.spawn`` or ``cmdline.worker_command`` + ``subprocess``), sends the
-``init`` request and waits for the hello. ``_ColdProcess`` and ``_WarmJob`` are the two kinds
-of ``pipes._Handle``.
+One reason to change: how a worker process is started and stopped. ``start_worker`` is two
+steps. ``spawn_worker`` (what depends on the configuration only) makes the worker's three
+pipes, opens the data files a bwrap worker gets copied into its tmpfs and starts the worker
+(``pool.Zygote.spawn`` or ``cmdline.worker_command`` + ``subprocess``), which confines itself
+and waits; ``greet`` (what depends on the submission) sends the ``init`` request with the
+limits and the module name and waits for the hello. A spare (``spares.py``) is the first step
+taken ahead of time. ``_ColdProcess`` and ``_WarmJob`` are the two kinds of ``pipes._Handle``.
 """
 
 from __future__ import annotations
@@ -29,13 +31,12 @@ from graders.sandbox.pipes import (
     _Worker,
 )
 from graders.sandbox.records import SandboxConfig
-from graders.sandbox.scratch import _data_entries
+from graders.sandbox.scratch import _MAX_BOUND_FILES, _data_entries
 
-__all__ = ["start_worker"]
+__all__ = ["greet", "spawn_worker", "start_worker"]
 
 _OPEN_FILES = 256
 _PROCESSES = 256
-_MAX_BOUND_FILES = 200  # data files bwrap copies into a cold worker's tmpfs (one fd each)
 
 
 class _ColdProcess:
@@ -109,7 +110,8 @@ def start_worker(
 ) -> tuple[_Worker, dict[str, Any]]:
     """Start one worker and wait for its hello; the single place workers come to life.
 
-    The worker is forked from ``zygote`` when one is given, else started cold (exec'd).
+    The worker is forked from ``zygote`` when one is given, else started cold (exec'd): it is
+    :func:`spawn_worker` followed by :func:`greet`.
 
     Returns
     -------
@@ -122,6 +124,36 @@ def start_worker(
         If ``zygote`` could not fork the worker (start it cold instead).
     SandboxError
         If the worker cannot be started or does not say hello in time.
+    """
+    worker = spawn_worker(
+        plan, info, code_dir=code_dir, scratch=scratch, config=config, sink=sink, zygote=zygote
+    )
+    return worker, greet(worker, config=config, sink=sink, module_name=module_name)
+
+
+def spawn_worker(
+    plan: isolation.Plan,
+    info: isolation.InterpreterInfo,
+    *,
+    code_dir: Path,
+    scratch: Path,
+    config: SandboxConfig,
+    sink: _OutputSink,
+    zygote: pool.Zygote | None = None,
+) -> _Worker:
+    """Start one worker for ``config``, its output drained into ``sink``; no request is sent.
+
+    The worker confines itself (mounts, Landlock, capabilities) and then waits for the
+    ``init`` that :func:`greet` sends: no limit is applied and no clock runs before that, so a
+    worker spawned ahead of its submission (a spare, ``spares.py``) is charged nothing for
+    the wait. Nothing here depends on a submission.
+
+    Raises
+    ------
+    pool.ZygoteUnavailable
+        If ``zygote`` could not fork the worker (start it cold instead).
+    SandboxError
+        If the worker cannot be started.
     """
     request_read, request_write = os.pipe()
     reply_read, reply_write = os.pipe()
@@ -174,7 +206,27 @@ def start_worker(
         target=_drain, args=(output_read, sink), daemon=True, name=f"sandbox-output-{handle.pid}"
     )
     drain.start()
-    worker = _Worker(handle, request_write, reply_read, drain, max_bytes=config.max_message_bytes)
+    return _Worker(handle, request_write, reply_read, drain, max_bytes=config.max_message_bytes)
+
+
+def greet(
+    worker: _Worker, *, config: SandboxConfig, sink: _OutputSink, module_name: str
+) -> dict[str, Any]:
+    """Send a spawned worker its ``init`` (limits, module name) and wait for its hello.
+
+    The rlimits and the seccomp filter are applied by the worker when this arrives, and
+    ``config.startup_timeout`` counts from now. On failure the worker is stopped.
+
+    Returns
+    -------
+    dict
+        The hello payload (``notes``, ``python``, ``numpy``).
+
+    Raises
+    ------
+    SandboxError
+        If the worker died, does not say hello in time, or says something else.
+    """
     init = {
         "op": "init",
         "id": 0,
@@ -202,7 +254,8 @@ def start_worker(
     ):
         worker.stop()
         raise SandboxError(f"the sandbox worker sent a bad hello: {hello!r}")
-    return worker, hello["value"]
+    value: dict[str, Any] = hello["value"]
+    return value
 
 
 def _start_cold(

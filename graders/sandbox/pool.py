@@ -36,7 +36,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from graders.sandbox import cmdline, isolation, leftovers, proctree
@@ -50,6 +50,7 @@ __all__ = [
     "ZygoteUnavailable",
     "discard",
     "failures",
+    "on_shutdown",
     "shutdown",
     "zygote_for",
 ]
@@ -433,6 +434,7 @@ _failures: dict[_Key, str] = {}
 _starts: dict[_Key, int] = {}
 _retired: list[Zygote] = []
 _owner = os.getpid()
+_shutdown_hooks: list[Callable[[], None]] = []
 
 
 def zygote_for(
@@ -500,11 +502,20 @@ def failures() -> dict[str, str]:
         return {f"{key.python} ({key.kind})": reason for key, reason in _failures.items()}
 
 
+def on_shutdown(hook: Callable[[], None]) -> None:
+    """Have :func:`shutdown` call ``hook`` first: it stops the jobs nobody owns yet (spares),
+    which on the process layer would outlive their zygote."""
+    _shutdown_hooks.append(hook)
+
+
 def shutdown() -> None:
     """Stop every zygote (running jobs die with them) and forget past failures."""
     with _registry_lock:
         if _owner != os.getpid():
             return  # inherited through fork: the parent's zygotes are the parent's to stop
+    for hook in _shutdown_hooks:
+        hook()
+    with _registry_lock:
         zygotes = [*_zygotes.values(), *_retired]
         _zygotes.clear()
         _retired.clear()

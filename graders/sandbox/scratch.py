@@ -6,6 +6,10 @@ grader's files that ever reach a worker, a cold one (``_private_copy``) or the w
 copy and nothing else of the grader exists where it runs. A file missing from the list fails
 the worker's start; a file added to it is readable by student code, so keep it to the worker
 side (``tests/sandbox/test_worker_files.py`` checks both).
+
+Which data files are copied to the host (``_host_copies``) and whether they can be read
+(``_check_readable``) are decided here too, the same way for a session's directories and for a
+spare's (``spares.py``) made ahead of its submission; ``_remove_private`` deletes either.
 """
 
 from __future__ import annotations
@@ -14,8 +18,12 @@ import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from graders.errors import SandboxError
+
+if TYPE_CHECKING:
+    from graders.sandbox.isolation import Plan
 
 __all__ = ["WORKER_FILES", "copy_worker_code"]
 
@@ -38,6 +46,11 @@ WORKER_FILES = (
     "proctree.py",
     "hostpaths.py",
 )
+
+
+#: Most data files bwrap copies into a cold worker's tmpfs (one descriptor each); with more,
+#: they are copied into the host scratch directory instead.
+_MAX_BOUND_FILES = 200
 
 
 def copy_worker_code(code_dir: Path) -> None:
@@ -98,3 +111,34 @@ def _private_copy(
         for path in [scratch, *scratch.rglob("*")]:
             os.chown(path, owner, owner, follow_symlinks=False)
     return code_dir, scratch
+
+
+def _in_tmpfs(plan: Plan, data_files: Sequence[Path]) -> bool:
+    """Whether the worker gets the data files copied into its private tmpfs (bwrap), not a
+    host copy in its scratch directory."""
+    return (
+        plan.kind == "bwrap"
+        and plan.tmpfs_size
+        and len(_data_entries(data_files)) <= _MAX_BOUND_FILES
+    )
+
+
+def _host_copies(plan: Plan, data_files: Sequence[Path]) -> Sequence[Path]:
+    """The data files ``_private_copy`` must copy into the host scratch directory."""
+    return () if _in_tmpfs(plan, data_files) else data_files
+
+
+def _check_readable(plan: Plan, data_files: Sequence[Path]) -> None:
+    """Raise ``SandboxError`` for a data file the worker's tmpfs copy could not read (a host
+    copy has been made already, or failed with its own message)."""
+    for _, path in _data_entries(data_files) if _in_tmpfs(plan, data_files) else ():
+        if not os.access(path, os.R_OK):
+            raise SandboxError(f"data file {str(path)!r} cannot be read")
+
+
+def _remove_private(root: Path) -> None:
+    """Delete a private directory made by ``_private_copy``; never raises."""
+    code_dir = root / "code"
+    if code_dir.exists():
+        code_dir.chmod(0o755)  # read-only dirs cannot be emptied by a non-root grader
+    shutil.rmtree(root, ignore_errors=True)

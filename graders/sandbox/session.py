@@ -12,9 +12,13 @@ quietly) the next time one is needed, at most ``max_restarts`` times.
 
 Workers are forked from a warm zygote (``pool.py``) when one can run here, else started cold
 (exec'd); the isolation is the same either way and ``SandboxConfig(zygote=False)`` forces cold
-starts. A session is not thread-safe. A cold bwrap worker must be closed by a thread that
-outlives it (``--die-with-parent`` ties the sandbox to the thread that started it); a warm one
-lives until its session closes it, or the grader process ends, whichever thread started it.
+starts. In a process that keeps spares (``spares.py``) the first worker may be one forked and
+confined before this submission was known, for exactly this configuration; it gets its limits
+and module name here, like any other.
+
+A session is not thread-safe. A cold bwrap worker must be closed by a thread that outlives it
+(``--die-with-parent`` ties the sandbox to the thread that started it); a warm one lives until
+its session closes it, or the grader process ends, whichever thread started it.
 
 One reason to change: what a session does for one submission (the order of its operations,
 its budgets and restarts, the outcome of each ending). Starting workers is ``launch.py``'s,
@@ -26,8 +30,6 @@ replay): cutting it apart would pass that state around instead of keeping it in 
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 import weakref
 from collections.abc import Sequence
@@ -35,12 +37,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from graders.errors import SandboxError
-from graders.sandbox import functions, isolation, leftovers, pool, protocol
-from graders.sandbox.launch import _MAX_BOUND_FILES, start_worker
+from graders.sandbox import functions, isolation, leftovers, pool, protocol, spares
+from graders.sandbox.launch import greet, start_worker
 from graders.sandbox.pipes import _Deadline, _Died, _OutOfTime, _OutputSink, _Worker
 from graders.sandbox.records import CallOutcome, CellReport, PlannedCall, SandboxConfig
 from graders.sandbox.replies import _array_safe, _checked_reply
-from graders.sandbox.scratch import _data_entries, _private_copy
+from graders.sandbox.scratch import (
+    _check_readable,
+    _data_entries,
+    _host_copies,
+    _private_copy,
+    _remove_private,
+)
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -71,10 +79,7 @@ class _Resources:
         if self.worker is not None:
             self.worker.stop()
             self.worker = None
-        code_dir = self.root / "code"
-        if code_dir.exists():
-            code_dir.chmod(0o755)  # read-only dirs cannot be emptied by a non-root grader
-        shutil.rmtree(self.root, ignore_errors=True)
+        _remove_private(self.root)
 
 
 class WorkerSession:
@@ -138,8 +143,16 @@ class WorkerSession:
             if config.zygote and len(_data_entries(config.data_files)) <= pool.MAX_DATA_FILES
             else None
         )
-        self._resources = _Resources(leftovers.private_dir("sandbox"))
+        # A spare made for this very configuration (spares.py) brings its directories and
+        # its waiting worker, which is this session's from now on (stopped with it).
+        spare = spares.take(self._plan, self._info, config, self._zygote)
+        self._resources = _Resources(
+            leftovers.private_dir("sandbox") if spare is None else spare.root
+        )
         self._finalizer = weakref.finalize(self, self._resources.release)
+        if spare is not None:
+            self._resources.worker = spare.worker
+        self._from_spare = False
         self._restarts = 0
         self._next_id = 0
         self._replay: list[Cell] = []
@@ -148,22 +161,20 @@ class WorkerSession:
         self.startup_seconds = 0.0
         try:
             # bwrap copies the data files straight into the worker's tmpfs; else a host copy.
-            in_tmpfs = (
-                self._plan.kind == "bwrap"
-                and self._plan.tmpfs_size
-                and len(_data_entries(config.data_files)) <= _MAX_BOUND_FILES
-            )
-            self._code_dir, self._scratch = _private_copy(
-                self._resources.root,
-                () if in_tmpfs else config.data_files,
-                owner=self._plan.user,
-            )
-            for _, path in _data_entries(config.data_files) if in_tmpfs else ():
-                if not os.access(path, os.R_OK):
-                    raise SandboxError(f"data file {str(path)!r} cannot be read")
+            if spare is None:
+                self._code_dir, self._scratch = _private_copy(
+                    self._resources.root,
+                    _host_copies(self._plan, config.data_files),
+                    owner=self._plan.user,
+                )
+            else:
+                self._code_dir, self._scratch = spare.code_dir, spare.scratch
+            _check_readable(self._plan, config.data_files)
             started = time.monotonic()
-            self._spawn()
+            self._spawn(spare)
             self.startup_seconds = time.monotonic() - started
+            # The next submission's worker confines itself while this one is graded.
+            spares.prepare(self._plan, self._info, config, self._zygote)
             started = time.monotonic()
             self.cell_reports = self._run_cells()
             self.cells_seconds = time.monotonic() - started
@@ -198,6 +209,11 @@ class WorkerSession:
         """Whether the current worker was forked from the warm zygote (else started cold)."""
         worker = self._resources.worker
         return worker is not None and worker.warm
+
+    @property
+    def from_spare(self) -> bool:
+        """Whether the first worker was a spare made ahead of this submission (``spares.py``)."""
+        return self._from_spare
 
     @property
     def out_of_time(self) -> bool:
@@ -356,9 +372,22 @@ class WorkerSession:
 
     # ---------------------------------------------------------------- worker lifecycle
 
-    def _spawn(self) -> None:
+    def _spawn(self, spare: spares.Spare | None = None) -> None:
         worker: _Worker | None = None
-        if self._zygote is not None:
+        if spare is not None:
+            try:
+                hello = greet(
+                    spare.worker,
+                    config=self._config,
+                    sink=spare.sink,
+                    module_name=self._module_name,
+                )
+            except SandboxError:
+                # It died while waiting (greet stopped it): start one as without a spare.
+                self._resources.worker = None
+            else:
+                worker, self._sink, self._from_spare = spare.worker, spare.sink, True
+        if worker is None and self._zygote is not None:
             checkpoint = self._sink.checkpoint()
             try:
                 worker, hello = self._start(self._zygote)
