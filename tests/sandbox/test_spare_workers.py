@@ -45,10 +45,12 @@ def ready_spare() -> spares.Spare:
 
 
 def spare_pids(spare: spares.Spare) -> list[int]:
-    """The spare's monitor and its worker (host pids)."""
+    """The spare's monitor and its worker (host pids), once the monitor has forked it."""
     assert wait_for(lambda: spare.worker.handle.pid is not None)
     top = spare.worker.handle.pid
     assert top is not None
+    # The monitor forks the worker after it starts itself: wait for that, not only the pid.
+    assert wait_for(lambda: bool(proctree.descendants(top)))
     return [top, *proctree.descendants(top)]
 
 
