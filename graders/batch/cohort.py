@@ -14,8 +14,8 @@ the cohort files written at the end). ``grade_cohort`` is what
    :class:`~graders.executors.LocalPool` of long-lived grader processes, each grading one
    submission at a time in its own main thread (bubblewrap's ``--die-with-parent`` ties a
    sandbox to the thread that created it). Outcomes come back to this process, which alone
-   writes: ``OUT/<student>/results.json`` and ``feedback.html``, then the gradebook row, in one
-   transaction, as each submission finishes.
+   writes: ``OUT/<student>/results.json``, ``feedback.html`` and the feedback notebook (made by
+   the grader process), then the gradebook row, in one transaction, as each submission finishes.
 4. ``OUT/grades.csv``, ``OUT/summary.json`` and ``OUT/summary.html`` are written from the
    gradebook at the end.
 
@@ -34,12 +34,13 @@ from pathlib import Path
 from graders import __version__
 from graders.batch.discovery import SubmissionFile, discover, file_digest
 from graders.batch.outputs import atomic_write, write_grader_failure, write_student_files
-from graders.batch.task import GradeOutcome, GradeTask, grade_task
+from graders.batch.task import GradeOutcome, GradeTask, grade_task, notebook_files
 from graders.engine import supplied_lab_data
 from graders.executors import Executor, TaskOutcome, make_executor
 from graders.gradebook import Gradebook
 from graders.hidden import CourseSecret
 from graders.report import html
+from graders.report.notebook import NOTEBOOK, PAGE
 from graders.report.progress import Reporter, SilentReporter
 from graders.results import SubmissionResult
 from graders.spec import Assignment
@@ -114,7 +115,7 @@ def _recorded(
     """
     assert outcome.result is not None
     try:
-        write_student_files(out, outcome.result, assignment)
+        write_student_files(out, outcome.result, assignment, outcome.files)
         book.record(outcome.result, path=outcome.task.relative, grading_key=key)
     except Exception:  # noqa: BLE001 -- the grader's own failure, on this submission only
         return TaskOutcome(outcome.task, error=traceback.format_exc())
@@ -135,6 +136,7 @@ def grade_cohort(
     executor: Executor[GradeTask, SubmissionResult] | None = None,
     secret: CourseSecret | None = None,
     several: str = "notebook",
+    notebooks: bool = True,
 ) -> BatchReport:
     """Grade every new or changed submission under ``submissions`` into ``out``.
 
@@ -168,6 +170,9 @@ def grade_cohort(
     several
         What a student folder holding several submission files gets (see :func:`discover`):
         its one notebook graded, the others noted (``"notebook"``), or ``"ungradable"``.
+    notebooks
+        Write each student's feedback notebook (``feedback.ipynb``) and its rendering
+        (``feedback-notebook.html``), made by the grader processes.
 
     Raises
     ------
@@ -226,6 +231,7 @@ def grade_cohort(
                     problem=item.problem,
                     note=item.note,
                     hidden=(str(submissions.resolve()), str(out.resolve())),
+                    notebooks=notebooks,
                 )
             )
         del stored
@@ -248,10 +254,12 @@ def grade_cohort(
         # Unchanged submissions keep their files; re-render any that went missing.
         for item in unchanged:
             folder = out / item.student
-            if not (folder / "results.json").is_file() or not (folder / "feedback.html").is_file():
+            wanted = ["results.json", "feedback.html", *([NOTEBOOK, PAGE] if notebooks else [])]
+            if not all((folder / name).is_file() for name in wanted):
                 result = book.result(assignment.slug, item.student)
                 if result is not None:
-                    write_student_files(out, result, assignment)
+                    files = notebook_files(item.path, result)[0] if notebooks else ()
+                    write_student_files(out, result, assignment, files)
         book.export_csv(
             assignment.slug,
             [q.id for q in assignment.questions],

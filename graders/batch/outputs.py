@@ -1,4 +1,5 @@
-"""The files a batch writes per student: ``OUT/<student>/results.json`` and ``feedback.html``.
+"""The files a batch writes per student: ``OUT/<student>/results.json``, ``feedback.html``
+and the feedback notebook (``feedback.ipynb``, ``feedback-notebook.html``).
 
 One reason to change: which feedback files a student gets and how they are written (atomically,
 and a placeholder when the grader itself failed on the submission).
@@ -25,10 +26,24 @@ def atomic_write(path: Path, text: str) -> None:
     partial.replace(path)
 
 
-def write_student_files(out: Path, result: SubmissionResult, assignment: Assignment) -> None:
-    """``OUT/<student>/results.json`` (as ``grader check --format json``) and ``feedback.html``."""
+def write_student_files(
+    out: Path,
+    result: SubmissionResult,
+    assignment: Assignment,
+    files: tuple[tuple[str, str], ...] = (),
+) -> None:
+    """``OUT/<student>/results.json`` (as ``grader check --format json``), ``feedback.html``
+    and ``files`` (the feedback notebook and its page, made by the grader process).
+
+    A name in ``files`` is a file name of that folder (never a path), so nothing is written
+    outside it.
+    """
     folder = out / result.student
     folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files:
+        if name != Path(name).name or name.startswith("."):
+            raise ValueError(f"not a feedback file name: {name!r}")
+        atomic_write(folder / name, text)
     atomic_write(folder / "results.json", result.to_json())
     atomic_write(folder / "feedback.html", html.render_feedback(result, assignment))
 

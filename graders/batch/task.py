@@ -18,11 +18,12 @@ from graders.checks.registry import validate_assignment
 from graders.engine import grade_path, sandbox_config
 from graders.executors import TaskOutcome
 from graders.hidden import CourseSecret
+from graders.report.notebook import feedback_files
 from graders.results import SubmissionResult
 from graders.sandbox import SandboxConfig, pool
 from graders.spec import Assignment, load_assignment
 
-__all__ = ["GradeOutcome", "GradeTask", "grade_task"]
+__all__ = ["GradeOutcome", "GradeTask", "grade_task", "notebook_files"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,9 @@ class GradeTask:
     hidden
         Folders the student's code must never see: the batch's submissions folder (the other
         students' files) and its output folder (``SandboxConfig.hidden``).
+    notebooks
+        Also make the student's feedback notebook and its HTML rendering (returned as the
+        outcome's ``files``), in the grader process, where the cost runs in parallel.
     """
 
     student: str
@@ -66,6 +70,7 @@ class GradeTask:
     problem: str | None = None
     note: str | None = None
     hidden: tuple[str, ...] = ()
+    notebooks: bool = True
 
 
 GradeOutcome = TaskOutcome[GradeTask, SubmissionResult]
@@ -113,7 +118,22 @@ def grade_task(task: GradeTask) -> GradeOutcome:
             result = replace(result, notes=(*result.notes, task.note))
     except Exception:  # the grader's own failure: reported, never recorded as a grade
         return TaskOutcome(task, error=traceback.format_exc())
-    return TaskOutcome(task, result=result)
+    if not task.notebooks:
+        return TaskOutcome(task, result=result)
+    files, result = notebook_files(Path(task.path), result)
+    return TaskOutcome(task, result=result, files=files)
+
+
+def notebook_files(
+    path: Path, result: SubmissionResult
+) -> tuple[tuple[tuple[str, str], ...], SubmissionResult]:
+    """The feedback notebook's files of ``result``, and the result (noting a failure to make
+    them: the grade stands, and the instructor learns why the files are missing)."""
+    try:
+        return feedback_files(path, result), result
+    except Exception as exc:  # noqa: BLE001 -- a rendering failure must not cost the grade
+        why = f"The feedback notebook could not be made ({type(exc).__name__})."
+        return (), replace(result, notes=(*result.notes, why))
 
 
 def _refused(task: GradeTask, assignment: Assignment, reason: str) -> SubmissionResult:

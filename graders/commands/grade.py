@@ -69,6 +69,12 @@ def add_parser(sub: Any) -> None:
         "--no-plots", action="store_true", help="leave the plots out of the feedback pages"
     )
     grade.add_argument(
+        "--no-feedback-notebooks",
+        action="store_true",
+        help="do not write each student's feedback.ipynb (their notebook with feedback cells) "
+        "and feedback-notebook.html (about 0.1 s of CPU a submission)",
+    )
+    grade.add_argument(
         "--require-isolation",
         action="store_true",
         help="refuse to grade unless bubblewrap's namespaces are available (exit code 2)",
@@ -205,6 +211,7 @@ def run(args: argparse.Namespace) -> int:
             reporter=reporter,
             secret=secret,
             several=args.several_files,
+            notebooks=not args.no_feedback_notebooks,
             executor=executor,
         )
     except KeyboardInterrupt:

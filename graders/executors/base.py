@@ -29,12 +29,15 @@ class TaskOutcome(Generic[T, R]):
 
     ``error`` (a traceback, or how the process running the task died) means the *grader*
     failed on this task, not the student: for a grading task, the submission is not recorded,
-    so the next run retries it.
+    so the next run retries it. ``files`` are ``(name, text)`` pairs the task made beside its
+    result for the task's maker to write (rendered feedback: made where the task ran, written
+    by the one writer).
     """
 
     task: T
     result: R | None = None
     error: str | None = None
+    files: tuple[tuple[str, str], ...] = ()
 
 
 Work = Callable[[T], TaskOutcome[T, R]]

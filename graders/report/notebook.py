@@ -29,10 +29,21 @@ from graders.magics import neutralise_magics
 from graders.report.causes import LIKELY, SAME, Absent, Telling, listed, telling
 from graders.results import CheckResult, SubmissionResult
 
-__all__ = ["FEEDBACK_TAG", "feedback_notebook", "render_html", "write_feedback_notebook"]
+__all__ = [
+    "FEEDBACK_TAG",
+    "NOTEBOOK",
+    "PAGE",
+    "feedback_files",
+    "feedback_notebook",
+    "render_html",
+    "write_feedback_notebook",
+]
 
 #: The tag of every cell the grader inserts (tools and people can strip them again).
 FEEDBACK_TAG = "grader-feedback"
+#: The feedback notebook's file name in a student's output folder, and its rendering's.
+NOTEBOOK = "feedback.ipynb"
+PAGE = "feedback-notebook.html"
 
 _MARK = {"passed": "✅", "failed": "❌", "error": "❌", "timeout": "⏱️", "missing": "➖"}
 
@@ -54,6 +65,8 @@ def feedback_notebook(submission: Path, result: SubmissionResult) -> nbformat.No
         notebook holding the feedback alone.
     """
     nb, own = _student_notebook(submission)
+    # A feedback notebook handed in again: its old feedback is ours, not the student's.
+    nb.cells = [c for c in nb.cells if not _tagged(c)]
     told = telling(result.checks)
     questions: dict[str, list[CheckResult]] = {}
     for check in result.checks:
@@ -80,6 +93,7 @@ def feedback_notebook(submission: Path, result: SubmissionResult) -> nbformat.No
         cells.append(cell)
         cells += [_cell(text, nb) for text in after.get(index, ())]
     nb.cells = cells
+    _number_feedback_cells(nb)
     return nb
 
 
@@ -104,21 +118,27 @@ def render_html(nb: nbformat.NotebookNode) -> str:
     return str(body)
 
 
+def feedback_files(submission: Path, result: SubmissionResult) -> tuple[tuple[str, str], ...]:
+    """``((NOTEBOOK, its JSON), (PAGE, its HTML))``: the feedback notebook of ``submission``.
+
+    What a grader process makes for ``grader grade`` (about 0.1 s a submission, mostly the HTML)
+    and hands back with the result, for the batch's one writer to write.
+    """
+    nb = feedback_notebook(submission, result)
+    return (NOTEBOOK, nbformat.writes(nb) + "\n"), (PAGE, render_html(nb))
+
+
 def write_feedback_notebook(submission: Path, result: SubmissionResult, out: Path) -> Path:
     """Write ``out`` (``feedback.ipynb``) and its rendering beside it; return the HTML's path.
 
     The HTML is ``feedback-notebook.html`` beside a ``feedback.ipynb``, else ``out`` with the
     suffix ``.html``.
     """
-    nb = feedback_notebook(submission, result)
+    (_, text), (_, html) = feedback_files(submission, result)
     out.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, str(out))
-    page = (
-        out.with_name("feedback-notebook.html")
-        if out.name == "feedback.ipynb"
-        else out.with_suffix(".html")
-    )
-    page.write_text(render_html(nb), encoding="utf-8")
+    out.write_text(text, encoding="utf-8")
+    page = out.with_name(PAGE) if out.name == NOTEBOOK else out.with_suffix(".html")
+    page.write_text(html, encoding="utf-8")
     return page
 
 
@@ -162,6 +182,27 @@ def _cell(text: str, nb: nbformat.NotebookNode) -> Any:
     if (nb.nbformat, nb.nbformat_minor) < (4, 5):
         del cell["id"]  # cell ids exist from format 4.5 on; the student's version is kept
     return cell
+
+
+def _tagged(cell: Any) -> bool:
+    """Whether ``cell`` is one the grader inserted."""
+    metadata = cell.get("metadata") if isinstance(cell, dict) else None
+    tags = metadata.get("tags") if isinstance(metadata, dict) else None
+    return isinstance(tags, list) and FEEDBACK_TAG in tags
+
+
+def _number_feedback_cells(nb: nbformat.NotebookNode) -> None:
+    """Give the feedback cells ids ``grader-feedback-1``, ... in order (not nbformat's random
+    ones), so the same grade gives the same file; an id the student's cells use is skipped."""
+    taken = {c.get("id") for c in nb.cells if not _tagged(c)}
+    number = 0
+    for cell in nb.cells:
+        if "id" not in cell or not _tagged(cell):
+            continue
+        number += 1
+        while f"{FEEDBACK_TAG}-{number}" in taken:
+            number += 1
+        cell["id"] = f"{FEEDBACK_TAG}-{number}"
 
 
 # ------------------------------------------------------------------------------ the feedback

@@ -80,10 +80,12 @@ def test_a_failure_writing_one_result_is_its_outcome_and_the_batch_goes_on(
 ) -> None:
     real = graders.batch.cohort.write_student_files
 
-    def failing_for_cy(out: Path, result: SubmissionResult, assignment: Assignment) -> None:
+    def failing_for_cy(
+        out: Path, result: SubmissionResult, assignment: Assignment, files: tuple = ()
+    ) -> None:
         if result.student == "cy":
             raise OSError("injected: disk full")
-        real(out, result, assignment)
+        real(out, result, assignment, files)
 
     monkeypatch.setattr(graders.batch.cohort, "write_student_files", failing_for_cy)
     root, out = tmp_path / "cohort", tmp_path / "out"

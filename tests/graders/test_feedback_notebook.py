@@ -138,3 +138,68 @@ def test_grader_check_writes_the_feedback_notebook_and_its_page(tmp_path: Path) 
     nbformat.validate(nbformat.read(str(out), as_version=4))
     assert "Grader feedback" in (tmp_path / "feedback-notebook.html").read_text(encoding="utf-8")
     assert main(args) == EXIT_USAGE  # a notebook needs a file to go to
+
+
+# ------------------------------------------------------------------ in `grader grade`'s output
+
+
+def test_grade_writes_each_students_feedback_notebook_and_its_page(tmp_path: Path) -> None:
+    import shutil
+
+    from graders.batch import grade_cohort
+
+    root, out = tmp_path / "cohort", tmp_path / "out"
+    root.mkdir()
+    for sample in ("partial.ipynb", "descent_sign.py"):
+        shutil.copy2(EXAMPLES / sample, root / sample)
+    (root / "broken.ipynb").write_text("{ not a notebook")
+    logistic = assignment(LOGISTIC)
+    grade_cohort(root, logistic, out, jobs=1, plots=False)
+
+    own = nbformat.read(EXAMPLES / "partial.ipynb", as_version=nbformat.NO_CONVERT)
+    nb = nbformat.read(out / "partial" / "feedback.ipynb", as_version=nbformat.NO_CONVERT)
+    nbformat.validate(nb)
+    assert [c for c in nb.cells if not _is_feedback(c)] == own.cells  # theirs, unchanged
+    assert "Score:" in nb.cells[0].source
+    for student in ("partial", "descent_sign", "broken"):
+        nbformat.validate(nbformat.read(out / student / "feedback.ipynb", as_version=4))
+        page = (out / student / "feedback-notebook.html").read_text(encoding="utf-8")
+        assert "Grader feedback" in page
+    assert "could not be graded" in (out / "broken" / "feedback-notebook.html").read_text()
+
+    # A lost feedback notebook is made again from the gradebook, without grading again.
+    (out / "partial" / "feedback.ipynb").unlink()
+    again = grade_cohort(root, logistic, out, jobs=1, plots=False)
+    assert (again.graded, again.skipped) == (0, 3)
+    assert nbformat.read(out / "partial" / "feedback.ipynb", as_version=4).cells == nb.cells
+
+    # The feedback notebook handed in again: its old feedback is replaced, not repeated.
+    again_nb = feedback_notebook(out / "partial" / "feedback.ipynb", again_result(out))
+    assert again_nb.cells == nb.cells
+
+    # --no-feedback-notebooks: none written.
+    grade_cohort(root, logistic, tmp_path / "lean", jobs=1, plots=False, notebooks=False)
+    assert (tmp_path / "lean" / "partial" / "results.json").is_file()
+    assert not list((tmp_path / "lean").glob("*/feedback*.ipynb"))
+    assert not list((tmp_path / "lean").glob("*/feedback-notebook.html"))
+
+
+def test_a_feedback_file_name_never_leaves_the_students_folder(tmp_path: Path) -> None:
+    from graders.batch.outputs import write_student_files
+
+    path = EXAMPLES / "descent_sign.py"
+    result = grade_path(path, assignment(LOGISTIC))
+    for name in ("../escaped.html", "sub/x.html", ".hidden", "/tmp/abs.html"):
+        with pytest.raises(ValueError, match="not a feedback file name"):
+            write_student_files(tmp_path, result, assignment(LOGISTIC), ((name, "x"),))
+    assert not (tmp_path / "escaped.html").exists()
+
+
+def again_result(out: Path) -> SubmissionResult:
+    """The stored result of the cohort test's ``partial`` student."""
+    from graders.gradebook import Gradebook
+
+    with Gradebook(out / "gradebook.sqlite") as book:
+        result = book.result(LOGISTIC, "partial")
+    assert result is not None
+    return result
