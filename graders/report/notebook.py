@@ -14,10 +14,12 @@ a page the grader serves.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
+import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -97,22 +99,85 @@ def feedback_notebook(submission: Path, result: SubmissionResult) -> nbformat.No
     return nb
 
 
+#: nbconvert's lab template without a second cleaning of highlighted code (see its comment).
+_TEMPLATE = "nbconvert_feedback"
+
+
+# nbconvert's accessibility pass, as two substitutions on the template's output instead of a
+# parse of the whole page: every image gets a text alternative, every cell's input and output can
+# take the keyboard's focus (scrolling a wide output). The page's every tag comes from the
+# template or from sanitised HTML, so these match exactly the elements nbconvert's pass edits.
+_IMAGE_WITHOUT_ALT = re.compile(r"<img(?![^>]*\salt=)(?=[\s/>])")
+_FOCUSABLE = re.compile(
+    r'(<div class="(?:jp-Cell-inputWrapper|[^"]*\bjp-OutputArea-output\b[^"]*)")'
+    r"(?![^>]*\stabindex=)"
+)
+_NO_ALT = ' alt="No description has been provided for this image"'
+_RENDERING = threading.Lock()  # one exporter per process, and it is not thread-safe
+
+
 @functools.lru_cache(maxsize=1)
 def _exporter() -> Any:
-    """One exporter per process: building it (templates, filters) is half a page's cost."""
+    """One exporter per process: building it (templates, filters) costs more than a page."""
     from nbconvert import HTMLExporter  # heavy: imported only when a page is written
 
-    return HTMLExporter(sanitize_html=True)
+    class FeedbackExporter(HTMLExporter):
+        """nbconvert's HTMLExporter whose accessibility pass (alt text, focusable cells) edits
+        the rendered page instead of parsing and re-serialising it with BeautifulSoup: the
+        parse was half a page's cost (the page is ~300 kB, mostly highlighted code and CSS)."""
+
+        def from_notebook_node(self, nb: Any, resources: Any = None, **kw: Any) -> Any:
+            with _soup_left_out():
+                page, resources = super().from_notebook_node(nb, resources, **kw)
+            page = _IMAGE_WITHOUT_ALT.sub("<img" + _NO_ALT, page)
+            return _FOCUSABLE.sub(r'\1 tabindex="0"', page), resources
+
+    return FeedbackExporter(
+        sanitize_html=True,
+        template_name=_TEMPLATE,
+        extra_template_basedirs=[str(Path(__file__).parent)],
+    )
+
+
+@contextlib.contextmanager
+def _soup_left_out() -> Iterator[None]:
+    """nbconvert 7's ``HTMLExporter.from_notebook_node`` with its BeautifulSoup pass a no-op.
+
+    The exporter parses its page only to add alt text and ``tabindex`` (done above instead); a
+    stand-in that returns the page unparsed skips the parse. Grader processes render one page
+    at a time, so swapping the module's name for the call is safe.
+    """
+    from nbconvert.exporters import html as module
+
+    class Unparsed:
+        def __init__(self, markup: str, features: str = "") -> None:
+            self.markup = markup
+
+        def select(self, selector: str) -> list[Any]:
+            return []
+
+        def __str__(self) -> str:
+            return self.markup
+
+    names = vars(module)
+    real = names["BeautifulSoup"]
+    names["BeautifulSoup"] = Unparsed
+    try:
+        yield
+    finally:
+        names["BeautifulSoup"] = real
 
 
 def render_html(nb: nbformat.NotebookNode) -> str:
     """The notebook as one HTML page (nbconvert's HTML exporter, student HTML sanitised).
 
-    About 0.2 s a page with a reused exporter (0.4 s with a new one), mostly nbconvert's
-    templates and syntax highlighting.
+    About 25 ms a page with the process's exporter (its first page costs ~0.6 s more), a
+    quarter of nbconvert's stock exporter (``benchmarks/feedback_notebook.py``): its templates,
+    syntax highlighting and the sanitising of Markdown and HTML.
     """
     exporter = _exporter()
-    with warnings.catch_warnings():  # "IPython3 lexer unavailable": Python's is used, fine
+    # "IPython3 lexer unavailable": Python's lexer is used, which is fine.
+    with _RENDERING, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         body, _ = exporter.from_notebook_node(nb)
     return str(body)

@@ -203,3 +203,73 @@ def again_result(out: Path) -> SubmissionResult:
         result = book.result(LOGISTIC, "partial")
     assert result is not None
     return result
+
+
+def test_the_page_is_nbconverts_own_rendering_of_the_body(tmp_path: Path) -> None:
+    """The faster exporter (code not cleaned twice, no BeautifulSoup pass) gives the body
+    nbconvert's HTMLExporter gives, scripts in every place a student can put one included."""
+    import warnings
+
+    from nbconvert import HTMLExporter
+
+    from graders.report.notebook import render_html
+
+    hostile = "<script>alert('pwned')</script>"
+    student = new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell(f"# Notes {hostile} <img src=x onerror=alert(1)>"),
+            new_code_cell(
+                f"s = '</div>{hostile}'\nprint(s)",
+                outputs=[
+                    new_output("stream", name="stdout", text=hostile),
+                    new_output("display_data", data={"text/html": hostile + "<b>bold</b>"}),
+                    new_output("display_data", data={"image/png": "iVBORw0KGgo="}),
+                ],
+            ),
+            nbformat.v4.new_raw_cell(hostile),
+        ]
+    )
+    student.metadata["language_info"] = {"name": "python", "pygments_lexer": "html"}
+    ours = render_html(student)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        stock, _ = HTMLExporter(sanitize_html=True).from_notebook_node(student)
+    assert body(ours) == body(stock)  # the same elements, attributes and text
+    assert inert(ours)
+    assert 'alt="No description has been provided for this image"' in ours
+    assert 'tabindex="0"' in ours
+
+
+def inert(page: str) -> bool:
+    """No element of ``page`` the student wrote runs: no event-handler attribute anywhere, and
+    no script element holding their code (the template's own scripts are nbconvert's)."""
+    from html.parser import HTMLParser
+
+    class Scan(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.handlers: list[str] = []
+            self.in_script = False
+            self.scripts: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.handlers += [name for name, _ in attrs if name.lower().startswith("on")]
+            self.in_script = tag == "script"
+
+        def handle_endtag(self, tag: str) -> None:
+            self.in_script = False
+
+        def handle_data(self, data: str) -> None:
+            if self.in_script:
+                self.scripts.append(data)
+
+    scan = Scan()
+    scan.feed(page)
+    return not scan.handlers and not [s for s in scan.scripts if "pwned" in s]
+
+
+def body(page: str) -> str:
+    """The page's body as BeautifulSoup serialises it (what nbconvert's own pass gives)."""
+    from bs4 import BeautifulSoup
+
+    return str(BeautifulSoup(page, features="html.parser").body)
