@@ -13,17 +13,21 @@ import signal
 from dataclasses import replace
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
 from graders.commands._shared import course_secret, isolation_problem
 from graders.errors import GradebookError
-from graders.executors import default_jobs
+from graders.executors import Executor, default_jobs
 from graders.exitcodes import EXIT_FULL, EXIT_INTERNAL, EXIT_USAGE
 from graders.hidden import SECRET_FILE_ENV
 from graders.report.progress import console_reporter
 from graders.spec import load_assignment
+
+if TYPE_CHECKING:
+    from graders.batch import GradeTask
+    from graders.results import SubmissionResult
 
 EXIT_INTERRUPTED = 130
 
@@ -153,6 +157,7 @@ def run(args: argparse.Namespace) -> int:
     from graders.batch import discover, grade_cohort
     from graders.checks.registry import validate_assignment
     from graders.engine import lab_data_note
+
     console = Console()
     errors = Console(stderr=True)
     if not args.dir.is_dir():
@@ -187,13 +192,14 @@ def run(args: argparse.Namespace) -> int:
     if args.scheduler is not None and args.executor != "dask":
         errors.print("grader: --scheduler needs --executor dask")
         return EXIT_USAGE
-    executor = None
+    executor: Executor[GradeTask, SubmissionResult] | None = None
     if args.executor == "dask":
-        from graders.batch import grade_task
-        from graders.executors.dask import DaskExecutor
+        from graders.batch.shipping import dask_executor
 
-        try:
-            executor = DaskExecutor(grade_task, scheduler=args.scheduler, workers=args.jobs)
+        try:  # the submissions and data files travel as bytes: no shared filesystem needed
+            executor = dask_executor(
+                assignment, args.data, scheduler=args.scheduler, workers=args.jobs
+            )
         except (RuntimeError, OSError) as exc:  # not installed, or no scheduler there
             errors.print(f"grader: {exc}", markup=False, highlight=False)
             return EXIT_USAGE

@@ -8,8 +8,12 @@ completion order, so the gradebook keeps one writer. A worker that dies mid-task
 rescheduled by Dask on the others; a task that kills workers again and again (Dask's
 ``allowed-failures``) comes back as that task's error outcome, never as a hung or ended run.
 
-Tasks and outcomes cross as the plain records they are (frozen dataclasses of strings, numbers
-and the grader's own result documents); no object of a student's ever does.
+Tasks and outcomes cross as the plain records they are (frozen dataclasses of strings, numbers,
+bytes and the grader's own result documents); no object of a student's ever does. Two hooks keep
+the cluster free of a shared filesystem: ``prepare`` turns a task into what is shipped (its
+files' bytes instead of their paths), and ``setup`` is a payload installed once on every worker,
+the ones that join later included (a Dask worker plugin). The outcome handed back always carries
+the task as it was given, not the shipped form.
 
 ``dask[distributed]`` is an optional dependency (``pip install -e '.[dask]'``): this module is
 imported only when a Dask executor is asked for.
@@ -17,10 +21,15 @@ imported only when a Dask executor is asked for.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar
 
 from graders.executors.base import TaskOutcome, Work, run_safely
+
+try:
+    from distributed.diagnostics.plugin import WorkerPlugin
+except ImportError:  # the optional extra is missing: DaskExecutor() says so
+    WorkerPlugin = object  # type: ignore[misc,assignment]
 
 __all__ = ["DaskExecutor"]
 
@@ -45,9 +54,23 @@ class DaskExecutor(Generic[T, R]):
         :meth:`close`.
     workers
         Worker processes of the local cluster.
+    prepare
+        What each task becomes before it is shipped (default: the task itself); ``work`` is
+        called with that.
+    setup
+        ``(function, payload)``: ``function(payload)`` runs once in every worker process before
+        its first task (both sent by reference and value; ``function`` is module-level).
     """
 
-    def __init__(self, work: Work[T, R], *, scheduler: str | None = None, workers: int = 2):
+    def __init__(
+        self,
+        work: Work[Any, R],
+        *,
+        scheduler: str | None = None,
+        workers: int = 2,
+        prepare: Callable[[T], Any] | None = None,
+        setup: tuple[Callable[[Any], object], Any] | None = None,
+    ):
         try:
             from distributed import Client, LocalCluster
         except ImportError as exc:  # the optional extra is not installed
@@ -67,6 +90,9 @@ class DaskExecutor(Generic[T, R]):
         else:
             self._client = Client(scheduler)
         self._closed = False
+        self._prepare = prepare
+        if setup is not None:
+            self._client.register_plugin(_Setup(*setup), name="mle-grader-setup")
         self.jobs = max(sum(self._client.nthreads().values()), 1)
 
     def run(self, tasks: Iterable[T]) -> Iterator[TaskOutcome[T, R]]:
@@ -83,7 +109,8 @@ class DaskExecutor(Generic[T, R]):
             if task is None:
                 return False
             # pure=False: two equal tasks (a regrade) are two runs, never one cached result.
-            future = self._client.submit(run_safely, self._work, task, pure=False)
+            shipped = task if self._prepare is None else self._prepare(task)
+            future = self._client.submit(run_safely, self._work, shipped, pure=False)
             of[future.key] = task
             done.add(future)
             return True
@@ -104,7 +131,7 @@ class DaskExecutor(Generic[T, R]):
             return TaskOutcome(task, error=f"the Dask task failed: {type(exc).__name__}: {exc}")
         if not isinstance(outcome, TaskOutcome):
             return TaskOutcome(task, error=f"the Dask task returned {type(outcome).__name__}")
-        return outcome
+        return TaskOutcome(task, result=outcome.result, error=outcome.error, files=outcome.files)
 
     def close(self) -> None:
         """Disconnect, and stop the local cluster if this executor started one; idempotent."""
@@ -114,3 +141,15 @@ class DaskExecutor(Generic[T, R]):
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+
+class _Setup(WorkerPlugin):
+    """A worker plugin running ``function(payload)`` once per worker process (Dask calls
+    ``setup`` on the workers there are and on every one that joins)."""
+
+    def __init__(self, function: Callable[[Any], object], payload: Any) -> None:
+        self.function = function
+        self.payload = payload
+
+    def setup(self, worker: Any) -> None:
+        self.function(self.payload)
