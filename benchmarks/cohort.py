@@ -7,6 +7,7 @@
     python benchmarks/cohort.py --baseline df0e9bd  # interleaved with a git revision: ratios
     python benchmarks/cohort.py --max-examples 10   # every search capped: what it would save
     python benchmarks/cohort.py --all-cells         # interleaved with --run-all-cells: slicing
+    python benchmarks/cohort.py --executor dask --workers 1,2   # LocalPool against Dask
 
 The cohort is built from the logistic-regression-from-scratch samples (``examples/``): correct
 and alternative-correct solutions, buggy ones, slow-training notebooks (a training cell of a few
@@ -30,6 +31,14 @@ With ``--max-examples N`` the cohort is graded against a temporary copy of the a
 every check declares ``max_examples = N`` (or less): the speed that weaker Hypothesis searches
 would buy, and the check verdicts they give on the same cohort (counted by status, to set beside
 a run without the cap). It measures a trade-off; it does not recommend one.
+
+With ``--executor dask --workers 1,2`` the cohort is graded, for each number of worker
+processes W, by ``grader grade --jobs W`` on LocalPool and by ``grader grade --executor dask
+--jobs W`` (a LocalCluster of W single-threaded worker processes, the files shipped as bytes),
+alternating run by run (ABBA); it prints both wall times and throughputs, Dask's overhead per
+submission (the wall-time difference times W over the submissions: what each submission costs a
+worker slot beyond LocalPool, the cluster's start amortised in it), and the gradebook writer's
+cost per submission, the one serial part, which bounds the throughput however many workers run.
 
 Every run prints how many cells cell slicing left out (``extra_data.skipped_cells`` of each
 result). With ``--all-cells`` each run is paired with one of ``grader grade --run-all-cells``
@@ -497,6 +506,68 @@ def _report_slicing(sliced: list[Run], full: list[Run]) -> None:
     print(f"  identical grades in every pair     {'yes' if same else 'NO':>8}")
 
 
+def compare_dask(
+    cohort: Path, work: Path, workers: list[int], runs: int, assignment: str = SLUG
+) -> dict[int, tuple[list[Run], list[Run]]]:
+    """For each worker count: ``runs`` runs on LocalPool and on Dask, in ABBA order."""
+    measured: dict[int, tuple[list[Run], list[Run]]] = {}
+    for count in workers:
+        local: list[Run] = []
+        dask: list[Run] = []
+        for i in range(runs):
+            order = [("local", ()), ("dask", ("--executor", "dask"))]
+            for label, extra in order if i % 2 == 0 else order[::-1]:
+                out = work / f"out-{label}-{count}-{i}"
+                run = grade_once(cohort, out, count, assignment=assignment, extra=extra)
+                (dask if extra else local).append(run)
+                print(f"  {count} worker(s), run {i + 1} {label:>5}: {run.wall:.1f} s", flush=True)
+        measured[count] = (local, dask)
+    return measured
+
+
+def _report_dask(measured: dict[int, tuple[list[Run], list[Run]]]) -> None:
+    print("\nLocalPool against Dask (LocalCluster), medians:")
+    head = ("workers", "local s", "dask s", "local/s", "dask/s")
+    print(" ".join(f"{h:>8}" for h in head) + f" {'dask ms/subm':>13}")
+    for count, (local, dask) in measured.items():
+        pairs = list(zip(local, dask, strict=True))
+        extra = statistics.median((d.wall - lo.wall) * count / d.n for lo, d in pairs)
+        print(
+            f"{count:>8} {statistics.median(r.wall for r in local):8.1f} "
+            f"{statistics.median(r.wall for r in dask):8.1f} "
+            f"{statistics.median(r.per_second for r in local):8.2f} "
+            f"{statistics.median(r.per_second for r in dask):8.2f} {extra * 1000:13.1f}"
+        )
+        same = all(lo.grades == d.grades for lo, d in pairs)
+        print(f"{'':>8} identical grades on both: {'yes' if same else 'NO'}")
+    writer = _writer_cost()
+    print(
+        f"\nthe gradebook writer (results.json, feedback.html and the gradebook row of one "
+        f"submission, this process): {writer * 1000:.1f} ms, a ceiling of "
+        f"{1 / writer:.0f} submissions/s for one writer, whatever the number of workers"
+    )
+
+
+def _writer_cost(rounds: int = 30) -> float:
+    """Seconds the batch's one writer spends per submission (files and gradebook row)."""
+    from graders.batch import write_student_files
+    from graders.engine import grade_path
+    from graders.gradebook import Gradebook
+    from graders.spec import load_assignment
+
+    assignment = load_assignment(SLUG)
+    result = grade_path(EXAMPLES / "partial.ipynb", assignment)
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder)
+        with Gradebook(out / "gradebook.sqlite") as book:
+            started = time.perf_counter()
+            for i in range(rounds):
+                copy = dataclasses.replace(result, student=f"s{i}")
+                write_student_files(out, copy, assignment)
+                book.record(copy, path=f"s{i}.ipynb", grading_key="k")
+            return (time.perf_counter() - started) / rounds
+
+
 # --------------------------------------------------------------------------- weaker searches
 
 # One check of an assignment.toml: an inline table on its own line, ``{ id = "...", ... }``.
@@ -610,6 +681,13 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="cap every check's Hypothesis search at this many examples (a trade-off study)",
     )
+    parser.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default="local",
+        help="dask: compare LocalPool with Dask at each --workers count",
+    )
+    parser.add_argument("--workers", default="1,2", help="with --executor dask, e.g. 1,2")
     args = parser.parse_args(argv)
     if args.profile:
         profile_one()
@@ -635,6 +713,10 @@ def main(argv: list[str] | None = None) -> int:
                 print("\n--- current")
                 _report(current, args.jobs)
                 _report_ratios(baseline, current, args.baseline)
+                continue
+            if args.executor == "dask":
+                worker_counts = [int(w) for w in args.workers.split(",")]
+                _report_dask(compare_dask(cohort, work, worker_counts, args.runs, assignment))
                 continue
             if args.all_cells:
                 sliced, full = compare_all_cells(cohort, work, args.jobs, args.runs, assignment)
