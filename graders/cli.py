@@ -20,13 +20,13 @@ from pathlib import Path
 
 from rich.console import Console
 
-from graders.commands import check, grade, samples, validate
+from graders.commands import check, course, grade, samples, serve, submit, validate
 from graders.errors import SandboxError, SpecError
 from graders.exitcodes import EPILOG, EXIT_INTERNAL, EXIT_USAGE
 from graders.sandbox.isolation import forced_layer
 from graders.spec import ASSIGNMENTS_ENV
 
-COMMANDS = (check, grade, samples, validate)
+COMMANDS = (check, grade, samples, validate, course, serve, submit)
 
 
 def build_parser() -> argparse.ArgumentParser:
