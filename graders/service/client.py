@@ -20,7 +20,7 @@ from typing import Any
 
 from graders.results import CheckResult, SubmissionResult
 
-__all__ = ["FINISHED", "ServiceError", "result_from_document", "submit", "wait"]
+__all__ = ["FINISHED", "ServiceError", "request_json", "result_from_document", "submit", "wait"]
 
 #: Statuses after which an attempt changes no more (until a regrade).
 FINISHED = frozenset({"graded", "ungradable", "error"})
@@ -35,9 +35,17 @@ class ServiceError(RuntimeError):
         self.status = status
 
 
-def _request(
+def request_json(
     url: str, token: str, *, data: bytes | None = None, content_type: str | None = None
 ) -> Any:
+    """GET (or POST ``data``) ``url`` with the token; the JSON answer.
+
+    Raises
+    ------
+    ServiceError
+        The service refused (with its status and message), was unreachable, or did not answer
+        with JSON.
+    """
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
     if content_type is not None:
         headers["Content-Type"] = content_type
@@ -79,7 +87,7 @@ def submit(server: str, token: str, path: Path, assignment: str) -> int:
             f"\r\n--{boundary}--\r\n".encode(),
         ]
     )
-    reply = _request(
+    reply = request_json(
         _url(server, "/api/submissions"),
         token,
         data=body,
@@ -103,7 +111,7 @@ def wait(
     deadline = time.monotonic() + timeout
     url = _url(server, f"/api/submissions/{attempt}")
     while True:
-        reply = _request(url, token)
+        reply = request_json(url, token)
         if not isinstance(reply, dict):
             raise ServiceError("the service answered with something other than a submission")
         if reply.get("status") in FINISHED:
