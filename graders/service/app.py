@@ -219,6 +219,11 @@ def create_app(course: Course, workers: Workers | None = None) -> FastAPI:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:  # the file's name too is on disk before the row that names it is committed
+            os.fsync(folder)
+        finally:
+            os.close(folder)
         attempt = store.enqueue(
             assignment=slug,
             student=who.student,

@@ -149,3 +149,29 @@ def test_a_regrade_keeps_the_old_result_until_the_new_one_lands(tmp_path: Path) 
         assert row == (2,)
         with Gradebook(served.course.database) as book:  # same key, same result: one write
             assert book.rows("SELECT writes FROM submissions") == [(1,)]
+
+
+def _probe(path: Path, targets: list[Path]) -> Path:
+    """The correct solution, whose `bernoulli_mle` is wrong if one of ``targets`` exists."""
+    path.write_text(
+        (EXAMPLES / "solution.py").read_text(encoding="utf-8")
+        + "\n\nimport os\n"
+        + f"_SEEN = [p for p in {[str(t) for t in targets]!r} if os.path.exists(p)]\n"
+        + "if _SEEN:\n    def bernoulli_mle(flips):\n        return -1.0\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.bwrap
+def test_a_submission_cannot_read_the_course_folder(tmp_path: Path) -> None:
+    root = make_course(tmp_path)
+    secret = [root / "tokens.csv", root / "gradebook.sqlite", root / "uploads"]
+    for served in serve(root):
+        blind = served.submit("ada", _probe(tmp_path / "a.py", secret)).json()["id"]
+        control = served.submit("alan", _probe(tmp_path / "b.py", [Path("/usr")])).json()["id"]
+        grade_pending(served.course, InlineExecutor(grade_task))
+        seen = served.get(f"/api/submissions/{blind}", "ada").json()
+        sees_usr = served.get(f"/api/submissions/{control}", "alan").json()
+    assert (seen["status"], seen["score"]) == ("graded", 12.0)  # it found none of them
+    assert sees_usr["score"] < 12.0  # the probe works: it does see what the sandbox shows
