@@ -14,7 +14,8 @@ logistic-regression assignment), serves it with the real command line in a subpr
    p50 / p95 / max time from upload to graded result, and throughput (submissions per second,
    first upload to last result);
 3. exactly once: every acknowledged submission has one gradebook row written once, and every
-   attempt was graded once.
+   attempt was graded once (the cohort's malformed files that are not JSON are refused with
+   422 at upload, and counted apart).
 
 The peak resident memory of the server and its grader processes (sandboxes apart) is sampled
 throughout. With ``--compare``, ``grader grade --jobs J`` grades the same files, and the ratio of
@@ -54,6 +55,7 @@ class Result:
     per_second: float
     exactly_once: bool
     statuses: dict[str, int]
+    refused: int
     grader_peak_mb: float
     batch_per_second: float | None = None
 
@@ -125,12 +127,21 @@ def run_once(n: int, jobs: int, idle: int, compare: bool, work: Path) -> Result:
                 idle_times.append(seconds)
         latencies: list[float] = []
         finished: list[float] = []
+        refused: list[str] = []  # the malformed files that are not JSON: 422 at the door
         lock = threading.Lock()
 
         def student(path: Path) -> None:
             started = time.perf_counter()
             token = tokens[path.stem]
-            attempt = submit(url, token, path, SLUG)
+            try:
+                attempt = submit(url, token, path, SLUG)
+            except ServiceError as exc:
+                with lock:
+                    refused.append(path.stem)
+                    finished.append(time.perf_counter())
+                if exc.status != 422:
+                    raise
+                return
             done = _wait_graded(url, token, attempt, interval=0.1)
             with lock:
                 latencies.append(done - started)
@@ -155,11 +166,12 @@ def run_once(n: int, jobs: int, idle: int, compare: bool, work: Path) -> Result:
         statuses[attempt["status"]] = statuses.get(attempt["status"], 0) + 1
     rows = store.rows("SELECT student, writes FROM submissions")
     gradings = store.rows("SELECT gradings FROM service_attempts WHERE student != 'idle'")
+    accepted = sorted({f.stem for f in files} - set(refused))
     once = (
-        len(listed) == len(files) + idle + 1
-        and sorted(s for s, _ in rows) == sorted([f.stem for f in files] + ["idle"])
+        len(listed) == len(accepted) + idle + 1
+        and sorted(s for s, _ in rows) == sorted([*accepted, "idle"])
         and all(w == 1 for s, w in rows if s != "idle")
-        and gradings == [(1,)] * len(files)
+        and gradings == [(1,)] * len(accepted)
     )
     batch = None
     if compare:
@@ -179,6 +191,7 @@ def run_once(n: int, jobs: int, idle: int, compare: bool, work: Path) -> Result:
         per_second=per_second,
         exactly_once=once,
         statuses=statuses,
+        refused=len(refused),
         grader_peak_mb=sampler.grader_peak_kb / 1024,
         batch_per_second=batch,
     )
@@ -215,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
             f"  grader grade: {batch:.2f} submissions/s; "
             f"service / batch = {median('per_second') / batch:.2f}"
         )
+    print(f"  refused at upload (422, not JSON): {results[0].refused} of {args.n}")
     every = all(r.exactly_once for r in results)
     print(f"  every submission graded exactly once: {'yes' if every else 'NO'}")
     return 0 if every else 1
