@@ -24,7 +24,9 @@ def add_parser(sub: Any) -> None:
         help="create a course folder for the grading service (`grader course init`)",
         description="Manage the course folder that `grader serve` serves.",
     )
-    actions = course.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions = course.add_subparsers(
+        dest="action", required=True, metavar="ACTION", help="run `grader course ACTION --help`"
+    )
     init = actions.add_parser(
         "init",
         help="create a course folder: database, course secret, one token per student",
