@@ -35,6 +35,7 @@ from starlette.types import Message
 from graders import summary as summaries
 from graders.gradebook import Gradebook
 from graders.service.auth import Authenticator, Identity
+from graders.service.canvas import canvas_csv
 from graders.service.course import Course
 from graders.service.queue import Workers
 from graders.service.store import Attempt
@@ -314,6 +315,26 @@ def create_app(course: Course, workers: Workers | None = None) -> FastAPI:
             path = Path(folder) / "grades.csv"
             book.export_csv(spec.slug, [q.id for q in spec.questions], path, students=roster)
             text = path.read_text(encoding="utf-8")
+        return Response(text, media_type="text/csv; charset=utf-8")
+
+    @app.get("/api/canvas.csv")
+    def canvas(
+        who: Annotated[Identity, Depends(instructor)], assignment: str | None = None
+    ) -> Response:
+        spec = load_assignment(offered(assignment))
+        with Gradebook(course.database) as book:
+            scores = dict(
+                book.rows(
+                    "SELECT student, score FROM submissions WHERE assignment = ?", (spec.slug,)
+                )
+            )
+        text = canvas_csv(
+            store.roster(),
+            scores,
+            title=spec.title,
+            max_score=spec.max_score,
+            canvas_id=settings.assignments[spec.slug].canvas_assignment_id,
+        )
         return Response(text, media_type="text/csv; charset=utf-8")
 
     @app.get("/api/summary")

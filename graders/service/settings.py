@@ -46,12 +46,15 @@ class AssignmentSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True
     visibility
         Per-check visibility, ``check_id = "hidden"``, over what the result says (Gradescope's
         four values).
+    canvas_assignment_id
+        The assignment's id in Canvas, for the Canvas-import CSV's column title.
     """
 
     policy: Policy = "last"
     due: dt.datetime | None = None
     published: bool = False
     visibility: dict[str, Visibility] = {}
+    canvas_assignment_id: int | None = None
 
 
 class CourseSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -102,6 +105,7 @@ def settings_text(assignments: Mapping[str, AssignmentSettings] | list[str]) -> 
             "# due = 2026-12-18T23:59:00Z  # after_due_date checks are shown from then on",
             "# published = false  # after_published checks are shown once true",
             '# visibility = { some_check_id = "hidden" }  # hidden: its points only',
+            "# canvas_assignment_id = 12345  # the column of /api/canvas.csv",
             "",
         ]
     return "\n".join(lines)

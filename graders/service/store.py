@@ -157,6 +157,14 @@ class Store:
             rows = db.execute("SELECT token_sha256, role, student_id FROM service_tokens")
             return [(digest, Identity(role, student)) for digest, role, student in rows]
 
+    def roster(self) -> list[tuple[str, dict[str, str]]]:
+        """The roster: each student id with the roster's other columns, in roster order."""
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT student_id, extra_json FROM service_students ORDER BY position"
+            )
+            return [(student, json.loads(extra)) for student, extra in rows]
+
     def students(self) -> list[str]:
         """The roster's student ids, in roster order."""
         with self._db() as db:

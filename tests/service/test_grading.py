@@ -74,6 +74,21 @@ def test_every_attempt_is_kept_and_the_gradebook_holds_the_counting_one(
     assert summary["assignment"] == "mle"
 
 
+def test_the_canvas_import_lists_every_roster_student(
+    graded: tuple[Served, dict[str, int]],
+) -> None:
+    served, _ = graded
+    assert served.get("/api/canvas.csv?assignment=mle", "ada").status_code == 403
+    lines = served.get("/api/canvas.csv?assignment=mle", "instructor").text.splitlines()
+    assert lines[0].startswith("Student,ID,SIS User ID,SIS Login ID,Section,")
+    assert lines[1:] == [
+        "Points Possible,,,,,12",
+        "Ada,,ada,ada@example.org,,10",
+        "Alan,,alan,alan@example.org,,12",
+        "Grace,,grace,grace@example.org,,",  # no submission: left empty
+    ]
+
+
 def test_policy_best_counts_the_highest_score(
     graded: tuple[Served, dict[str, int]], tmp_path: Path
 ) -> None:
