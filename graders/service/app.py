@@ -30,6 +30,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Message
 
 from graders import summary as summaries
@@ -143,8 +144,9 @@ def create_app(course: Course, workers: Workers | None = None) -> FastAPI:
 
     app = FastAPI(title="mle-grader", lifespan=lifespan, docs_url=None, redoc_url=None)
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    # Starlette's class: also the router's own 404 and 405, and the form parser's refusals.
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return JSONResponse(
             {"status": exc.status_code, "message": str(exc.detail)},
             status_code=exc.status_code,
@@ -271,7 +273,7 @@ def create_app(course: Course, workers: Workers | None = None) -> FastAPI:
             form = await capped.form(max_files=1, max_fields=1, max_part_size=64 * 1024)
         except _TooLarge:
             raise too_large from None
-        except HTTPException as exc:  # the multipart parser's refusal
+        except StarletteHTTPException as exc:  # the multipart parser's refusal
             raise _error(422, f"the upload is not a valid multipart form: {exc.detail}") from None
         try:
             field = form.get("assignment")

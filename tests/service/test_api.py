@@ -97,6 +97,25 @@ def test_422_for_a_bad_assignment_or_file(
     assert list((served.course.root / "uploads").iterdir()) == []
 
 
+def test_422_for_a_body_that_is_not_a_multipart_form(served: Served) -> None:
+    response = served.client.post(
+        "/api/submissions",
+        headers={
+            "Authorization": f"Bearer {served.tokens['ada']}",
+            "Content-Type": "multipart/form-data; boundary=b",
+        },
+        content=b"--b\r\nContent-Disposition: form-data\r\n\r\nno name\r\n--b--\r\n",
+    )
+    assert response.status_code == 422
+    assert "not a valid multipart form" in _message(response)
+
+
+def test_unknown_routes_answer_json_too(served: Served) -> None:
+    response = served.client.get("/api/nothing-here")
+    assert response.status_code == 404
+    assert _message(response) == "Not Found"
+
+
 def test_422_without_a_file(served: Served) -> None:
     response = served.client.post(
         "/api/submissions",
