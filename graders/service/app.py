@@ -69,6 +69,11 @@ def _iso(moment: float | None) -> str | None:
     return dt.datetime.fromtimestamp(moment, dt.timezone.utc).isoformat(timespec="seconds")
 
 
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """A date-time without a zone is read as UTC (as ``course.toml``'s dates are)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.timezone.utc)
+
+
 def _capped(
     receive: Callable[[], Awaitable[Message]], limit: int
 ) -> Callable[[], Awaitable[Message]]:
@@ -278,6 +283,9 @@ def create_app(course: Course, workers: Workers | None = None) -> FastAPI:
         try:
             field = form.get("assignment")
             slug = offered(field if isinstance(field, str) else None)
+            closes = settings.assignments[slug].closes
+            if closes is not None and dt.datetime.now(dt.timezone.utc) >= _utc(closes):
+                raise _error(422, f"{slug} closed at {_utc(closes).isoformat()}: no more uploads")
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
                 raise _error(422, "the form needs a `file` field holding the submission")

@@ -26,6 +26,7 @@ from graders.executors import Executor, LocalPool
 from graders.gradebook import Gradebook
 from graders.results import SubmissionResult
 from graders.service.course import Course
+from graders.service.late import with_late_penalty
 from graders.service.store import Claim
 from graders.spec import load_assignment
 
@@ -107,7 +108,11 @@ def grade_next(
     if outcome.result is None:
         course.store.fail(claim.id, outcome.error or "unknown error")
         return True
-    if course.store.finish(claim.id, outcome.result, key):
+    result = outcome.result
+    settings = course.settings.assignments.get(claim.assignment)
+    if settings is not None:
+        result = with_late_penalty(result, claim.submitted, settings)
+    if course.store.finish(claim.id, result, key):
         with lock or threading.Lock():
             sync_gradebook(course, book, claim.assignment, claim.student)
     return True

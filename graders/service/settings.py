@@ -48,6 +48,11 @@ class AssignmentSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True
         four values).
     canvas_assignment_id
         The assignment's id in Canvas, for the Canvas-import CSV's column title.
+    late_penalty_per_day
+        Share of the points lost per started day after ``due`` (0: none; 1: nothing late
+        counts), applied when an attempt is graded (graders.service.late).
+    closes
+        When uploads stop being accepted (refused with 422 from then on); None: never.
     """
 
     policy: Policy = "last"
@@ -55,6 +60,8 @@ class AssignmentSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True
     published: bool = False
     visibility: dict[str, Visibility] = {}
     canvas_assignment_id: int | None = None
+    late_penalty_per_day: Annotated[float, msgspec.Meta(ge=0, le=1)] = 0.0
+    closes: dt.datetime | None = None
 
 
 class CourseSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -105,6 +112,8 @@ def settings_text(assignments: Mapping[str, AssignmentSettings] | list[str]) -> 
             "# due = 2026-12-18T23:59:00Z  # after_due_date checks are shown from then on",
             "# published = false  # after_published checks are shown once true",
             '# visibility = { some_check_id = "hidden" }  # hidden: its points only',
+            "# late_penalty_per_day = 0.1  # share of the points lost per day after `due`",
+            "# closes = 2026-12-25T23:59:00Z  # uploads refused from then on",
             "# canvas_assignment_id = 12345  # the column of /api/canvas.csv",
             "",
         ]

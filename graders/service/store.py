@@ -112,6 +112,7 @@ class Claim:
     assignment: str
     student: str
     upload: str
+    submitted: float
 
 
 class Store:
@@ -227,13 +228,13 @@ class Store:
             rows = db.execute(
                 "UPDATE service_attempts SET status = 'grading' WHERE id = (SELECT id FROM "
                 "service_attempts WHERE status = 'queued' ORDER BY id LIMIT 1) "
-                "RETURNING id, assignment, student, upload"
+                "RETURNING id, assignment, student, upload, submitted"
             ).fetchall()
             if not rows:
                 rows = db.execute(
                     "UPDATE service_attempts SET regrade = 2 WHERE id = (SELECT id FROM "
                     "service_attempts WHERE regrade = 1 ORDER BY id LIMIT 1) "
-                    "RETURNING id, assignment, student, upload"
+                    "RETURNING id, assignment, student, upload, submitted"
                 ).fetchall()
         return Claim(*rows[0]) if rows else None
 

@@ -64,7 +64,7 @@ def _points_only(check: CheckResult) -> dict[str, Any]:
     return {
         "check_id": check.check_id,
         "question": check.question,
-        "status": "passed" if check.full_marks else "failed",
+        "status": "passed" if check.status == "passed" else "failed",
         "message": HIDDEN_NOTE,
         "diagnosis": None,
         "counterexample": None,

@@ -10,28 +10,10 @@ from fastapi.testclient import TestClient
 from graders.batch import GradeOutcome, GradeTask
 from graders.executors import InlineExecutor, TaskOutcome
 from graders.gradebook import Gradebook
-from graders.results import CheckResult, SubmissionResult
 from graders.service import open_course
 from graders.service.app import create_app
 from graders.service.queue import Workers, grade_pending
-from tests.service.conftest import EXAMPLES, STUDENTS, make_course, serve, tokens_of
-
-
-def _full_marks(task: GradeTask) -> GradeOutcome:
-    """A stand-in for grade_task: every submission gets 1 / 1 (nothing runs)."""
-    check = CheckResult("c", "q", "the check", "passed", 1.0, 1.0, "")
-    result = SubmissionResult(
-        student=task.student,
-        assignment="mle",
-        status="graded",
-        checks=(check,),
-        isolation="none",
-        notes=(),
-        cell_reports=(),
-        timings={},
-        sha256="",
-    )
-    return TaskOutcome(task, result=result)
+from tests.service.conftest import EXAMPLES, STUDENTS, full_marks, make_course, serve, tokens_of
 
 
 def _grader_fails(task: GradeTask) -> GradeOutcome:
@@ -54,7 +36,7 @@ def test_the_grader_failing_is_an_error_the_student_is_told_of_without_its_detai
         served.client.post(
             "/api/regrade?assignment=mle", headers={"Authorization": f"Bearer {served.instructor}"}
         )
-        assert grade_pending(served.course, InlineExecutor(_full_marks)) == 1
+        assert grade_pending(served.course, InlineExecutor(full_marks)) == 1
         again = served.get(f"/api/submissions/{attempt}", "ada").json()
         assert (again["status"], again["score"]) == ("graded", 1.0)
 
@@ -63,7 +45,7 @@ def test_worker_threads_grade_every_submission_once(tmp_path: Path) -> None:
     root = make_course(tmp_path)
     tokens = tokens_of(root)
     course = open_course(root)
-    workers = Workers(course, jobs=2, executor=lambda: InlineExecutor(_full_marks))
+    workers = Workers(course, jobs=2, executor=lambda: InlineExecutor(full_marks))
     with TestClient(create_app(course, workers)) as client:
         ids = [
             client.post(
@@ -100,10 +82,10 @@ def test_a_restart_requeues_what_was_being_graded_and_repairs_the_gradebook(
         other = course.store.claim()
         assert other is not None and other.id == second
         # ... and killed between storing alan's result and writing the gradebook:
-        outcome = _full_marks(GradeTask("alan", "", "", "mle"))
+        outcome = full_marks(GradeTask("alan", "", "", "mle"))
         assert outcome.result is not None
         assert course.store.finish(second, outcome.result, "key")
-        workers = Workers(course, jobs=1, executor=lambda: InlineExecutor(_full_marks))
+        workers = Workers(course, jobs=1, executor=lambda: InlineExecutor(full_marks))
         assert workers.start() == 1  # ada's attempt back in the queue
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
