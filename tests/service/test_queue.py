@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from graders.batch import GradeOutcome, GradeTask
 from graders.executors import InlineExecutor, TaskOutcome
 from graders.gradebook import Gradebook
+from graders.results import SubmissionResult
 from graders.service import open_course
 from graders.service.app import create_app
 from graders.service.queue import Workers, grade_pending
@@ -102,3 +103,30 @@ def test_a_restart_requeues_what_was_being_graded_and_repairs_the_gradebook(
             (1,),
             (1,),
         ]
+
+
+class _Counted(InlineExecutor[GradeTask, SubmissionResult]):
+    made: list[_Counted] = []
+
+    def __init__(self) -> None:
+        super().__init__(full_marks)
+        self.closed = False
+        _Counted.made.append(self)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_regrade_gives_the_workers_new_grader_processes(tmp_path: Path) -> None:
+    course = open_course(make_course(tmp_path))
+    _Counted.made = []
+    workers = Workers(course, jobs=1, executor=_Counted)
+    workers.start()
+    workers.renew()  # what POST /api/regrade does: the spec may have changed
+    workers.wake()
+    deadline = time.monotonic() + 30
+    while len(_Counted.made) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    workers.stop()
+    assert len(_Counted.made) == 2
+    assert [e.closed for e in _Counted.made] == [True, True]
