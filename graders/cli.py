@@ -20,13 +20,13 @@ from pathlib import Path
 
 from rich.console import Console
 
-from graders.commands import check, export, grade, samples, validate
+from graders.commands import check, course, export, grade, samples, serve, submit, validate
 from graders.errors import SandboxError, SpecError
 from graders.exitcodes import EPILOG, EXIT_INTERNAL, EXIT_USAGE
 from graders.sandbox.isolation import forced_layer
 from graders.spec import ASSIGNMENTS_ENV
 
-COMMANDS = (check, grade, samples, validate, export)
+COMMANDS = (check, grade, samples, validate, export, course, serve, submit)
 
 
 def build_parser() -> argparse.ArgumentParser:

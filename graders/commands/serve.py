@@ -1,0 +1,77 @@
+"""``grader serve DIR [--host 127.0.0.1] [--port 8000] [--jobs N]``: serve a course folder.
+
+Runs the HTTP API (Uvicorn) and ``--jobs`` grading workers until interrupted. Submissions
+acknowledged before a stop (even SIGKILL) are graded when the same folder is served again.
+Exit codes: 0 stopped; 2 usage error (not a course folder, malformed settings).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from graders.exitcodes import EXIT_FULL, EXIT_USAGE
+
+_EPILOG = "exit codes: 0 stopped, 2 usage error"
+
+
+def add_parser(sub: Any) -> None:
+    """Register ``serve`` on the subparsers object ``sub``."""
+    serve = sub.add_parser(
+        "serve",
+        help="serve a course folder: the grading service's API and its grading workers",
+        description=(
+            "Serve the course folder DIR (made by `grader course init`): students submit with "
+            "`grader submit` (or POST /api/submissions), the workers grade in the sandbox."
+        ),
+        epilog=_EPILOG,
+    )
+    serve.add_argument("dir", type=Path, metavar="DIR", help="the course folder")
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default %(default)s: this machine only; 0.0.0.0 opens it "
+        "to the network, behind an HTTPS proxy)",
+    )
+    serve.add_argument("--port", type=int, default=8000, help="port (default %(default)s)")
+    serve.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="grading workers, each with its own grader process (default: the CPUs available)",
+    )
+    serve.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until interrupted; return the exit code."""
+    import uvicorn
+
+    from graders.executors import default_jobs
+    from graders.service import CourseError, open_course
+    from graders.service.app import create_app
+    from graders.service.queue import Workers
+
+    err = Console(stderr=True)
+    jobs = args.jobs if args.jobs is not None else default_jobs()
+    if jobs < 1:
+        err.print("grader: --jobs must be at least 1")
+        return EXIT_USAGE
+    try:
+        course = open_course(args.dir)
+    except CourseError as exc:
+        err.print(f"grader: {exc}", markup=False, highlight=False)
+        return EXIT_USAGE
+    app = create_app(course, Workers(course, jobs))
+    offered = ", ".join(course.settings.assignments)
+    err.print(
+        f"serving {args.dir} ({offered}) on http://{args.host}:{args.port} with {jobs} "
+        "grading worker(s); Ctrl-C stops",
+        markup=False,
+        highlight=False,
+    )
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return EXIT_FULL
