@@ -21,6 +21,7 @@ import os
 import shutil
 import tarfile
 import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -36,6 +37,7 @@ __all__ = [
     "dask_executor",
     "grade_shipped",
     "install_bundle",
+    "install_bundles",
     "make_bundle",
     "ship",
 ]
@@ -100,24 +102,36 @@ def make_bundle(assignment: Assignment, data_dir: Path | None = None) -> Bundle:
 
 
 def dask_executor(
-    assignment: Assignment,
+    assignments: Sequence[Assignment],
     data_dir: Path | None = None,
     *,
     scheduler: str | None = None,
     workers: int = 2,
 ) -> Executor[GradeTask, SubmissionResult]:
-    """A :class:`~graders.executors.dask.DaskExecutor` grading a batch's tasks as shipped
-    ones: the bundle installed on each worker once, each submission sent as its bytes."""
+    """A :class:`~graders.executors.dask.DaskExecutor` grading tasks of ``assignments`` as
+    shipped ones: each assignment's bundle installed on every worker once, each submission
+    sent as its bytes."""
     from graders.executors.dask import DaskExecutor
 
-    bundle = make_bundle(assignment, data_dir)
+    bundles = {str(a.directory): make_bundle(a, data_dir) for a in assignments}
     return DaskExecutor(
         grade_shipped,
         scheduler=scheduler,
         workers=workers,
-        prepare=functools.partial(ship, bundle=bundle),
-        setup=(install_bundle, bundle),
+        prepare=functools.partial(_ship_with, bundles=bundles),
+        setup=(install_bundles, tuple(bundles.values())),
     )
+
+
+def install_bundles(bundles: Sequence[Bundle]) -> None:
+    """:func:`install_bundle` for each (a Dask worker's set-up)."""
+    for bundle in bundles:
+        install_bundle(bundle)
+
+
+def _ship_with(task: GradeTask, bundles: Mapping[str, Bundle]) -> ShippedTask:
+    """``task`` shipped with its assignment's bundle."""
+    return ship(task, bundles[task.assignment])
 
 
 def ship(task: GradeTask, bundle: Bundle) -> ShippedTask:

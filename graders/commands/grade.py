@@ -198,7 +198,7 @@ def run(args: argparse.Namespace) -> int:
 
         try:  # the submissions and data files travel as bytes: no shared filesystem needed
             executor = dask_executor(
-                assignment, args.data, scheduler=args.scheduler, workers=args.jobs
+                [assignment], args.data, scheduler=args.scheduler, workers=args.jobs
             )
         except (RuntimeError, OSError) as exc:  # not installed, or no scheduler there
             errors.print(f"grader: {exc}", markup=False, highlight=False)

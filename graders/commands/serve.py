@@ -1,4 +1,5 @@
-"""``grader serve DIR [--host 127.0.0.1] [--port 8000] [--jobs N]``: serve a course folder.
+"""``grader serve DIR [--host 127.0.0.1] [--port 8000] [--jobs N] [--executor dask]``: serve a
+course folder.
 
 Runs the HTTP API (Uvicorn) and ``--jobs`` grading workers until interrupted. Submissions
 acknowledged before a stop (even SIGKILL) are graded when the same folder is served again.
@@ -43,6 +44,20 @@ def add_parser(sub: Any) -> None:
         default=None,
         help="grading workers, each with its own grader process (default: the CPUs available)",
     )
+    serve.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        default="local",
+        help="where the workers grade: grader processes on this machine (local, the default) "
+        "or a Dask cluster (dask; needs pip install -e '.[dask]'), --jobs tasks at a time",
+    )
+    serve.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="with --executor dask: the scheduler to use, e.g. tcp://10.0.0.5:8786 (default: "
+        "a local cluster of --jobs worker processes)",
+    )
     serve.set_defaults(run=run)
 
 
@@ -65,7 +80,25 @@ def run(args: argparse.Namespace) -> int:
     except CourseError as exc:
         err.print(f"grader: {exc}", markup=False, highlight=False)
         return EXIT_USAGE
-    app = create_app(course, Workers(course, jobs))
+    if args.scheduler is not None and args.executor != "dask":
+        err.print("grader: --scheduler needs --executor dask")
+        return EXIT_USAGE
+    shared = None
+    workers = Workers(course, jobs)
+    if args.executor == "dask":
+        from graders.batch.shipping import dask_executor
+        from graders.executors import Borrowed
+        from graders.spec import load_assignment
+
+        specs = [load_assignment(slug) for slug in course.settings.assignments]
+        try:  # one cluster for every worker thread; the uploads travel as bytes
+            shared = dask_executor(specs, scheduler=args.scheduler, workers=jobs)
+        except (RuntimeError, OSError) as exc:  # not installed, or no scheduler there
+            err.print(f"grader: {exc}", markup=False, highlight=False)
+            return EXIT_USAGE
+        lent = shared
+        workers = Workers(course, jobs, executor=lambda: Borrowed(lent))
+    app = create_app(course, workers)
     offered = ", ".join(course.settings.assignments)
     err.print(
         f"serving {args.dir} ({offered}) on http://{args.host}:{args.port} with {jobs} "
@@ -73,5 +106,9 @@ def run(args: argparse.Namespace) -> int:
         markup=False,
         highlight=False,
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    finally:
+        if shared is not None:
+            shared.close()
     return EXIT_FULL

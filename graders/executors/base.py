@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
-__all__ = ["Executor", "TaskOutcome", "Work", "run_safely"]
+__all__ = ["Borrowed", "Executor", "TaskOutcome", "Work", "run_safely"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -70,3 +70,20 @@ class Executor(Protocol[T, R]):
     def close(self) -> None:
         """Stop every process the executor started; idempotent."""
         ...
+
+
+class Borrowed(Generic[T, R]):
+    """An executor lent to one of several users (the threads of a service sharing one Dask
+    cluster): its ``run`` is the owner's, and its ``close`` does nothing, since the owner
+    closes the executor itself when every user is done."""
+
+    def __init__(self, executor: Executor[T, R]) -> None:
+        self._executor = executor
+        self.jobs = executor.jobs
+
+    def run(self, tasks: Iterable[T]) -> Iterator[TaskOutcome[T, R]]:
+        """The owner's outcomes of ``tasks``."""
+        return self._executor.run(tasks)
+
+    def close(self) -> None:
+        """Nothing: the owner closes the executor."""

@@ -35,8 +35,10 @@ from starlette.types import Message
 
 from graders import summary as summaries
 from graders.gradebook import Gradebook
+from graders.report.notebook import NOTEBOOK, PAGE, feedback_files
 from graders.service.auth import Authenticator, Identity
 from graders.service.canvas import canvas_csv
+from graders.service.client import result_from_document
 from graders.service.course import Course
 from graders.service.queue import Workers
 from graders.service.store import Attempt
@@ -309,6 +311,38 @@ def create_app(course: Course, workers: Workers | None = None) -> FastAPI:
         if attempt is None or (not who.is_instructor and attempt.student != who.student):
             raise _error(404, f"no submission {attempt_id} of yours")
         return describe(attempt, who, results=True)
+
+    @app.get("/api/submissions/{attempt_id}/{name}")
+    def feedback_notebook(
+        attempt_id: int, name: str, who: Annotated[Identity, Depends(caller)]
+    ) -> Response:
+        """The student's notebook with the feedback they may see, or its HTML rendering."""
+        if name not in (NOTEBOOK, PAGE):
+            raise _error(404, f"no such file: {name!r} (there are {NOTEBOOK} and {PAGE})")
+        attempt = store.attempt(attempt_id)
+        if attempt is None or (not who.is_instructor and attempt.student != who.student):
+            raise _error(404, f"no submission {attempt_id} of yours")
+        document = describe(attempt, who, results=True).get("results")
+        if attempt.status not in ("graded", "ungradable") or not document:
+            raise _error(404, f"submission {attempt_id} has no feedback yet ({attempt.status})")
+        # Made from what this caller may see (hidden checks' messages left out), never from
+        # the full result the grader process had.
+        visible = result_from_document(document)
+        files = dict(feedback_files(course.root / attempt.upload, visible))
+        if name == NOTEBOOK:
+            return Response(
+                files[NOTEBOOK],
+                media_type="application/x-ipynb+json",
+                headers={"Content-Disposition": f'attachment; filename="{NOTEBOOK}"'},
+            )
+        # Sanitised already; this policy also keeps any script from running and gives the page
+        # an origin of its own (sandbox), so it can reach neither the service nor its cookies.
+        policy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox"
+        return Response(
+            files[PAGE],
+            media_type="text/html",
+            headers={"Content-Security-Policy": policy, "X-Content-Type-Options": "nosniff"},
+        )
 
     @app.get("/api/submissions")
     def mine(who: Annotated[Identity, Depends(caller)], assignment: str | None = None) -> Any:

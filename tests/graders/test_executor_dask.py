@@ -178,7 +178,7 @@ def test_a_batch_on_dask_ships_its_files_and_survives_a_killed_worker(tmp_path: 
     secret = CourseSecret.generate()
     grade_cohort(root, mle, tmp_path / "local", jobs=1, plots=False, secret=secret)
     with dask.config.set({"distributed.scheduler.allowed-failures": 3}):
-        executor = dask_executor(mle, workers=2)
+        executor = dask_executor([mle], workers=2)
     shutil.rmtree(mle.directory)  # the workers grade from their installed bundle alone
     client = executor._client  # the test's own view of the cluster
     victim = sorted(client.run(os.getpid).values())[0]

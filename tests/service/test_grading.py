@@ -190,3 +190,52 @@ def test_a_submission_cannot_read_the_course_folder(tmp_path: Path) -> None:
         sees_usr = served.get(f"/api/submissions/{control}", "alan").json()
     assert (seen["status"], seen["score"]) == ("graded", 12.0)  # it found none of them
     assert sees_usr["score"] < 12.0  # the probe works: it does see what the sandbox shows
+
+
+CHECK = "normal_mle_matches_reference"
+
+
+def test_the_feedback_notebook_is_offered_with_only_what_the_student_may_see(
+    graded: tuple[Served, dict[str, int]],
+) -> None:
+    import json
+
+    import nbformat
+
+    served, ids = graded
+    base = f"/api/submissions/{ids['ada-wrong']}"
+    notebook = served.get(f"{base}/feedback.ipynb", "ada")
+    assert notebook.status_code == 200 and "attachment" in notebook.headers["content-disposition"]
+    nb = nbformat.reads(notebook.text, as_version=4)
+    nbformat.validate(nb)
+    boss = served.get(base, "instructor").json()["results"]["tests"]
+    (message,) = [t["output"] for t in boss if t["extra_data"]["check_id"] == CHECK]
+    upload = (EXAMPLES / "ddof1.py").read_text()
+    telling = [line for line in message.splitlines() if len(line) > 20 and line not in upload]
+    assert telling and telling[0] in "".join(c.source for c in nb.cells)  # visible here
+    page = served.get(f"{base}/feedback-notebook.html", "ada")
+    assert page.status_code == 200 and "Grader feedback" in page.text
+    assert "script-src" not in page.headers["content-security-policy"]  # no script may run
+    assert "sandbox" in page.headers["content-security-policy"]
+    for who, url, status in (
+        ("alan", f"{base}/feedback.ipynb", 404),  # another student's
+        ("ada", f"{base}/results.json", 404),  # not one of the two files
+    ):
+        reply = served.get(url, who)
+        assert reply.status_code == status and reply.json()["message"]
+
+    # A hidden check's explanation stays out of the student's notebook, not the instructor's.
+    hidden = {CHECK: "hidden"}
+    settings = msgspec.structs.replace(
+        served.course.settings, assignments={"mle": AssignmentSettings(visibility=hidden)}
+    )
+    course = dataclasses.replace(served.course, settings=settings)
+    with TestClient(create_app(course)) as client:
+        texts = {
+            who: client.get(
+                f"{base}/feedback.ipynb", headers={"Authorization": f"Bearer {token}"}
+            ).text
+            for who, token in (("ada", served.tokens["ada"]), ("boss", served.instructor))
+        }
+    assert json.dumps(telling[0])[1:-1] not in texts["ada"]
+    assert json.dumps(telling[0])[1:-1] in texts["boss"]
