@@ -69,6 +69,7 @@ def feedback_notebook(submission: Path, result: SubmissionResult) -> nbformat.No
     nb, own = _student_notebook(submission)
     # A feedback notebook handed in again: its old feedback is ours, not the student's.
     nb.cells = [c for c in nb.cells if not _tagged(c)]
+    _give_ids(nb)
     told = telling(result.checks)
     questions: dict[str, list[CheckResult]] = {}
     for check in result.checks:
@@ -247,6 +248,23 @@ def _cell(text: str, nb: nbformat.NotebookNode) -> Any:
     if (nb.nbformat, nb.nbformat_minor) < (4, 5):
         del cell["id"]  # cell ids exist from format 4.5 on; the student's version is kept
     return cell
+
+
+def _give_ids(nb: nbformat.NotebookNode) -> None:
+    """Cells of a format with ids (4.5 on) that lack one get ``cell-K``: the format requires
+    them (nbformat warns now, and will refuse), and nothing else of the cell changes."""
+    if (nb.nbformat, nb.nbformat_minor) < (4, 5):
+        return
+    taken = {c.get("id") for c in nb.cells}
+    for index, cell in enumerate(nb.cells, 1):
+        if isinstance(cell.get("id"), str) and cell["id"]:
+            continue
+        name, extra = f"cell-{index}", 0
+        while name in taken:
+            extra += 1
+            name = f"cell-{index}-{extra}"
+        cell["id"] = name
+        taken.add(name)
 
 
 def _tagged(cell: Any) -> bool:

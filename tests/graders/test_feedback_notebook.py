@@ -273,3 +273,23 @@ def body(page: str) -> str:
     from bs4 import BeautifulSoup
 
     return str(BeautifulSoup(page, features="html.parser").body)
+
+
+def test_cells_of_a_format_with_ids_that_lack_one_get_one(tmp_path: Path) -> None:
+    import json
+    import warnings
+
+    path = tmp_path / "no_ids.ipynb"
+    source = "import numpy as np\n\ndef sigmoid(x):\n    return 1 / (1 + np.exp(-x))\n"
+    cell = {"cell_type": "code", "metadata": {}, "source": source, "outputs": []}
+    cell["execution_count"] = None
+    path.write_text(
+        json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    )
+    result = grade_path(path, assignment(LOGISTIC))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nbformat's MissingIDFieldWarning among them
+        nb = feedback_notebook(path, result)
+        nbformat.validate(nb)
+    (own,) = [c for c in nb.cells if not _is_feedback(c)]
+    assert (own["id"], own["source"]) == ("cell-1", source)
