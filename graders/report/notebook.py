@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import re
 import threading
 import warnings
@@ -69,7 +70,6 @@ def feedback_notebook(submission: Path, result: SubmissionResult) -> nbformat.No
     nb, own = _student_notebook(submission)
     # A feedback notebook handed in again: its old feedback is ours, not the student's.
     nb.cells = [c for c in nb.cells if not _tagged(c)]
-    _give_ids(nb)
     told = telling(result.checks)
     questions: dict[str, list[CheckResult]] = {}
     for check in result.checks:
@@ -218,9 +218,15 @@ def _student_notebook(path: Path) -> tuple[nbformat.NotebookNode, bool]:
     except OSError:
         return new_notebook(), False
     if path.suffix.lower() != ".ipynb":
-        return new_notebook(cells=[new_code_cell(text)]), True
+        cell = new_code_cell(text)
+        cell["id"] = "cell-1"  # not nbformat's random one: the same file, the same notebook
+        return new_notebook(cells=[cell]), True
     try:
-        nb = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
+        raw = json.loads(text)
+        _give_ids(raw)  # before nbformat would pick random ones
+        with warnings.catch_warnings():  # the student's notebook is taken as it is
+            warnings.simplefilter("ignore")
+            nb = nbformat.reads(json.dumps(raw), as_version=nbformat.NO_CONVERT)
         if nb.nbformat != 4:
             nb = nbformat.convert(nb, 4)
         if not isinstance(nb.get("cells"), list):
@@ -250,13 +256,18 @@ def _cell(text: str, nb: nbformat.NotebookNode) -> Any:
     return cell
 
 
-def _give_ids(nb: nbformat.NotebookNode) -> None:
-    """Cells of a format with ids (4.5 on) that lack one get ``cell-K``: the format requires
-    them (nbformat warns now, and will refuse), and nothing else of the cell changes."""
-    if (nb.nbformat, nb.nbformat_minor) < (4, 5):
+def _give_ids(raw: Any) -> None:
+    """Cells of a notebook (its JSON) of a format with ids (4.5 on) that lack one get
+    ``cell-K``: the format requires them (nbformat would pick random ones, and warn), and
+    nothing else of the cell changes."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list):
         return
-    taken = {c.get("id") for c in nb.cells}
-    for index, cell in enumerate(nb.cells, 1):
+    version = (raw.get("nbformat"), raw.get("nbformat_minor"))
+    if not all(isinstance(v, int) for v in version) or version < (4, 5):
+        return
+    cells = [c for c in raw["cells"] if isinstance(c, dict)]
+    taken = {c.get("id") for c in cells}
+    for index, cell in enumerate(cells, 1):
         if isinstance(cell.get("id"), str) and cell["id"]:
             continue
         name, extra = f"cell-{index}", 0

@@ -293,3 +293,12 @@ def test_cells_of_a_format_with_ids_that_lack_one_get_one(tmp_path: Path) -> Non
         nbformat.validate(nb)
     (own,) = [c for c in nb.cells if not _is_feedback(c)]
     assert (own["id"], own["source"]) == ("cell-1", source)
+
+
+def test_the_same_submission_gives_the_same_feedback_notebook(tmp_path: Path) -> None:
+    from graders.report.notebook import feedback_files
+
+    for sample in ("descent_sign.py", "partial.ipynb"):
+        result = grade_path(EXAMPLES / sample, assignment(LOGISTIC))
+        first, second = (feedback_files(EXAMPLES / sample, result) for _ in range(2))
+        assert first == second, sample  # no random cell id anywhere
