@@ -58,6 +58,12 @@ def add_parser(sub: Any) -> None:
         help="with --executor dask: the scheduler to use, e.g. tcp://10.0.0.5:8786 (default: "
         "a local cluster of --jobs worker processes)",
     )
+    serve.add_argument(
+        "--require-isolation",
+        action="store_true",
+        help="refuse to serve unless bubblewrap's namespaces are available (exit code 2; also "
+        "`require_isolation = true` in course.toml or an assignment's spec)",
+    )
     serve.set_defaults(run=run)
 
 
@@ -80,6 +86,20 @@ def run(args: argparse.Namespace) -> int:
     except CourseError as exc:
         err.print(f"grader: {exc}", markup=False, highlight=False)
         return EXIT_USAGE
+    from graders.commands._shared import isolation_problem
+    from graders.spec import load_assignment
+
+    required = (
+        args.require_isolation
+        or course.settings.require_isolation
+        or any(load_assignment(slug).require_isolation for slug in course.settings.assignments)
+    )
+    refused, warning = isolation_problem(required)
+    if refused is not None:
+        err.print(f"grader: {refused}", markup=False, highlight=False)
+        return EXIT_USAGE
+    if warning is not None:  # said once, at the start: every submission runs on that layer
+        err.print(warning, markup=False, highlight=False)
     if args.scheduler is not None and args.executor != "dask":
         err.print("grader: --scheduler needs --executor dask")
         return EXIT_USAGE
@@ -88,7 +108,6 @@ def run(args: argparse.Namespace) -> int:
     if args.executor == "dask":
         from graders.batch.shipping import dask_executor
         from graders.executors import Borrowed
-        from graders.spec import load_assignment
 
         specs = [load_assignment(slug) for slug in course.settings.assignments]
         try:  # one cluster for every worker thread; the uploads travel as bytes

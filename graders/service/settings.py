@@ -75,11 +75,15 @@ class CourseSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
         Submissions one student may make in any hour; the next one is refused with 429.
     max_upload_bytes
         The largest file accepted; larger ones are refused with 413.
+    require_isolation
+        ``grader serve`` refuses to start unless bubblewrap's namespaces are available (as
+        ``--require-isolation``; an assignment's own ``require_isolation`` counts too).
     """
 
     assignments: dict[str, AssignmentSettings]
     rate_limit_per_hour: Annotated[int, msgspec.Meta(ge=1)] = DEFAULT_RATE_LIMIT
     max_upload_bytes: Annotated[int, msgspec.Meta(ge=1)] = DEFAULT_MAX_UPLOAD_BYTES
+    require_isolation: bool = False
 
     def assignment(self, slug: str) -> AssignmentSettings:
         """The settings of ``slug``; ``KeyError`` if the course does not offer it."""
@@ -103,6 +107,7 @@ def settings_text(assignments: Mapping[str, AssignmentSettings] | list[str]) -> 
         "# The course's settings, read when `grader serve` starts.",
         f"rate_limit_per_hour = {DEFAULT_RATE_LIMIT}  # submissions per student per hour",
         f"max_upload_bytes = {DEFAULT_MAX_UPLOAD_BYTES}",
+        "require_isolation = false  # true: refuse to serve without bubblewrap's namespaces",
         "",
     ]
     for slug in assignments:

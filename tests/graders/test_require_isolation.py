@@ -64,3 +64,21 @@ def test_require_isolation_grades_where_bubblewrap_works(
 ) -> None:
     assert main(["check", str(SOLUTION), "--assignment", MLE, "--require-isolation"]) == 0
     assert "Warning" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("how", ["option", "course setting"])
+def test_serve_refuses_the_process_layer_when_isolation_is_required(
+    how: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tests.service.conftest import make_course
+
+    monkeypatch.setenv("GRADER_ISOLATION", "process")
+    root = make_course(tmp_path, "require_isolation = true" if how == "course setting" else "")
+    args = ["serve", str(root), "--port", "0"]
+    code = main([*args, "--require-isolation"] if how == "option" else args)
+    err = " ".join(capsys.readouterr().err.split())
+    assert code == EXIT_USAGE  # before anything is served
+    assert "grading requires bubblewrap's namespaces (--require-isolation)" in err
