@@ -453,6 +453,7 @@ def _record(
         counterexample=counterexample,
         diagnosis=diagnosis,
         behaviour=behaviour,
+        visibility=spec.visibility,
     )
 
 

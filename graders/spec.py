@@ -69,7 +69,10 @@ class CheckSpec:
     """One listed check of a question: its registry id, points and numeric settings.
 
     ``max_examples`` bounds the explained search, ``hidden_examples`` the hidden one (0: none);
-    in a spec the latter defaults to half the former, rounded up.
+    in a spec the latter defaults to half the former, rounded up. ``visibility`` is who sees
+    the check's feedback, with Gradescope's meanings (``visible``, ``hidden``,
+    ``after_due_date``, ``after_published``): the result carries it, and Gradescope and the
+    grading service show or hide the check by it.
     """
 
     id: str
@@ -78,6 +81,7 @@ class CheckSpec:
     atol: float
     max_examples: int
     hidden_examples: int = 20
+    visibility: str = "visible"
 
 
 @dataclass(frozen=True)
@@ -303,6 +307,7 @@ def _question(toml: spec_toml.QuestionToml) -> Question:
                 hidden_examples=(
                     (c.max_examples + 1) // 2 if c.hidden_examples is None else c.hidden_examples
                 ),
+                visibility=c.visibility,
             )
             for c in toml.checks
         ),

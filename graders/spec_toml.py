@@ -34,6 +34,8 @@ class CheckToml(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     max_examples: Annotated[int, msgspec.Meta(ge=1)] = 40
     # Examples of the hidden search (0: none); None: half of max_examples, rounded up.
     hidden_examples: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    # Who sees this check's feedback, with Gradescope's meanings (results.json's visibility).
+    visibility: Literal["visible", "hidden", "after_due_date", "after_published"] = "visible"
 
 
 class QuestionToml(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
