@@ -48,6 +48,7 @@ _HERE = Path(__file__).parent
 _SIGNIN_COOKIE = "grader_signin"  # the sign-in form's double-submit CSRF value
 _MAX_FORM_BYTES = 16 * 1024  # a sign-in or button form: a token and a CSRF value
 _REFRESH_SECONDS = 2
+_RECENT = 50  # attempts listed on the class page, newest first
 
 
 def _templates() -> jinja2.Environment:
@@ -327,7 +328,8 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
                 book.submission_rows(spec.slug), book.check_rows(spec.slug), spec, students=roster
             )
         tallest = max((b.count for b in cohort.histogram), default=0)
-        errors = [a for a in store.attempts(assignment=spec.slug) if a.status == "error"]
+        everything = store.attempts(assignment=spec.slug)
+        errors = [a for a in everything if a.status == "error"]
         return render(
             request,
             "class.html",
@@ -337,6 +339,8 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
             cohort=cohort,
             tallest=max(tallest, 1),
             errors=errors,
+            recent=everything[:_RECENT],
+            more=max(len(everything) - _RECENT, 0),
             regrading=regrading,
         )
 

@@ -262,12 +262,14 @@ def test_students_cannot_open_instructor_pages(graded: tuple[Site, dict[str, int
 def test_the_class_page_shows_histogram_failure_rates_and_shared_mistakes(
     graded: tuple[Site, dict[str, int]],
 ) -> None:
-    site, _ = graded
+    site, ids = graded
     page = site.signed_in("instructor").get("/class/mle").text
-    assert "Score distribution" in page and "<meter" in page
+    assert "Score distribution" in page and '<rect class="hbar"' in page
     assert "normal_mle_matches_reference" in page and "failure rate" in page
     assert "Shared mistakes" in page and "Ungradable submissions" in page
     assert 'action="/class/mle/regrade"' in page and 'name="csrf"' in page
+    recent = re.search(r'<table id="recent">.*?</table>', page, re.S)
+    assert recent and all(f"/attempts/{i}" in recent.group(0) for i in ids.values())
 
 
 def test_the_gradebook_sorts_and_links_each_student(graded: tuple[Site, dict[str, int]]) -> None:
