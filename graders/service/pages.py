@@ -36,6 +36,7 @@ from graders.service.course import Course
 from graders.service.headers import SecurityHeaders
 from graders.service.intake import Refused, rate_limited, read_upload, store_upload
 from graders.service.page_data import SORTS, counting_id, feedback, fmt, gradebook_rows, moment
+from graders.service.plots import page_plots
 from graders.service.queue import Workers
 from graders.service.session import COOKIE, Session, Sessions, same_token
 from graders.service.store import TERMINAL, Attempt
@@ -278,6 +279,13 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
             )
         spec = offered(attempt.assignment)
         shown = document(attempt, session.identity)
+        view = feedback(shown, spec) if shown is not None else None
+        result = attempt.result()
+        plots = (
+            page_plots(result.plots, {q.id: all(c.shown for c in q.checks) for q in view.questions})
+            if view is not None and result is not None
+            else {}
+        )
         waiting = attempt.status not in TERMINAL or attempt.regrade != 0
         return render(
             request,
@@ -285,7 +293,8 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
             session,
             attempt=attempt,
             spec=spec,
-            feedback=feedback(shown, spec) if shown is not None else None,
+            feedback=view,
+            plots=plots,
             waiting=waiting,
             refresh=_REFRESH_SECONDS,
             error=(attempt.error if session.identity.is_instructor else None),

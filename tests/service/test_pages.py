@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -221,11 +222,37 @@ def test_the_feedback_shows_the_failing_check_and_its_misconception(
     client = site.signed_in("ada")
     page = client.get(f"/attempts/{ids['wrong']}").text
     assert "http-equiv" not in page  # done: no more refreshing
-    assert "Likely misconception:" in page and "ddof" in page
+    assert "Likely misconception:" in page and "ddof=" in page
     assert 'id="c-normal_mle_matches_reference"' in page
     assert "ddof1&lt;script&gt;.py" in page and "<script>" not in page  # escaped
+    plots = site.course.store.attempt(ids["wrong"]).result().plots  # type: ignore[union-attr]
+    assert plots and page.count('<svg xmlns="http://www.w3.org/2000/svg"') >= len(plots)
+    assert 'class="plot"' in page and " style=" not in page  # the CSP refuses inline styles
     right = client.get(f"/attempts/{ids['right']}").text
     assert "12 / 12" in right and "Likely misconception" not in right
+
+
+def test_a_hidden_check_shows_its_points_only_and_its_question_no_plot(
+    graded: tuple[Site, dict[str, int]], tmp_path: Path
+) -> None:
+    site, ids = graded
+    root = tmp_path / "copy"
+    shutil.copytree(site.root, root)
+    settings = root / "course.toml"
+    text = settings.read_text(encoding="utf-8").replace(
+        '[assignments."mle"]\n',
+        '[assignments."mle"]\nvisibility = { normal_mle_matches_reference = "hidden" }\n',
+    )
+    settings.write_text(text, encoding="utf-8")
+    hidden = Site(open_course(root), root, site.tokens, site.instructor)
+    page = hidden.signed_in("ada").get(f"/attempts/{ids['wrong']}").text
+    check = re.search(r'id="c-normal_mle_matches_reference">.*?</div>', page, re.S)
+    assert check and "feedback is hidden" in check.group(0)
+    assert "ddof=" not in page and "Likely misconception" not in page
+    section = re.search(r'<section id="q-normal_mle".*?</section>', page, re.S)
+    assert section and "<svg" not in section.group(0)
+    teacher = hidden.signed_in("instructor").get(f"/attempts/{ids['wrong']}").text
+    assert "Likely misconception" in teacher  # the instructor sees everything
 
 
 def test_the_assignment_page_marks_the_attempt_that_counts(
