@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from graders.results import cell_name
+from graders.report.causes import telling
+from graders.results import CheckResult, cell_name
 from graders.service.settings import Policy
 from graders.service.store import Attempt
 from graders.service.view import HIDDEN_NOTE
@@ -57,9 +58,15 @@ def moment(unix: float | dt.datetime | None) -> str:
 
 @dataclass(frozen=True)
 class CheckView:
-    """One check as its reader may see it (``shown`` False: name, status and points only)."""
+    """One check as its reader may see it (``shown`` False: name, status and points only).
+
+    A failing check is told once per cause (:mod:`graders.report.causes`, as in the reports):
+    ``explained_by`` names the lead whose panel explains it; a lead lists the checks failing
+    for the same cause (``same``) and probably for it (``likely``), as ``(question, name)``.
+    """
 
     check_id: str
+    question: str
     name: str
     status: str
     score: float
@@ -68,16 +75,20 @@ class CheckView:
     message: str = ""
     counterexample: str | None = None
     diagnosis: str | None = None
+    explained_by: tuple[str, str] | None = None  # (check id, name) of the lead
+    same: tuple[tuple[str, str], ...] = ()
+    likely: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
 class QuestionView:
-    """One question's title, signature, points and checks."""
+    """One question's title, signature, points and checks (``absent``: all missing, why)."""
 
     id: str
     title: str
     signature: str
     checks: tuple[CheckView, ...]
+    absent: str | None = None
 
     @property
     def score(self) -> float:
@@ -125,6 +136,7 @@ def _check(test: Mapping[str, Any]) -> CheckView:
     shown = extra.get("message") != HIDDEN_NOTE
     return CheckView(
         check_id=str(extra.get("check_id", "")),
+        question=str(extra.get("question", "")),
         name=str(test.get("name", "")),
         status=str(extra.get("status", test.get("status", ""))),
         score=float(test.get("score", 0.0)),
@@ -136,13 +148,57 @@ def _check(test: Mapping[str, Any]) -> CheckView:
     )
 
 
+def _record(view: CheckView) -> CheckResult | None:
+    """The check as a result again, for the causes' rules; None if it is not a valid one."""
+    try:
+        return CheckResult(
+            view.check_id,
+            view.question,
+            view.name,
+            view.status,  # type: ignore[arg-type]  # validated by CheckResult itself
+            min(view.score, view.max_score),
+            view.max_score,
+            view.message,
+            view.counterexample,
+            view.diagnosis,
+        )
+    except (TypeError, ValueError):
+        return None
+
+
+def _told(views: Sequence[CheckView]) -> tuple[list[CheckView], dict[str, str]]:
+    """The views with their causes (of the checks shown only), and the absent questions."""
+    records = {v.check_id: r for v in views if v.shown and (r := _record(v)) is not None}
+    told = telling(list(records.values()))
+    out = []
+    for view in views:
+        record = records.get(view.check_id)
+        if record is None:
+            out.append(view)
+            continue
+        by = told.explained_by(record)
+        led = told.led_by(record)
+        out.append(
+            replace(
+                view,
+                explained_by=(by.lead.check_id, by.lead.name) if by else None,
+                same=tuple((c.question, c.name) for c in led.same) if led else (),
+                likely=tuple((c.question, c.name) for c in led.likely) if led else (),
+            )
+        )
+    absent = {q: a.message for q, a in told.absent.items()}
+    # Only a question all of whose checks are shown is told in one line.
+    partly_hidden = {v.question for v in views if not v.shown}
+    return out, {q: m for q, m in absent.items() if q not in partly_hidden}
+
+
 def feedback(document: Mapping[str, Any], assignment: Assignment | None) -> Feedback:
     """The feedback of a results document (the student's or the instructor's view)."""
     extra = document.get("extra_data") or {}
+    views, absent = _told([_check(test) for test in document.get("tests", ())])
     by_question: dict[str, list[CheckView]] = {}
-    for test in document.get("tests", ()):
-        question = str((test.get("extra_data") or {}).get("question", ""))
-        by_question.setdefault(question, []).append(_check(test))
+    for view in views:
+        by_question.setdefault(view.question, []).append(view)
     questions: list[QuestionView] = []
     known = {q.id: q for q in assignment.questions} if assignment is not None else {}
     for qid in [*known, *(q for q in by_question if q not in known)]:
@@ -155,6 +211,7 @@ def feedback(document: Mapping[str, Any], assignment: Assignment | None) -> Feed
                 title=spec.title if spec else qid,
                 signature=spec.signature if spec else "",
                 checks=tuple(by_question[qid]),
+                absent=absent.get(qid),
             )
         )
     cells = extra.get("cells") or ()

@@ -29,6 +29,7 @@ from starlette.concurrency import run_in_threadpool
 
 from graders import summary as summaries
 from graders.gradebook import Gradebook
+from graders.report.causes import LIKELY, SAME
 from graders.report.html.page import CSS
 from graders.service.auth import Authenticator, Identity
 from graders.service.canvas import canvas_csv
@@ -62,6 +63,8 @@ def _templates() -> jinja2.Environment:
     )
     env.filters["fmt"] = fmt
     env.filters["moment"] = moment
+    env.globals["same_words"] = SAME  # the reports' words for the checks a cause also fails
+    env.globals["likely_words"] = LIKELY
     return env
 
 

@@ -12,6 +12,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -281,6 +282,66 @@ def test_students_cannot_open_instructor_pages(graded: tuple[Site, dict[str, int
     alan = site.signed_in("alan")
     for url in ("/class/mle", "/class/mle/gradebook", "/class/mle/grades.csv"):
         assert alan.get(url).status_code == 403, url
+
+
+class _Outline(HTMLParser):
+    """What the accessibility test reads of a page: landmarks, headings, inputs and labels."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mains = 0
+        self.headings: list[int] = []
+        self.inputs: list[str] = []
+        self.labels: set[str] = set()
+        self.inline: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = dict(attrs)
+        if tag == "main":
+            self.mains += 1
+        if re.fullmatch(r"h[1-6]", tag):
+            self.headings.append(int(tag[1]))
+        if tag == "label" and named.get("for"):
+            self.labels.add(str(named["for"]))
+        if tag in ("input", "select", "textarea") and named.get("type") != "hidden":
+            self.inputs.append(str(named.get("id")))
+        if "style" in named or (tag == "script" and "src" not in named):
+            self.inline.append(tag)
+        if any(name.startswith("on") for name in named):
+            self.inline.append(f"{tag} handler")
+
+
+def test_every_page_has_one_main_headings_in_order_and_labelled_inputs(
+    graded: tuple[Site, dict[str, int]],
+) -> None:
+    site, ids = graded
+    pages = {
+        "ada": [
+            "/",
+            "/assignments/mle",
+            "/attempts/99999",
+            *(f"/attempts/{i}" for i in ids.values()),
+        ],
+        "instructor": [
+            "/class/mle",
+            "/class/mle/gradebook",
+            "/class/mle/student?id=ada",
+            f"/attempts/{ids['wrong']}",
+        ],
+    }
+    outlines = {"/signin": site.client().get("/signin").text}
+    for who, urls in pages.items():
+        client = site.signed_in(who)
+        outlines.update({f"{who} {url}": client.get(url).text for url in urls})
+    for name, html in outlines.items():
+        outline = _Outline()
+        outline.feed(html)
+        assert outline.mains == 1, name
+        assert outline.headings[0] == 1 and outline.headings.count(1) == 1, name
+        steps = zip(outline.headings, outline.headings[1:], strict=False)
+        assert all(after <= before + 1 for before, after in steps), (name, outline.headings)
+        assert set(outline.inputs) <= outline.labels, name
+        assert outline.inline == [], name
 
 
 # ---------------------------------------------------------------------- the instructor
