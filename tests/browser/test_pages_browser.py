@@ -242,3 +242,27 @@ def test_the_pages_break_no_rule_of_their_content_security_policy(
     _sign_out(browser)
     logged = [entry["message"] for entry in browser.get_log("browser")]
     assert not [m for m in logged if "Content Security Policy" in m], logged
+
+
+_DROP = """
+const transfer = new DataTransfer();
+transfer.items.add(new File([arguments[0]], "dropped.py", {type: "text/x-python"}));
+const form = document.querySelector("form.upload");
+form.dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true}));
+return document.getElementById("file").files.length;
+"""
+
+
+def test_a_file_dropped_on_the_upload_form_is_uploaded(
+    server: dict[str, str], browser: WebDriver
+) -> None:
+    url = server["url"]
+    _sign_in(browser, url, server["alan"])
+    browser.get(f"{url}/assignments/{SLUG}")
+    note = browser.find_element(By.CLASS_NAME, "dropped")
+    assert note.text == "You can also drop the file on this box."
+    assert browser.execute_script(_DROP, "def sigmoid(x):\n    return x\n") == 1
+    assert note.text == "Chosen: dropped.py"
+    browser.find_element(By.CSS_SELECTOR, "form.upload button[type=submit]").click()
+    WebDriverWait(browser, 10).until(lambda d: "/attempts/" in d.current_url)
+    assert "dropped.py" in browser.find_element(By.TAG_NAME, "main").text

@@ -193,6 +193,27 @@ def test_a_refused_file_says_why_on_the_assignment_page(site: Site) -> None:
     assert site.course.store.attempts() == []
 
 
+def test_over_the_size_cap_or_the_rate_limit_the_page_says_so(tmp_path: Path) -> None:
+    root = make_course(tmp_path, "rate_limit_per_hour = 1\nmax_upload_bytes = 4096")
+    site = Site(open_course(root), root, tokens_of(root), "")
+    client = site.signed_in("ada")
+    page = client.get("/assignments/mle")
+    big = client.post(
+        "/assignments/mle/upload",
+        data={"csrf": csrf_of(page.text)},
+        files={"file": ("big.py", b"#" * 5000)},
+    )
+    assert big.status_code == 413 and "cap of 4096 bytes" in big.text
+    upload(client, EXAMPLES / "solution.py")
+    again = client.post(
+        "/assignments/mle/upload",
+        data={"csrf": csrf_of(page.text)},
+        files={"file": ("solution.py", (EXAMPLES / "solution.py").read_bytes())},
+    )
+    assert again.status_code == 429 and "at most 1 submissions an hour" in again.text
+    assert len(site.course.store.attempts()) == 1
+
+
 # ---------------------------------------------------------------------- students
 
 
