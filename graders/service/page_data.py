@@ -30,6 +30,7 @@ __all__ = [
     "feedback",
     "fmt",
     "gradebook_rows",
+    "headline",
     "moment",
 ]
 
@@ -54,6 +55,15 @@ def moment(unix: float | dt.datetime | None) -> str:
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.timezone.utc)
     return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def headline(message: str) -> str:
+    """The first line of a message that is not blank (what a one-line summary shows).
+
+    >>> headline("\\n  \\n`f` returned None.\\nmore")
+    '`f` returned None.'
+    """
+    return next((line for line in message.splitlines() if line.strip()), "")
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,15 @@ from graders.service.canvas import canvas_csv
 from graders.service.course import Course
 from graders.service.headers import SecurityHeaders
 from graders.service.intake import Refused, rate_limited, read_upload, store_upload
-from graders.service.page_data import SORTS, counting_id, feedback, fmt, gradebook_rows, moment
+from graders.service.page_data import (
+    SORTS,
+    counting_id,
+    feedback,
+    fmt,
+    gradebook_rows,
+    headline,
+    moment,
+)
 from graders.service.plots import page_plots
 from graders.service.queue import Workers
 from graders.service.session import COOKIE, Session, Sessions, same_token
@@ -63,6 +71,7 @@ def _templates() -> jinja2.Environment:
     )
     env.filters["fmt"] = fmt
     env.filters["moment"] = moment
+    env.filters["headline"] = headline
     env.globals["same_words"] = SAME  # the reports' words for the checks a cause also fails
     env.globals["likely_words"] = LIKELY
     return env

@@ -93,7 +93,9 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, dic
         "wrong": upload(ada, EXAMPLES / "ddof1.py", name="ddof1<script>.py"),
         "right": upload(ada, EXAMPLES / "solution.py"),
     }
-    assert grade_pending(site.course, InlineExecutor(grade_task)) == 2
+    for student in ("alan", "grace"):  # one shared mistake in the class
+        ids[student] = upload(site.signed_in(student), EXAMPLES / "ddof1.py")
+    assert grade_pending(site.course, InlineExecutor(grade_task)) == 4
     yield site, ids
 
 
@@ -376,6 +378,10 @@ def test_the_class_page_shows_histogram_failure_rates_and_shared_mistakes(
     assert "Score distribution" in page and '<rect class="hbar"' in page
     assert "normal_mle_matches_reference" in page and "failure rate" in page
     assert "Shared mistakes" in page and "Ungradable submissions" in page
+    group = re.search(r'<div class="group">.*?</div>', page, re.S)
+    assert group and '<span class="size">2</span>' in group.group(0)
+    assert "Diagnosis:" in group.group(0) and "ddof" in group.group(0)
+    assert "student?id=alan" in group.group(0) and "student?id=grace" in group.group(0)
     assert 'action="/class/mle/regrade"' in page and 'name="csrf"' in page
     recent = re.search(r'<table id="recent">.*?</table>', page, re.S)
     assert recent and all(f"/attempts/{i}" in recent.group(0) for i in ids.values())
