@@ -5,12 +5,12 @@ One reason to change: the pages' routes and what each one does (what they show i
 autoescape on), readable without JavaScript: a page waiting for a grade refreshes itself (a
 ``<noscript>`` refresh, or ``static/attempt.js`` polling ``/attempts/ID/status``).
 
-Signing in takes the course token once (a form, or a ``?token=`` link that redirects to strip it)
-and sets a session cookie (``Secure``, ``HttpOnly``, ``SameSite=Strict``) holding a random
-session id, never the token. Every POST form carries the session's CSRF token (the sign-in form,
-made before there is a session, a double-submit cookie's), checked here. A student asking for
-an attempt that is not theirs gets 404, whether or not it exists; instructor pages refuse a
-student with 403.
+Signing in takes the course token once (a form, or a ``?token=`` link that redirects to strip it;
+followed from another site, the link asks first whom to sign in as) and sets a session cookie
+(``Secure``, ``HttpOnly``, ``SameSite=Strict``) holding a random session id, never the token.
+Every POST form carries the session's CSRF token (the sign-in form, made before there is a
+session, a double-submit cookie's), checked here. A student asking for an attempt that is not
+theirs gets 404, whether or not it exists; instructor pages refuse a student with 403.
 """
 
 from __future__ import annotations
@@ -164,9 +164,23 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
 
     # ------------------------------------------------------------------ signing in
 
-    def signin_page(request: Request, status: int = 200, message: str = "") -> HTMLResponse:
+    def signin_page(
+        request: Request,
+        status: int = 200,
+        message: str = "",
+        link: tuple[str, Identity] | None = None,
+    ) -> HTMLResponse:
         value = secrets.token_urlsafe(24)
-        response = render(request, "signin.html", None, status, signin_csrf=value, message=message)
+        response = render(
+            request,
+            "signin.html",
+            None,
+            status,
+            signin_csrf=value,
+            message=message,
+            link_token=link[0] if link else None,
+            link_for=link[1] if link else None,
+        )
         response.set_cookie(
             _SIGNIN_COOKIE, value, path="/", secure=True, httponly=True, samesite="strict"
         )
@@ -178,6 +192,10 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
             who = auth.identify(f"Bearer {token}")
             if who is None:
                 return signin_page(request, 401, "That link's token is not valid.")
+            if request.headers.get("sec-fetch-site") == "cross-site":
+                # Followed from another site: that site may be signing the browser in as
+                # someone else (login CSRF), so the reader confirms whom they sign in as.
+                return signin_page(request, link=(token, who))
             return signed_in(sessions.start(who))
         return signin_page(request)
 

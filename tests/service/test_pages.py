@@ -146,6 +146,20 @@ def test_a_sign_in_link_redirects_to_a_url_without_the_token(site: Site) -> None
     assert site.client().get("/signin", params={"token": "bad"}).status_code == 401
 
 
+def test_a_sign_in_link_followed_from_another_site_asks_whom_to_sign_in_as(site: Site) -> None:
+    client = site.client()
+    asked = client.get(
+        "/signin", params={"token": site.tokens["alan"]}, headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert asked.status_code == 200 and "signs you in as <b>alan</b>" in asked.text
+    assert COOKIE not in asked.headers.get("set-cookie", "")
+    assert client.get("/").status_code == 303  # not signed in yet
+    confirmed = client.post(
+        "/signin", data={"csrf": csrf_of(asked.text), "token": site.tokens["alan"]}
+    )
+    assert confirmed.status_code == 303 and "alan" in client.get("/").text
+
+
 def test_signing_out_needs_the_session_csrf_token_and_ends_the_session(site: Site) -> None:
     client = site.signed_in("ada")
     home = client.get("/")
