@@ -21,7 +21,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -39,11 +39,7 @@ if not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()):
     )
 webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (the [test] extra)")
 
-from selenium.common.exceptions import (  # noqa: E402
-    NoSuchElementException,
-    StaleElementReferenceException,
-    WebDriverException,
-)
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.chrome.options import Options  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -106,12 +102,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
         process.wait(timeout=30)
 
 
-@pytest.fixture
-def browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[WebDriver]:
-    """Headless Chromium whose downloads land in ``tmp_path / "downloads"``."""
-    monkeypatch.setenv("SE_OFFLINE", "true")  # Selenium Manager: never reach the network
-    downloads = tmp_path / "downloads"
-    downloads.mkdir()
+def _chromium(downloads: Path, *, javascript: bool = True) -> WebDriver:
+    """Headless Chromium whose downloads land in ``downloads``."""
     options = Options()
     options.binary_location = str(CHROMIUM)
     for argument in (
@@ -122,18 +114,50 @@ def browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[WebDriv
     ):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # CSP reports land there
-    options.add_experimental_option(
-        "prefs",
-        {"download.default_directory": str(downloads), "download.prompt_for_download": False},
-    )
+    prefs: dict[str, object] = {
+        "download.default_directory": str(downloads),
+        "download.prompt_for_download": False,
+    }
+    if not javascript:
+        prefs["profile.managed_default_content_settings.javascript"] = 2  # blocked
+    options.add_experimental_option("prefs", prefs)
     driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    driver.execute_cdp_cmd(
+        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
+    )
+    return driver
+
+
+@pytest.fixture
+def browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[WebDriver]:
+    """Headless Chromium whose downloads land in ``tmp_path / "downloads"``."""
+    monkeypatch.setenv("SE_OFFLINE", "true")  # Selenium Manager: never reach the network
+    (tmp_path / "downloads").mkdir()
+    driver = _chromium(tmp_path / "downloads")
     try:
-        driver.execute_cdp_cmd(
-            "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
-        )
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture
+def browser_without_javascript(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[WebDriver]:
+    """The same Chromium with JavaScript blocked."""
+    monkeypatch.setenv("SE_OFFLINE", "true")
+    driver = _chromium(tmp_path, javascript=False)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def _wait(driver: WebDriver, seconds: float, condition: Callable[[WebDriver], object]) -> None:
+    """Wait until ``condition`` holds. A page being replaced (a reload, a redirect) can make a
+    look at it fail with any WebDriver error (a stale element, a lost JavaScript context): such
+    a look counts as "not yet"."""
+    WebDriverWait(driver, seconds, ignored_exceptions=(WebDriverException,)).until(condition)
 
 
 def _screenshot(driver: WebDriver, path: Path) -> None:
@@ -157,12 +181,12 @@ def _sign_in(driver: WebDriver, url: str, token: str) -> None:
     assert driver.find_element(By.CSS_SELECTOR, "label[for=token]").text == "Course token"
     field.send_keys(token)
     driver.find_element(By.CSS_SELECTOR, "main button[type=submit]").click()
-    WebDriverWait(driver, 10).until(lambda d: "Signed in as" in d.page_source)
+    _wait(driver, 10, lambda d: "Signed in as" in d.page_source)
 
 
 def _sign_out(driver: WebDriver) -> None:
     driver.find_element(By.CSS_SELECTOR, "form[action='/signout'] button").click()
-    WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/signin"))
+    _wait(driver, 10, lambda d: d.current_url.endswith("/signin"))
 
 
 def _upload_and_wait(driver: WebDriver, url: str, path: Path) -> int:
@@ -170,13 +194,14 @@ def _upload_and_wait(driver: WebDriver, url: str, path: Path) -> int:
     driver.get(f"{url}/assignments/{SLUG}")
     driver.find_element(By.ID, "file").send_keys(str(path))
     driver.find_element(By.CSS_SELECTOR, "form.upload button[type=submit]").click()
-    WebDriverWait(driver, 10).until(lambda d: "/attempts/" in d.current_url)
+    _wait(driver, 10, lambda d: "/attempts/" in d.current_url)
     attempt = int(driver.current_url.rstrip("/").rsplit("/", 1)[1])
-    WebDriverWait(  # attempt.js reloads the page once graded: an element may go stale
+    # attempt.js reloads the page once graded: an element may go stale meanwhile
+    _wait(
         driver,
         _GRADING_WAIT,
-        ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
-    ).until(lambda d: d.find_element(By.ID, "status").get_attribute("data-status") == "graded")
+        lambda d: d.find_element(By.ID, "status").get_attribute("data-status") == "graded",
+    )
     return attempt
 
 
@@ -236,7 +261,7 @@ def test_a_student_uploads_reads_feedback_and_the_instructor_sees_the_class(
     browser.get(f"{url}/class/{SLUG}/gradebook")
     browser.find_element(By.LINK_TEXT, "Download grades.csv").click()
     saved = tmp_path / "downloads" / f"{SLUG}-grades.csv"
-    WebDriverWait(browser, 30).until(lambda _: saved.is_file())
+    _wait(browser, 30, lambda _: saved.is_file())
     with saved.open(encoding="utf-8", newline="") as handle:
         rows = {row["student"]: row for row in csv.DictReader(handle)}
     assert float(rows["ada"]["total"]) == float(rows["ada"]["max_score"])
@@ -278,5 +303,18 @@ def test_a_file_dropped_on_the_upload_form_is_uploaded(
     assert browser.execute_script(_DROP, "def sigmoid(x):\n    return x\n") == 1
     assert note.text == "Chosen: dropped.py"
     browser.find_element(By.CSS_SELECTOR, "form.upload button[type=submit]").click()
-    WebDriverWait(browser, 10).until(lambda d: "/attempts/" in d.current_url)
+    _wait(browser, 10, lambda d: "/attempts/" in d.current_url)
     assert "dropped.py" in browser.find_element(By.TAG_NAME, "main").text
+
+
+def test_without_javascript_the_page_refreshes_itself_and_shows_the_feedback(
+    server: dict[str, str], browser_without_javascript: WebDriver
+) -> None:
+    browser, url = browser_without_javascript, server["url"]
+    _sign_in(browser, url, server["alan"])
+    browser.get(f"{url}/assignments/{SLUG}")
+    assert browser.find_element(By.CLASS_NAME, "dropped").text == ""  # upload.js did not run
+    attempt = _upload_and_wait(browser, url, EXAMPLES / "descent_sign.py")  # the <noscript> refresh
+    assert browser.current_url == f"{url}/attempts/{attempt}"
+    check = browser.find_element(By.ID, "c-gradient_step_matches_reference")
+    assert "Likely misconception:" in check.text
