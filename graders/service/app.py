@@ -403,4 +403,7 @@ def create_app(course: Course, workers: Workers | None = None) -> FastAPI:
             workers.wake()
         return {"assignment": slug, "regrading": count}
 
+    from graders.service.pages import add_pages  # here: pages.py reuses this module's checks
+
+    add_pages(app, course, workers)
     return app
