@@ -42,7 +42,7 @@ from graders.service.client import result_from_document
 from graders.service.course import Course
 from graders.service.queue import Workers
 from graders.service.store import Attempt
-from graders.service.view import instructor_document, student_document
+from graders.service.view import as_student_sees, instructor_document, student_document
 from graders.spec import load_assignment
 
 __all__ = ["SUFFIXES", "create_app"]
@@ -191,6 +191,10 @@ def create_app(course: Course, workers: Workers | None = None) -> FastAPI:
         return slug
 
     def describe(attempt: Attempt, who: Identity, *, results: bool) -> dict[str, Any]:
+        own = settings.assignments.get(attempt.assignment)
+        now = dt.datetime.now(dt.timezone.utc)
+        if not who.is_instructor and own is not None:
+            attempt = as_student_sees(attempt, own, now)  # no total gives a left-out check away
         body: dict[str, Any] = {
             "id": attempt.id,
             "assignment": attempt.assignment,
@@ -213,8 +217,6 @@ def create_app(course: Course, workers: Workers | None = None) -> FastAPI:
             elif who.is_instructor:
                 body["results"] = instructor_document(result)
             else:
-                now = dt.datetime.now(dt.timezone.utc)
-                own = settings.assignments.get(attempt.assignment)
                 body["results"] = student_document(result, own, now) if own else None
         return body
 

@@ -49,7 +49,7 @@ from graders.service.plots import page_plots
 from graders.service.queue import Workers
 from graders.service.session import COOKIE, Session, Sessions, same_token
 from graders.service.store import TERMINAL, Attempt
-from graders.service.view import instructor_document, student_document
+from graders.service.view import as_student_sees, instructor_document, student_document
 from graders.spec import Assignment, load_assignment
 
 __all__ = ["add_pages"]
@@ -238,6 +238,8 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
         student = session.identity.student
         own = settings.assignments[spec.slug]
         attempts = store.attempts(student=student, assignment=spec.slug) if student else []
+        counting = counting_id(attempts, own.policy)
+        now = dt.datetime.now(dt.timezone.utc)
         return render(
             request,
             "assignment.html",
@@ -245,8 +247,8 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
             status,
             spec=spec,
             own=own,
-            attempts=attempts,
-            counting=counting_id(attempts, own.policy),
+            attempts=[as_student_sees(a, own, now) for a in attempts],  # the scores they may see
+            counting=counting,
             message=message,
             accept=".py,.ipynb",
         )

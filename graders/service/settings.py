@@ -53,6 +53,10 @@ class AssignmentSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True
         counts), applied when an attempt is graded (graders.service.late).
     closes
         When uploads stop being accepted (refused with 422 from then on); None: never.
+    hidden_checks
+        What a student sees of a check not shown now: ``"points"`` (the default: its name,
+        points and pass/fail) or ``"nothing"`` (it is left out, and the score a student sees
+        counts only the checks shown, saying so).
     """
 
     policy: Policy = "last"
@@ -62,6 +66,7 @@ class AssignmentSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True
     canvas_assignment_id: int | None = None
     late_penalty_per_day: Annotated[float, msgspec.Meta(ge=0, le=1)] = 0.0
     closes: dt.datetime | None = None
+    hidden_checks: Literal["points", "nothing"] = "points"
 
 
 class CourseSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
@@ -116,7 +121,8 @@ def settings_text(assignments: Mapping[str, AssignmentSettings] | list[str]) -> 
             'policy = "last"  # or "best": which attempt the gradebook holds',
             "# due = 2026-12-18T23:59:00Z  # after_due_date checks are shown from then on",
             "# published = false  # after_published checks are shown once true",
-            '# visibility = { some_check_id = "hidden" }  # hidden: its points only',
+            '# visibility = { some_check_id = "hidden" }  # over the spec\'s own visibility',
+            '# hidden_checks = "points"  # or "nothing": a check not shown is left out',
             "# late_penalty_per_day = 0.1  # share of the points lost per day after `due`",
             "# closes = 2026-12-25T23:59:00Z  # uploads refused from then on",
             "# canvas_assignment_id = 12345  # the column of /api/canvas.csv",

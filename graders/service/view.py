@@ -4,7 +4,8 @@ One reason to change: the visibility rules. A check's visibility (the result's, 
 override in ``course.toml``) has Gradescope's meanings: ``visible``; ``hidden`` (never shown);
 ``after_due_date`` (shown once the assignment's due date has passed); ``after_published`` (shown
 once the instructor sets ``published = true``). A check not shown now keeps its name, points and
-pass/fail status; its messages, counterexample, diagnosis and behaviour are removed. The hidden
+pass/fail status; its messages, counterexample, diagnosis and behaviour are removed (or, with
+the assignment's ``hidden_checks = "nothing"``, the check is left out, totals included). The hidden
 search's inputs are in no document at all: the engine never puts them in a result.
 
 The student's document carries each shown check's message under ``extra_data.message``, so that
@@ -13,16 +14,31 @@ The student's document carries each shown check's message under ``extra_data.mes
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import math
 from typing import Any
 
 from graders.results import CheckResult, SubmissionResult
 from graders.service.settings import AssignmentSettings
+from graders.service.store import Attempt
 
-__all__ = ["HIDDEN_NOTE", "instructor_document", "shown_now", "student_document"]
+__all__ = [
+    "HIDDEN_NOTE",
+    "LEFT_OUT_NOTE",
+    "as_student_sees",
+    "instructor_document",
+    "shown_now",
+    "student_document",
+]
 
 #: What a student reads in place of a check that is not shown.
 HIDDEN_NOTE = "This check's feedback is hidden: only its points are shown."
+#: What a student reads when checks are left out of their document (``hidden_checks``).
+LEFT_OUT_NOTE = (
+    "Some checks of this assignment are not shown yet: the score here counts only the checks "
+    "shown, and your grade may differ."
+)
 
 
 def shown_now(visibility: str, settings: AssignmentSettings, now: dt.datetime) -> bool:
@@ -39,17 +55,50 @@ def shown_now(visibility: str, settings: AssignmentSettings, now: dt.datetime) -
 def student_document(
     result: SubmissionResult, settings: AssignmentSettings, now: dt.datetime
 ) -> dict[str, Any]:
-    """The results.json document of ``result`` as its student may see it at ``now``."""
+    """The results.json document of ``result`` as its student may see it at ``now``.
+
+    With ``hidden_checks = "nothing"``, a check not shown is left out altogether, and the
+    score, the points available and the overall text are those of the checks shown (with
+    :data:`LEFT_OUT_NOTE`), so that no total gives the hidden checks away.
+    """
     document = result.to_gradescope()
+    kept: list[tuple[CheckResult, dict[str, Any]]] = []
     for check, test in zip(result.checks, document["tests"], strict=True):
         visibility = settings.visibility.get(check.check_id, check.visibility)
         test["visibility"] = visibility
         if shown_now(visibility, settings, now):
             test["extra_data"]["message"] = check.message
+        elif settings.hidden_checks == "nothing":
+            continue
         else:
             test["output"] = HIDDEN_NOTE
             test["extra_data"] = _points_only(check)
-    return document
+        kept.append((check, test))
+    if len(kept) == len(result.checks):
+        return document
+    shown = dataclasses.replace(
+        result,
+        checks=tuple(check for check, _ in kept),
+        assignment_max_score=math.fsum(check.max_score for check, _ in kept),
+        notes=(*result.notes, LEFT_OUT_NOTE),
+    )
+    partial = shown.to_gradescope()
+    partial["tests"] = [test for _, test in kept]
+    return partial
+
+
+def as_student_sees(attempt: Attempt, settings: AssignmentSettings, now: dt.datetime) -> Attempt:
+    """``attempt`` with the score its student may see (all of it, unless checks are left out
+    of the student's document: then the shown checks' score and points)."""
+    result = attempt.result() if settings.hidden_checks == "nothing" else None
+    if result is None:
+        return attempt
+    document = student_document(result, settings, now)
+    if len(document["tests"]) == len(result.checks):
+        return attempt
+    return dataclasses.replace(
+        attempt, score=float(document["score"]), max_score=float(document["max_score"])
+    )
 
 
 def instructor_document(result: SubmissionResult) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import dataclasses
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
@@ -239,3 +240,29 @@ def test_the_feedback_notebook_is_offered_with_only_what_the_student_may_see(
         }
     assert json.dumps(telling[0])[1:-1] not in texts["ada"]
     assert json.dumps(telling[0])[1:-1] in texts["boss"]
+
+
+def test_a_check_hidden_entirely_is_in_no_score_the_student_sees(
+    graded: tuple[Served, dict[str, int]],
+) -> None:
+    served, ids = graded
+    own = AssignmentSettings(visibility={CHECK: "hidden"}, hidden_checks="nothing")
+    settings = msgspec.structs.replace(served.course.settings, assignments={"mle": own})
+    course = dataclasses.replace(served.course, settings=settings)
+    with TestClient(create_app(course)) as client:
+
+        def get(url: str, token: str) -> Any:
+            return client.get(url, headers={"Authorization": f"Bearer {token}"})
+
+        ada = get(f"/api/submissions/{ids['ada-wrong']}", served.tokens["ada"]).json()
+        listed = get("/api/submissions", served.tokens["ada"]).json()
+        boss = get(f"/api/submissions/{ids['ada-wrong']}", served.instructor).json()
+        notebook = get(f"/api/submissions/{ids['ada-wrong']}/feedback.ipynb", served.tokens["ada"])
+    # ddof1 fails only the hidden check (0 / 2): the student sees 10 / 10, the instructor 10 / 12.
+    assert (ada["score"], ada["max_score"]) == (10.0, 10.0)
+    assert CHECK not in str(ada["results"]) and "ddof" not in str(ada["results"]["tests"])
+    mine = [a for a in listed if a["id"] == ids["ada-wrong"]]
+    assert [(a["score"], a["max_score"]) for a in mine] == [(10.0, 10.0)]
+    assert (boss["score"], boss["max_score"]) == (10.0, 12.0)
+    assert CHECK in str(boss["results"])
+    assert notebook.status_code == 200 and CHECK not in notebook.text

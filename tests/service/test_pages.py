@@ -293,6 +293,31 @@ def test_a_hidden_check_shows_its_points_only_and_its_question_no_plot(
     assert "Likely misconception" in teacher  # the instructor sees everything
 
 
+def test_a_check_hidden_entirely_is_on_no_page_and_in_no_score_a_student_sees(
+    graded: tuple[Site, dict[str, int]], tmp_path: Path
+) -> None:
+    site, ids = graded
+    root = tmp_path / "copy"
+    shutil.copytree(site.root, root)
+    settings = root / "course.toml"
+    text = settings.read_text(encoding="utf-8").replace(
+        '[assignments."mle"]\n',
+        '[assignments."mle"]\nvisibility = { normal_mle_matches_reference = "hidden" }\n'
+        'hidden_checks = "nothing"\n',
+    )
+    settings.write_text(text, encoding="utf-8")
+    hidden = Site(open_course(root), root, site.tokens, site.instructor)
+    ada = hidden.signed_in("ada")
+    page = ada.get(f"/attempts/{ids['wrong']}").text
+    assert "normal_mle_matches_reference" not in page and "normal mle matches" not in page
+    assert "10 / 10" in page and "not shown yet" in page  # ddof1 fails only the hidden check
+    listing = ada.get("/assignments/mle").text
+    row = re.search(rf'href="/attempts/{ids["wrong"]}".*?</tr>', listing, re.S)
+    assert row and "10 / 10" in row.group(0) and "/ 12" not in row.group(0)
+    teacher = hidden.signed_in("instructor").get(f"/attempts/{ids['wrong']}").text
+    assert "normal mle matches reference" in teacher and "10 / 12" in teacher
+
+
 def test_the_assignment_page_marks_the_attempt_that_counts(
     graded: tuple[Site, dict[str, int]],
 ) -> None:

@@ -100,3 +100,37 @@ def test_the_document_reads_back_as_the_same_result() -> None:
 def test_a_document_the_client_cannot_read_is_a_service_error(document: object) -> None:
     with pytest.raises(ServiceError, match="cannot read"):
         result_from_document(document)  # type: ignore[arg-type]
+
+
+def test_hidden_checks_nothing_leaves_them_out_totals_included() -> None:
+    from graders.service.view import LEFT_OUT_NOTE
+
+    result = _result(
+        _check("shown_ok", "visible", True),
+        _check("shown_bad", "visible", False),
+        _check("secret_ok", "hidden", True),
+        _check("secret_bad", "hidden", False),
+    )
+    settings = AssignmentSettings(hidden_checks="nothing")
+    document = student_document(result, settings, NOW)
+    assert [t["extra_data"]["check_id"] for t in document["tests"]] == ["shown_ok", "shown_bad"]
+    assert (document["score"], document["max_score"]) == (1.0, 2.0)  # the shown checks only
+    assert "secret" not in str(document) and "4 checks" not in document["output"]
+    assert LEFT_OUT_NOTE in document["output"] and LEFT_OUT_NOTE in document["extra_data"]["notes"]
+    rebuilt = result_from_document(document)  # what `grader submit` prints
+    assert (rebuilt.score, rebuilt.max_score) == (1.0, 2.0)
+    # "points" (the default) keeps them, with their points; the instructor sees everything.
+    kept = student_document(result, AssignmentSettings(), NOW)
+    assert len(kept["tests"]) == 4 and kept["score"] == 2.0 and kept["max_score"] == 4.0
+    assert len(instructor_document(result)["tests"]) == 4
+    # Once shown (published), nothing is left out.
+    shown = student_document(
+        result,
+        AssignmentSettings(hidden_checks="nothing", visibility={"secret_ok": "visible"}),
+        NOW,
+    )
+    assert [t["extra_data"]["check_id"] for t in shown["tests"]] == [
+        "shown_ok",
+        "shown_bad",
+        "secret_ok",
+    ]
