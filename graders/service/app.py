@@ -14,15 +14,8 @@ grading workers (:mod:`graders.service.queue`) grade it in the sandbox.
 # No `from __future__ import annotations`: FastAPI reads the routes' annotations at definition
 # time, and the dependencies they name (`caller`, `instructor`) are local to create_app.
 import datetime as dt
-import hashlib
-import json
-import os
-import secrets
-import tempfile
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path, PurePath
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Request
@@ -31,96 +24,57 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import Message
 
 from graders import summary as summaries
 from graders.gradebook import Gradebook
 from graders.report.notebook import NOTEBOOK, PAGE, feedback_files
 from graders.service.auth import Authenticator, Identity
-from graders.service.canvas import canvas_csv
 from graders.service.client import result_from_document
 from graders.service.course import Course
-from graders.service.queue import Workers
+from graders.service.exports import canvas_text, grades_text
+from graders.service.intake import (
+    FORM_OVERHEAD,
+    SUFFIXES,
+    Refused,
+    TooLarge,
+    Upload,
+    capped,
+    closed,
+    display_name,
+    file_problem,
+    rate_limited,
+    store_upload,
+)
+from graders.service.pages import add_pages
+from graders.service.queue import Workers, regrade_all
 from graders.service.store import Attempt
 from graders.service.view import as_student_sees, instructor_document, student_document
 from graders.spec import load_assignment
 
 __all__ = ["SUFFIXES", "create_app"]
 
-#: The files accepted, as ``grader check`` grades them.
-SUFFIXES = (".py", ".ipynb")
-_FORM_OVERHEAD = 64 * 1024  # multipart boundaries, headers and the assignment field
-_HOUR = 3600.0
 _GRADER_FAILED = (
     "The grader itself failed on this submission (not your code). Your instructor can see the "
     "error and regrade it."
 )
 
 
-class _TooLarge(Exception):
-    """The request body passed the cap while it was being received."""
-
-
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> HTTPException:
     return HTTPException(status_code=status, detail=message, headers=headers)
+
+
+def _refusal(refused: Refused) -> HTTPException:
+    """An upload's refusal as the API answers it (a 429 says when to try again)."""
+    wait = refused.retry_after
+    return _error(
+        refused.status, refused.message, None if wait is None else {"Retry-After": str(wait)}
+    )
 
 
 def _iso(moment: float | None) -> str | None:
     if moment is None:
         return None
     return dt.datetime.fromtimestamp(moment, dt.timezone.utc).isoformat(timespec="seconds")
-
-
-def _utc(moment: dt.datetime) -> dt.datetime:
-    """A date-time without a zone is read as UTC (as ``course.toml``'s dates are)."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.timezone.utc)
-
-
-def _capped(
-    receive: Callable[[], Awaitable[Message]], limit: int
-) -> Callable[[], Awaitable[Message]]:
-    """``receive`` that raises :class:`_TooLarge` once more than ``limit`` body bytes came."""
-    seen = 0
-
-    async def receive_capped() -> Message:
-        nonlocal seen
-        message = await receive()
-        if message["type"] == "http.request":
-            seen += len(message.get("body", b""))
-            if seen > limit:
-                raise _TooLarge
-        return message
-
-    return receive_capped
-
-
-def _file_problem(name: str, data: bytes) -> str | None:
-    """Why ``data`` is not a submission the grader can take, or None."""
-    suffix = PurePath(name).suffix.lower()
-    if suffix not in SUFFIXES:
-        return f"only .py modules and .ipynb notebooks are accepted, not {name!r}"
-    if not data:
-        return f"{name!r} is empty"
-    if suffix == ".py":
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            return f"{name!r} is not UTF-8 text, so it is not a Python module"
-        return None
-    try:
-        notebook = json.loads(data)
-    except (UnicodeDecodeError, ValueError) as exc:
-        return f"{name!r} is not a notebook: it does not parse as JSON ({exc})"
-    if not isinstance(notebook, dict):
-        return f"{name!r} is not a notebook: its JSON is not an object"
-    return None
-
-
-def _display_name(name: str | None) -> str:
-    """The uploaded file's own name, kept for its student: no folders, printable, bounded."""
-    base = PurePath((name or "").replace("\\", "/")).name
-    base = "".join(ch for ch in base if ch.isprintable())[:200]
-    return base or "submission"
 
 
 def create_app(course: Course, workers: Workers | None = None) -> FastAPI:
@@ -220,47 +174,6 @@ def create_app(course: Course, workers: Workers | None = None) -> FastAPI:
                 body["results"] = student_document(result, own, now) if own else None
         return body
 
-    def store_upload(who: Identity, slug: str, name: str, data: bytes) -> int:
-        """Write the file, then commit the attempt: stored before it is acknowledged."""
-        assert who.student is not None
-        digest = hashlib.sha256(data).hexdigest()
-        relative = f"uploads/{secrets.token_hex(12)}{PurePath(name).suffix.lower()}"
-        path = course.root / relative
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        folder = os.open(path.parent, os.O_RDONLY)
-        try:  # the file's name too is on disk before the row that names it is committed
-            os.fsync(folder)
-        finally:
-            os.close(folder)
-        attempt = store.enqueue(
-            assignment=slug,
-            student=who.student,
-            filename=name,
-            upload=relative,
-            sha256=digest,
-            size=len(data),
-            limit=(settings.rate_limit_per_hour, _HOUR),
-        )
-        if attempt is None:  # another request of the student's took the last place
-            path.unlink()
-            raise _rate_limited(who.student)
-        return attempt
-
-    def _rate_limited(student: str) -> HTTPException:
-        now = time.time()
-        _, oldest = store.submitted_since(student, now - _HOUR)
-        wait = max(int((oldest or now) + _HOUR - now) + 1, 1)
-        return _error(
-            429,
-            f"at most {settings.rate_limit_per_hour} submissions an hour; try again in "
-            f"{wait // 60} min {wait % 60} s",
-            {"Retry-After": str(wait)},
-        )
-
     @app.get("/api/health")
     def health() -> dict[str, str]:
         return {"status": "ok"}
@@ -269,40 +182,45 @@ def create_app(course: Course, workers: Workers | None = None) -> FastAPI:
     async def submit(request: Request, who: Annotated[Identity, Depends(caller)]) -> Any:
         if who.student is None:
             raise _error(403, "the instructor's token cannot submit: use a student's token")
-        count, _ = await run_in_threadpool(store.submitted_since, who.student, time.time() - _HOUR)
-        if count >= settings.rate_limit_per_hour:
-            raise _rate_limited(who.student)
+        refused = await run_in_threadpool(rate_limited, course, who.student)
+        if refused is not None:
+            raise _refusal(refused)
         cap = settings.max_upload_bytes
         too_large = _error(413, f"the upload is larger than the course's cap of {cap} bytes")
         declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > cap + _FORM_OVERHEAD:
+        if declared.isdigit() and int(declared) > cap + FORM_OVERHEAD:
             raise too_large
-        capped = Request(request.scope, _capped(request.receive, cap + _FORM_OVERHEAD))
+        limited = Request(request.scope, capped(request.receive, cap + FORM_OVERHEAD))
         try:
-            form = await capped.form(max_files=1, max_fields=1, max_part_size=64 * 1024)
-        except _TooLarge:
+            form = await limited.form(max_files=1, max_fields=1, max_part_size=64 * 1024)
+        except TooLarge:
             raise too_large from None
         except StarletteHTTPException as exc:  # the multipart parser's refusal
             raise _error(422, f"the upload is not a valid multipart form: {exc.detail}") from None
         try:
             field = form.get("assignment")
             slug = offered(field if isinstance(field, str) else None)
-            closes = settings.assignments[slug].closes
-            if closes is not None and dt.datetime.now(dt.timezone.utc) >= _utc(closes):
-                raise _error(422, f"{slug} closed at {_utc(closes).isoformat()}: no more uploads")
+            refused = closed(course, slug)
+            if refused is not None:
+                raise _refusal(refused)
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
                 raise _error(422, "the form needs a `file` field holding the submission")
             data = await upload.read(cap + 1)
             if len(data) > cap:
                 raise too_large
-            name = _display_name(upload.filename)
-            problem = _file_problem(name, data)
+            name = display_name(upload.filename)
+            problem = file_problem(name, data)
             if problem is not None:
                 raise _error(422, problem)
         finally:
             await form.close()
-        attempt = await run_in_threadpool(store_upload, who, slug, name, data)
+        try:
+            attempt = await run_in_threadpool(
+                store_upload, course, who.student, slug, Upload(None, name, data)
+            )
+        except Refused as exc:
+            raise _refusal(exc) from None
         if workers is not None:
             workers.wake()
         return {"id": attempt, "status": "queued"}
@@ -356,31 +274,14 @@ def create_app(course: Course, workers: Workers | None = None) -> FastAPI:
     def grades(
         who: Annotated[Identity, Depends(instructor)], assignment: str | None = None
     ) -> Response:
-        spec = load_assignment(offered(assignment))
-        with tempfile.TemporaryDirectory() as folder, Gradebook(course.database) as book:
-            path = Path(folder) / "grades.csv"
-            book.export_csv(spec.slug, [q.id for q in spec.questions], path, students=roster)
-            text = path.read_text(encoding="utf-8")
+        text = grades_text(course, load_assignment(offered(assignment)))
         return Response(text, media_type="text/csv; charset=utf-8")
 
     @app.get("/api/canvas.csv")
     def canvas(
         who: Annotated[Identity, Depends(instructor)], assignment: str | None = None
     ) -> Response:
-        spec = load_assignment(offered(assignment))
-        with Gradebook(course.database) as book:
-            scores = dict(
-                book.rows(
-                    "SELECT student, score FROM submissions WHERE assignment = ?", (spec.slug,)
-                )
-            )
-        text = canvas_csv(
-            store.roster(),
-            scores,
-            title=spec.title,
-            max_score=spec.max_score,
-            canvas_id=settings.assignments[spec.slug].canvas_assignment_id,
-        )
+        text = canvas_text(course, load_assignment(offered(assignment)))
         return Response(text, media_type="text/csv; charset=utf-8")
 
     @app.get("/api/summary")
@@ -398,14 +299,7 @@ def create_app(course: Course, workers: Workers | None = None) -> FastAPI:
         who: Annotated[Identity, Depends(instructor)], assignment: str | None = None
     ) -> Any:
         slug = offered(assignment)
-        if workers is not None:
-            workers.renew()  # grader processes load the spec again
-        count = store.mark_regrade(slug)
-        if workers is not None:
-            workers.wake()
-        return {"assignment": slug, "regrading": count}
-
-    from graders.service.pages import add_pages  # here: pages.py reuses this module's checks
+        return {"assignment": slug, "regrading": regrade_all(course, workers, slug)}
 
     add_pages(app, course, workers)
     return app

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,8 +31,8 @@ from graders.gradebook import Gradebook
 from graders.report.causes import LIKELY, SAME
 from graders.report.html.page import CSS
 from graders.service.auth import Authenticator, Identity
-from graders.service.canvas import canvas_csv
 from graders.service.course import Course
+from graders.service.exports import canvas_text, grades_text
 from graders.service.headers import SecurityHeaders
 from graders.service.intake import Refused, rate_limited, read_upload, store_upload
 from graders.service.page_data import (
@@ -46,7 +45,7 @@ from graders.service.page_data import (
     moment,
 )
 from graders.service.plots import page_plots
-from graders.service.queue import Workers
+from graders.service.queue import Workers, regrade_all
 from graders.service.session import COOKIE, Session, Sessions, same_token
 from graders.service.store import TERMINAL, Attempt
 from graders.service.view import as_student_sees, instructor_document, student_document
@@ -446,16 +445,7 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
         if isinstance(found, Response):
             return found
         _, spec = found
-        with Gradebook(course.database) as book:
-            text = book_csv(book, spec)
-        return csv_download(text, f"{spec.slug}-grades.csv")
-
-    def book_csv(book: Gradebook, spec: Assignment) -> str:
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / "grades.csv"
-            questions = [q.id for q in spec.questions]
-            book.export_csv(spec.slug, questions, path, students=set(store.students()))
-            return path.read_text(encoding="utf-8")
+        return csv_download(grades_text(course, spec), f"{spec.slug}-grades.csv")
 
     @router.get("/class/{slug}/canvas.csv")
     def canvas(request: Request, slug: str) -> Response:
@@ -463,20 +453,7 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
         if isinstance(found, Response):
             return found
         _, spec = found
-        with Gradebook(course.database) as book:
-            scores = dict(
-                book.rows(
-                    "SELECT student, score FROM submissions WHERE assignment = ?", (spec.slug,)
-                )
-            )
-        text = canvas_csv(
-            store.roster(),
-            scores,
-            title=spec.title,
-            max_score=spec.max_score,
-            canvas_id=settings.assignments[spec.slug].canvas_assignment_id,
-        )
-        return csv_download(text, f"{spec.slug}-canvas.csv")
+        return csv_download(canvas_text(course, spec), f"{spec.slug}-canvas.csv")
 
     @router.post("/class/{slug}/regrade")
     async def regrade(request: Request, slug: str) -> Response:
@@ -487,11 +464,7 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
         fields = await small_form(request)
         if fields is None or not same_token(session.csrf, fields.get("csrf")):
             return problem(request, session, 403, "Form expired", "Reload the page and try again.")
-        if workers is not None:
-            workers.renew()  # grader processes load the spec again
-        count = await run_in_threadpool(store.mark_regrade, spec.slug)
-        if workers is not None:
-            workers.wake()
+        count = await run_in_threadpool(regrade_all, course, workers, spec.slug)
         return RedirectResponse(f"/class/{spec.slug}?regrading={count}", status_code=303)
 
     return router

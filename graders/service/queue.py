@@ -30,7 +30,7 @@ from graders.service.late import with_late_penalty
 from graders.service.store import Claim
 from graders.spec import load_assignment
 
-__all__ = ["ExecutorFactory", "Workers", "grade_next", "sync_gradebook"]
+__all__ = ["ExecutorFactory", "Workers", "grade_next", "regrade_all", "sync_gradebook"]
 
 ExecutorFactory = Callable[[], Executor[GradeTask, SubmissionResult]]
 """Makes one worker's executor (called in the worker's own thread)."""
@@ -211,3 +211,15 @@ class Workers:
                         self._pending = False
         finally:
             executor.close()
+
+
+def regrade_all(course: Course, workers: Workers | None, slug: str) -> int:
+    """Queue every attempt of ``slug`` for grading again (the old results stay until the new
+    ones land); how many. The grader processes are renewed first: they keep the spec they
+    loaded."""
+    if workers is not None:
+        workers.renew()
+    count = course.store.mark_regrade(slug)
+    if workers is not None:
+        workers.wake()
+    return count

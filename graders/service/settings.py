@@ -20,7 +20,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
-__all__ = ["AssignmentSettings", "CourseSettings", "load_settings", "settings_text"]
+__all__ = ["AssignmentSettings", "CourseSettings", "load_settings", "settings_text", "utc"]
 
 Policy = Literal["last", "best"]
 Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
@@ -93,6 +93,11 @@ class CourseSettings(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
     def assignment(self, slug: str) -> AssignmentSettings:
         """The settings of ``slug``; ``KeyError`` if the course does not offer it."""
         return self.assignments[slug]
+
+
+def utc(moment: dt.datetime) -> dt.datetime:
+    """A date-time of the settings, zone-aware: one written without a zone is read as UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def load_settings(path: Path) -> CourseSettings:

@@ -20,7 +20,7 @@ import math
 from typing import Any
 
 from graders.results import CheckResult, SubmissionResult
-from graders.service.settings import AssignmentSettings
+from graders.service.settings import AssignmentSettings, utc
 from graders.service.store import Attempt
 
 __all__ = [
@@ -46,7 +46,7 @@ def shown_now(visibility: str, settings: AssignmentSettings, now: dt.datetime) -
     if visibility == "visible":
         return True
     if visibility == "after_due_date":
-        return settings.due is not None and now >= _aware(settings.due)
+        return settings.due is not None and now >= utc(settings.due)
     if visibility == "after_published":
         return settings.published
     return False  # "hidden", and anything unknown
@@ -119,8 +119,3 @@ def _points_only(check: CheckResult) -> dict[str, Any]:
         "counterexample": None,
         "behaviour": None,
     }
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    """A due date without a zone is read as UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.timezone.utc)
