@@ -37,8 +37,10 @@ def bundled_assignments() -> Path:
     """
     root = importlib.resources.files("graders.assignments")
     if not isinstance(root, Path):  # a zipped install: the worker needs real files to copy
-        raise SpecError(f"the bundled assignments are not on the filesystem ({root}); "
-                        f"install the grader unzipped or set {ASSIGNMENTS_ENV}")
+        raise SpecError(
+            f"the bundled assignments are not on the filesystem ({root}); "
+            f"install the grader unzipped or set {ASSIGNMENTS_ENV}"
+        )
     return root
 
 
@@ -61,7 +63,11 @@ def assignments_root() -> Path:
         raise SpecError(f"the assignments folder {str(root)!r} ({ASSIGNMENTS_ENV}) does not exist")
     return root
 
+
 QuestionKind = Literal["function", "value"]
+
+#: What an assignment's folder holds that grading does not need (and students must not get).
+_NOT_FOR_GRADING = frozenset({"examples", "mutants.toml", "__pycache__", ".ipynb_checkpoints"})
 
 
 @dataclass(frozen=True)
@@ -186,6 +192,19 @@ class Assignment:
                 "optional files (data.optional), where a shipped file (data.files) is needed"
             )
         return path
+
+    def grading_files(self) -> list[tuple[str, Path]]:
+        """``(relative name, path)`` of every file of the assignment's folder that grading
+        needs, sorted: all but the sample solutions (``examples/``), the mutants and caches.
+
+        What is copied where the folder itself is not: a Gradescope zip, a Dask worker.
+        """
+        files = []
+        for path in sorted(self.directory.rglob("*")):
+            relative = path.relative_to(self.directory)
+            if path.is_file() and not _NOT_FOR_GRADING.intersection(relative.parts):
+                files.append((relative.as_posix(), path))
+        return files
 
     def lab_data_name(self, role: str) -> str | None:
         """The public lab's optional file (an entry of ``data.optional``) that ``role`` names,

@@ -42,8 +42,6 @@ __all__ = [
     "ship",
 ]
 
-#: What an assignment folder holds that grading does not need (sample solutions, mutants).
-_LEFT_OUT = {"examples", "mutants.toml", "__pycache__", ".ipynb_checkpoints"}
 _BUNDLES_ENV = "GRADER_BUNDLES_DIR"  # where a worker unpacks bundles (default: its temp folder)
 
 
@@ -81,12 +79,8 @@ class ShippedTask:
 def make_bundle(assignment: Assignment, data_dir: Path | None = None) -> Bundle:
     """Pack the assignment's folder (without sample solutions and mutants) and the optional
     data files of ``data_dir`` the assignment names (the public lab's)."""
-    members: list[tuple[str, Path]] = []
-    folder = assignment.directory
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if path.is_file() and not _LEFT_OUT.intersection(relative.parts):
-            members.append((f"assignment/{folder.name}/{relative.as_posix()}", path))
+    folder = assignment.directory.name
+    members = [(f"assignment/{folder}/{name}", path) for name, path in assignment.grading_files()]
     supplied = supplied_lab_data(assignment, data_dir)
     members += [(f"data/{path.name}", path) for path in supplied]
     buffer = io.BytesIO()
@@ -190,9 +184,7 @@ def grade_shipped(shipped: ShippedTask) -> GradeOutcome:
             hidden=(),  # nothing of the batch's machine is here to hide
         )
         outcome = grade_task(local)
-    return TaskOutcome(
-        shipped.task, result=outcome.result, error=outcome.error, files=outcome.files
-    )
+    return replace(outcome, task=shipped.task)
 
 
 def _extract(archive: tarfile.TarFile, into: Path) -> None:

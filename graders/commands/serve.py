@@ -71,28 +71,31 @@ def run(args: argparse.Namespace) -> int:
     """Serve until interrupted; return the exit code."""
     import uvicorn
 
-    from graders.executors import default_jobs
+    from graders.commands._shared import isolation_problem
+    from graders.executors import Borrowed, default_jobs
     from graders.service import CourseError, open_course
     from graders.service.app import create_app
-    from graders.service.queue import Workers
+    from graders.service.queue import Workers, one_process
+    from graders.spec import load_assignment
 
     err = Console(stderr=True)
     jobs = args.jobs if args.jobs is not None else default_jobs()
     if jobs < 1:
         err.print("grader: --jobs must be at least 1")
         return EXIT_USAGE
+    if args.scheduler is not None and args.executor != "dask":
+        err.print("grader: --scheduler needs --executor dask")
+        return EXIT_USAGE
     try:
         course = open_course(args.dir)
     except CourseError as exc:
         err.print(f"grader: {exc}", markup=False, highlight=False)
         return EXIT_USAGE
-    from graders.commands._shared import isolation_problem
-    from graders.spec import load_assignment
-
+    specs = [load_assignment(slug) for slug in course.settings.assignments]
     required = (
         args.require_isolation
         or course.settings.require_isolation
-        or any(load_assignment(slug).require_isolation for slug in course.settings.assignments)
+        or any(spec.require_isolation for spec in specs)
     )
     refused, warning = isolation_problem(required)
     if refused is not None:
@@ -100,23 +103,19 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if warning is not None:  # said once, at the start: every submission runs on that layer
         err.print(warning, markup=False, highlight=False)
-    if args.scheduler is not None and args.executor != "dask":
-        err.print("grader: --scheduler needs --executor dask")
-        return EXIT_USAGE
     shared = None
-    workers = Workers(course, jobs)
+    factory = one_process
     if args.executor == "dask":
         from graders.batch.shipping import dask_executor
-        from graders.executors import Borrowed
 
-        specs = [load_assignment(slug) for slug in course.settings.assignments]
         try:  # one cluster for every worker thread; the uploads travel as bytes
             shared = dask_executor(specs, scheduler=args.scheduler, workers=jobs)
         except (RuntimeError, OSError) as exc:  # not installed, or no scheduler there
             err.print(f"grader: {exc}", markup=False, highlight=False)
             return EXIT_USAGE
         lent = shared
-        workers = Workers(course, jobs, executor=lambda: Borrowed(lent))
+        factory = lambda: Borrowed(lent)  # noqa: E731 -- the threads borrow, serve closes
+    workers = Workers(course, jobs, executor=factory)
     app = create_app(course, workers)
     offered = ", ".join(course.settings.assignments)
     err.print(

@@ -21,6 +21,7 @@ imported only when a Dask executor is asked for.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar
 
@@ -131,7 +132,7 @@ class DaskExecutor(Generic[T, R]):
             return TaskOutcome(task, error=f"the Dask task failed: {type(exc).__name__}: {exc}")
         if not isinstance(outcome, TaskOutcome):
             return TaskOutcome(task, error=f"the Dask task returned {type(outcome).__name__}")
-        return TaskOutcome(task, result=outcome.result, error=outcome.error, files=outcome.files)
+        return dataclasses.replace(outcome, task=task)  # the task as given, not as shipped
 
     def close(self) -> None:
         """Disconnect, and stop the local cluster if this executor started one; idempotent."""

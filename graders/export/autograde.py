@@ -57,7 +57,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         traceback.print_exc()  # the autograder's log, which only instructors read
         failed = {"score": 0, "output": _FAILED, "stdout_visibility": "hidden", "tests": []}
         text = json.dumps(failed, indent=1)
-    _write(root / "results" / "results.json", text)
+    from graders.batch.outputs import atomic_write  # Gradescope never reads half a file
+
+    results = root / "results" / "results.json"
+    results.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(results, text)
     return 0
 
 
@@ -142,14 +146,6 @@ def _student(root: Path) -> str:
     except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError):
         pass
     return "submission"
-
-
-def _write(path: Path, text: str) -> None:
-    """Write ``text`` through a partial file: Gradescope never reads half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)
 
 
 if __name__ == "__main__":

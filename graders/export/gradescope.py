@@ -26,7 +26,6 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,8 +36,6 @@ from graders.spec import Assignment
 
 __all__ = ["Autograder", "ExportError", "build_autograder", "source_tree"]
 
-#: What an assignment folder holds that grading does not need (and students must not get).
-_LEFT_OUT = {"examples", "mutants.toml", "__pycache__", ".ipynb_checkpoints"}
 _STAMP = (1980, 1, 1, 0, 0, 0)  # zip entries carry no build time: the same inputs, the same zip
 #: What a wheel is built from (pyproject's listed packages and the readme it names).
 _TREE = ("pyproject.toml", "README.md", "graders", "reference", "assignments")
@@ -107,7 +104,7 @@ def build_autograder(
         ]
         entries += [
             (f"assignment/{assignment.slug}/{name}", path.read_bytes(), 0o644)
-            for name, path in _assignment_files(assignment.directory)
+            for name, path in assignment.grading_files()
         ]
         if data_dir is not None:
             entries += [
@@ -175,14 +172,6 @@ def _build_wheel(scratch: Path) -> Path:
     if done.returncode != 0 or not wheels:
         raise ExportError(f"building the grader's wheel failed: {done.stderr.strip()[-2000:]}")
     return wheels[0]
-
-
-def _assignment_files(folder: Path) -> Iterator[tuple[str, Path]]:
-    """``(relative name, path)`` of every file of the assignment grading needs, sorted."""
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if path.is_file() and not _LEFT_OUT.intersection(relative.parts):
-            yield relative.as_posix(), path
 
 
 def _script(name: str) -> bytes:

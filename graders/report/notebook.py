@@ -223,10 +223,11 @@ def _student_notebook(path: Path) -> tuple[nbformat.NotebookNode, bool]:
         return new_notebook(cells=[cell]), True
     try:
         raw = json.loads(text)
-        _give_ids(raw)  # before nbformat would pick random ones
-        with warnings.catch_warnings():  # the student's notebook is taken as it is
-            warnings.simplefilter("ignore")
-            nb = nbformat.reads(json.dumps(raw), as_version=nbformat.NO_CONVERT)
+        _give_ids(raw)  # before nbformat's validation would pick random ones
+        # nbformat.reads without its validation, which only warns (the student's notebook is
+        # taken as it is) and would give a missing or repeated cell id a random one.
+        major, minor = nbformat.reader.get_version(raw)
+        nb = nbformat.versions[major].to_notebook_json(raw, minor=minor)
         if nb.nbformat != 4:
             nb = nbformat.convert(nb, 4)
         if not isinstance(nb.get("cells"), list):
@@ -257,25 +258,34 @@ def _cell(text: str, nb: nbformat.NotebookNode) -> Any:
 
 
 def _give_ids(raw: Any) -> None:
-    """Cells of a notebook (its JSON) of a format with ids (4.5 on) that lack one get
-    ``cell-K``: the format requires them (nbformat would pick random ones, and warn), and
-    nothing else of the cell changes."""
+    """Cells of a notebook (its JSON) of a format with ids (4.5 on) that lack one, or repeat an
+    earlier cell's, get ``cell-K``: the format requires unique ids, and nothing else of the cell
+    changes."""
     if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list):
         return
     version = (raw.get("nbformat"), raw.get("nbformat_minor"))
     if not all(isinstance(v, int) for v in version) or version < (4, 5):
         return
     cells = [c for c in raw["cells"] if isinstance(c, dict)]
-    taken = {c.get("id") for c in cells}
+    taken = {c["id"] for c in cells if isinstance(c.get("id"), str) and c["id"]}
+    seen: set[str] = set()
     for index, cell in enumerate(cells, 1):
-        if isinstance(cell.get("id"), str) and cell["id"]:
+        own = cell.get("id")
+        if isinstance(own, str) and own and own not in seen:
+            seen.add(own)
             continue
-        name, extra = f"cell-{index}", 0
-        while name in taken:
-            extra += 1
-            name = f"cell-{index}-{extra}"
-        cell["id"] = name
-        taken.add(name)
+        cell["id"] = _unique(f"cell-{index}", taken)
+        seen.add(cell["id"])
+
+
+def _unique(wanted: str, taken: set[Any]) -> str:
+    """``wanted``, or ``wanted-2``, ``wanted-3``, ... : the first not in ``taken`` (then added)."""
+    name, extra = wanted, 1
+    while name in taken:
+        extra += 1
+        name = f"{wanted}-{extra}"
+    taken.add(name)
+    return name
 
 
 def _tagged(cell: Any) -> bool:
@@ -289,14 +299,9 @@ def _number_feedback_cells(nb: nbformat.NotebookNode) -> None:
     """Give the feedback cells ids ``grader-feedback-1``, ... in order (not nbformat's random
     ones), so the same grade gives the same file; an id the student's cells use is skipped."""
     taken = {c.get("id") for c in nb.cells if not _tagged(c)}
-    number = 0
-    for cell in nb.cells:
-        if "id" not in cell or not _tagged(cell):
-            continue
-        number += 1
-        while f"{FEEDBACK_TAG}-{number}" in taken:
-            number += 1
-        cell["id"] = f"{FEEDBACK_TAG}-{number}"
+    ours = [cell for cell in nb.cells if "id" in cell and _tagged(cell)]
+    for number, cell in enumerate(ours, 1):
+        cell["id"] = _unique(f"{FEEDBACK_TAG}-{number}", taken)
 
 
 # ------------------------------------------------------------------------------ the feedback

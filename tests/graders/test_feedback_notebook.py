@@ -302,3 +302,30 @@ def test_the_same_submission_gives_the_same_feedback_notebook(tmp_path: Path) ->
         result = grade_path(EXAMPLES / sample, assignment(LOGISTIC))
         first, second = (feedback_files(EXAMPLES / sample, result) for _ in range(2))
         assert first == second, sample  # no random cell id anywhere
+
+
+def test_a_repeated_cell_id_is_made_unique_the_same_way_each_time(tmp_path: Path) -> None:
+    import json
+
+    from graders.report.notebook import feedback_files
+
+    path = tmp_path / "twice.ipynb"
+    cells = [
+        {
+            "cell_type": "code",
+            "id": "same",
+            "metadata": {},
+            "source": f"x = {i}\n",
+            "outputs": [],
+            "execution_count": None,
+        }
+        for i in range(2)
+    ]
+    path.write_text(
+        json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    )
+    result = grade_path(path, assignment(LOGISTIC))
+    nb = feedback_notebook(path, result)
+    nbformat.validate(nb)
+    assert [c["id"] for c in nb.cells if not _is_feedback(c)] == ["same", "cell-2"]
+    assert feedback_files(path, result) == feedback_files(path, result)
