@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from graders.report.causes import LIKELY, SAME, listed, telling
-from graders.results import SubmissionResult, cell_name
+import re
+
+from graders.report.causes import LIKELY, SAME, Telling, listed, telling
+from graders.results import CheckResult, SubmissionResult, cell_name
 
 
 def render(result: SubmissionResult) -> str:
@@ -26,14 +28,7 @@ def render(result: SubmissionResult) -> str:
     for c in result.checks:
         if c.status == "passed" or c.question in told.absent or told.explained_by(c):
             continue
-        lines += ["", f"## `{c.check_id}` — {c.status}", "", "```text", c.message, "```"]
-        if c.diagnosis:
-            lines += ["", f"*Likely misconception:* {c.diagnosis}"]
-        cause = told.led_by(c)
-        if cause is not None and cause.same:
-            lines += ["", f"**{SAME}:** {listed(cause.same)}."]
-        if cause is not None and cause.likely:
-            lines += ["", f"**{LIKELY}:** {listed(cause.likely)}."]
+        lines += ["", f"## `{c.check_id}` — {c.status}", "", *explanation(c, told)]
     problems = [c for c in result.cell_reports if c.get("status") != "ok"]
     if problems:
         lines += ["", "## Cells that did not run to the end", ""]
@@ -47,3 +42,25 @@ def render(result: SubmissionResult) -> str:
     if result.isolation != "bwrap":
         lines += ["", "> Graded with process-level isolation only."]
     return "\n".join(lines) + "\n"
+
+
+def explanation(check: CheckResult, told: Telling) -> list[str]:
+    """A failing check's explanation in Markdown lines: its message (fenced), the likely
+    misconception, and the other checks its cause explains (the report and the feedback
+    notebook both write it so)."""
+    lines = fenced(check.message)
+    if check.diagnosis:
+        lines += ["", f"*Likely misconception:* {check.diagnosis}"]
+    cause = told.led_by(check)
+    if cause is not None and cause.same:
+        lines += ["", f"**{SAME}:** {listed(cause.same)}."]
+    if cause is not None and cause.likely:
+        lines += ["", f"**{LIKELY}:** {listed(cause.likely)}."]
+    return lines
+
+
+def fenced(text: str) -> list[str]:
+    """``text`` as a fenced block no line of it can close (a longer fence than any inside)."""
+    longest = max((len(run) for run in re.findall(r"`{3,}", text)), default=2)
+    fence = "`" * (longest + 1)
+    return [f"{fence}text", text, fence]

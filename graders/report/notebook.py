@@ -29,7 +29,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from graders.attempts import defined_functions
 from graders.magics import neutralise_magics
-from graders.report.causes import LIKELY, SAME, Absent, Telling, listed, telling
+from graders.report.causes import Absent, Telling, telling
+from graders.report.markdown import explanation
 from graders.results import CheckResult, SubmissionResult
 
 __all__ = [
@@ -336,19 +337,5 @@ def _question_text(question: str, checks: Sequence[CheckResult], told: Telling) 
     for c in checks:
         if c.status == "passed" or told.explained_by(c):
             continue
-        lines += ["", f"**`{c.check_id}`**: {c.status}", "", *_fenced(c.message)]
-        if c.diagnosis:
-            lines += ["", f"*Likely misconception:* {c.diagnosis}"]
-        cause = told.led_by(c)
-        if cause is not None and cause.same:
-            lines += ["", f"**{SAME}:** {listed(cause.same)}."]
-        if cause is not None and cause.likely:
-            lines += ["", f"**{LIKELY}:** {listed(cause.likely)}."]
+        lines += ["", f"**`{c.check_id}`**: {c.status}", "", *explanation(c, told)]
     return "\n".join(lines)
-
-
-def _fenced(text: str) -> list[str]:
-    """``text`` as a fenced block no line of it can close (a longer fence than any inside)."""
-    longest = max((len(run) for run in re.findall(r"`{3,}", text)), default=2)
-    fence = "`" * (longest + 1)
-    return [f"{fence}text", text, fence]
