@@ -26,6 +26,7 @@ import inspect
 import multiprocessing
 import os
 import re
+import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -494,3 +495,12 @@ def assert_only_these_fail(graded: Graded, check_ids: Iterable[str]) -> None:
     """Exactly ``check_ids`` did not pass: a mistake costs only its own checks."""
     failing = {c for c, s in graded.statuses().items() if s != "passed"}
     assert failing == set(check_ids), explain(graded)
+
+
+def writes(out: Path) -> dict[str, int]:
+    """How many times each student's gradebook row in ``out`` was written (1: graded once)."""
+    db = sqlite3.connect(out / "gradebook.sqlite")
+    try:
+        return dict(db.execute("SELECT student, writes FROM submissions").fetchall())
+    finally:
+        db.close()

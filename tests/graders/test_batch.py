@@ -27,6 +27,7 @@ from graders.batch import (
 from graders.cli import main
 from graders.executors import InlineExecutor, LocalPool, TaskOutcome
 from graders.spec import Assignment, load_assignment
+from tests.graders.grading import writes
 
 TINY_SPEC = """\
 slug = "tiny-sigmoid"
@@ -106,14 +107,6 @@ class Page(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
-
-
-def writes(out: Path) -> dict[str, int]:
-    db = sqlite3.connect(out / "gradebook.sqlite")
-    try:
-        return dict(db.execute("SELECT student, writes FROM submissions").fetchall())
-    finally:
-        db.close()
 
 
 # --------------------------------------------------------------------------- discovery

@@ -10,7 +10,6 @@ import io
 import os
 import shutil
 import signal
-import sqlite3
 import tarfile
 import threading
 import time
@@ -35,6 +34,7 @@ from graders.batch.shipping import (  # noqa: E402
 from graders.executors.dask import DaskExecutor  # noqa: E402
 from graders.spec import Assignment  # noqa: E402
 from tests.graders import dask_work  # noqa: E402
+from tests.graders.grading import writes  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -99,15 +99,6 @@ def test_a_batch_on_dask_grades_as_on_the_local_pool(tmp_path: Path) -> None:
 def grades(out: Path) -> list[dict[str, str]]:
     rows = list(csv.DictReader((out / "grades.csv").open(encoding="utf-8")))
     return [{k: v for k, v in r.items() if k != "graded_at"} for r in rows]
-
-
-def writes(out: Path) -> dict[str, int]:
-    """How many times each student's row was written (1: graded exactly once)."""
-    db = sqlite3.connect(out / "gradebook.sqlite")
-    try:
-        return dict(db.execute("SELECT student, writes FROM submissions").fetchall())
-    finally:
-        db.close()
 
 
 def copied_assignment(tmp_path: Path, slug: str) -> Assignment:

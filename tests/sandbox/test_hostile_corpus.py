@@ -39,6 +39,7 @@ from graders.results import CheckResult, SubmissionResult
 from graders.sandbox import PlannedCall, SandboxConfig, WorkerSession, cmdline, pool
 from graders.sandbox.proctree import descendants as _descendants
 from graders.spec import Assignment, Limits, load_assignment
+from tests.sandbox.waiting import wait_for
 
 REPO = Path(graders.__file__).resolve().parents[1]
 HOSTILE = Path(__file__).parent / "hostile"
@@ -58,16 +59,6 @@ def submission(*cells: str, name: str = "hostile") -> Submission:
         sha256="0" * 64,
         cells=tuple(Cell(i, textwrap.dedent(src)) for i, src in enumerate(cells, start=1)),
     )
-
-
-def wait_for(predicate: object, seconds: float = 5.0) -> bool:
-    assert callable(predicate)
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def processes_mentioning(text: str) -> list[int]:

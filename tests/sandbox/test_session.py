@@ -9,7 +9,7 @@ import subprocess
 import tempfile
 import textwrap
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +27,7 @@ from graders.sandbox import (
     isolation,
     proctree,
 )
+from tests.sandbox.waiting import wait_for
 
 REPO = Path(graders.__file__).resolve().parents[1]
 
@@ -169,15 +170,6 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerSession]
     config = SandboxConfig(**{**CONFIG.__dict__, "data_files": (data,)})
     with WorkerSession(STUDENT, config) as started:
         yield started
-
-
-def wait_for(predicate: Callable[[], bool], seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 # ------------------------------------------------------------------------------ cells

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,20 +17,12 @@ import pytest
 from graders.executors import LocalPool, TaskOutcome
 from graders.load import load_source
 from graders.sandbox import SandboxConfig, WorkerSession, pool, proctree, spares
+from tests.sandbox.waiting import gone, wait_for
 
 SOURCE = (
     "def twice(x):\n    return 2 * x\n\ndef heights():\n    return open('heights.csv').read()\n"
 )
 CONFIG = SandboxConfig(call_timeout=5.0)
-
-
-def wait_for(predicate: Callable[[], bool], seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def ready_spare() -> spares.Spare:
@@ -52,10 +43,6 @@ def spare_pids(spare: spares.Spare) -> list[int]:
     # The monitor forks the worker after it starts itself: wait for that, not only the pid.
     assert wait_for(lambda: bool(proctree.descendants(top)))
     return [top, *proctree.descendants(top)]
-
-
-def gone(pids: list[int]) -> bool:
-    return not [pid for pid in pids if os.path.exists(f"/proc/{pid}")]
 
 
 @pytest.fixture

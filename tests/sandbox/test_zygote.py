@@ -11,7 +11,7 @@ import tempfile
 import textwrap
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,7 @@ import graders
 from graders.load import Cell, Submission
 from graders.sandbox import SandboxConfig, WorkerSession, cmdline, isolation, pool
 from graders.sandbox.proctree import descendants as _descendants
+from tests.sandbox.waiting import gone, wait_for
 
 REPO = Path(graders.__file__).resolve().parents[1]
 CONFIG = SandboxConfig(cell_timeout=1.0, call_timeout=2.0, output_cap=4096)
@@ -77,19 +78,6 @@ def notebook(source: str = PROBE) -> Submission:
         sha256="0" * 64,
         cells=(Cell(1, textwrap.dedent(source)),),
     )
-
-
-def wait_for(predicate: Callable[[], bool], seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
-
-
-def gone(pids: list[int]) -> bool:
-    return not [pid for pid in pids if os.path.exists(f"/proc/{pid}")]
 
 
 @pytest.fixture(scope="module")
