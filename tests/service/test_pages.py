@@ -270,19 +270,26 @@ def test_the_feedback_shows_the_failing_check_and_its_misconception(
     assert "12 / 12" in right and "Likely misconception" not in right
 
 
+HIDE_THE_MLE_CHECK = 'visibility = { normal_mle_matches_reference = "hidden" }\n'
+
+
+def with_mle_settings(site: Site, tmp_path: Path, lines: str) -> Site:
+    """A copy of ``site``'s graded course whose ``mle`` settings also have ``lines``."""
+    root = tmp_path / "copy"
+    shutil.copytree(site.root, root)
+    settings = root / "course.toml"
+    text = settings.read_text(encoding="utf-8")
+    settings.write_text(
+        text.replace('[assignments."mle"]\n', '[assignments."mle"]\n' + lines), encoding="utf-8"
+    )
+    return Site(open_course(root), root, site.tokens, site.instructor)
+
+
 def test_a_hidden_check_shows_its_points_only_and_its_question_no_plot(
     graded: tuple[Site, dict[str, int]], tmp_path: Path
 ) -> None:
     site, ids = graded
-    root = tmp_path / "copy"
-    shutil.copytree(site.root, root)
-    settings = root / "course.toml"
-    text = settings.read_text(encoding="utf-8").replace(
-        '[assignments."mle"]\n',
-        '[assignments."mle"]\nvisibility = { normal_mle_matches_reference = "hidden" }\n',
-    )
-    settings.write_text(text, encoding="utf-8")
-    hidden = Site(open_course(root), root, site.tokens, site.instructor)
+    hidden = with_mle_settings(site, tmp_path, HIDE_THE_MLE_CHECK)
     page = hidden.signed_in("ada").get(f"/attempts/{ids['wrong']}").text
     check = re.search(r'id="c-normal_mle_matches_reference">.*?</div>', page, re.S)
     assert check and "feedback is hidden" in check.group(0)
@@ -297,16 +304,7 @@ def test_a_check_hidden_entirely_is_on_no_page_and_in_no_score_a_student_sees(
     graded: tuple[Site, dict[str, int]], tmp_path: Path
 ) -> None:
     site, ids = graded
-    root = tmp_path / "copy"
-    shutil.copytree(site.root, root)
-    settings = root / "course.toml"
-    text = settings.read_text(encoding="utf-8").replace(
-        '[assignments."mle"]\n',
-        '[assignments."mle"]\nvisibility = { normal_mle_matches_reference = "hidden" }\n'
-        'hidden_checks = "nothing"\n',
-    )
-    settings.write_text(text, encoding="utf-8")
-    hidden = Site(open_course(root), root, site.tokens, site.instructor)
+    hidden = with_mle_settings(site, tmp_path, HIDE_THE_MLE_CHECK + 'hidden_checks = "nothing"\n')
     ada = hidden.signed_in("ada")
     page = ada.get(f"/attempts/{ids['wrong']}").text
     assert "normal_mle_matches_reference" not in page and "normal mle matches" not in page
