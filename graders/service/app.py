@@ -33,16 +33,17 @@ from graders.service.client import result_from_document
 from graders.service.course import Course
 from graders.service.exports import canvas_text, grades_text
 from graders.service.intake import (
-    FORM_OVERHEAD,
     SUFFIXES,
+    BadForm,
     Refused,
     TooLarge,
     Upload,
-    capped,
     closed,
     display_name,
     file_problem,
+    open_form,
     rate_limited,
+    read_file,
     store_upload,
 )
 from graders.service.pages import add_pages
@@ -187,16 +188,12 @@ def create_app(course: Course, workers: Workers | None = None) -> FastAPI:
             raise _refusal(refused)
         cap = settings.max_upload_bytes
         too_large = _error(413, f"the upload is larger than the course's cap of {cap} bytes")
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > cap + FORM_OVERHEAD:
-            raise too_large
-        limited = Request(request.scope, capped(request.receive, cap + FORM_OVERHEAD))
         try:
-            form = await limited.form(max_files=1, max_fields=1, max_part_size=64 * 1024)
+            form = await open_form(request, cap, max_fields=1)
         except TooLarge:
             raise too_large from None
-        except StarletteHTTPException as exc:  # the multipart parser's refusal
-            raise _error(422, f"the upload is not a valid multipart form: {exc.detail}") from None
+        except BadForm as exc:
+            raise _error(422, f"the upload is not a valid multipart form: {exc}") from None
         try:
             field = form.get("assignment")
             slug = offered(field if isinstance(field, str) else None)
@@ -206,9 +203,10 @@ def create_app(course: Course, workers: Workers | None = None) -> FastAPI:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
                 raise _error(422, "the form needs a `file` field holding the submission")
-            data = await upload.read(cap + 1)
-            if len(data) > cap:
-                raise too_large
+            try:
+                data = await read_file(upload, cap)
+            except TooLarge:
+                raise too_large from None
             name = display_name(upload.filename)
             problem = file_problem(name, data)
             if problem is not None:

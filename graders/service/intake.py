@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.types import Message
@@ -32,6 +32,7 @@ __all__ = [
     "FORM_OVERHEAD",
     "HOUR",
     "SUFFIXES",
+    "BadForm",
     "Refused",
     "TooLarge",
     "Upload",
@@ -39,7 +40,9 @@ __all__ = [
     "closed",
     "display_name",
     "file_problem",
+    "open_form",
     "rate_limited",
+    "read_file",
     "read_upload",
     "store_upload",
 ]
@@ -144,6 +147,39 @@ def rate_limited(course: Course, student: str) -> Refused | None:
     )
 
 
+class BadForm(Exception):
+    """The multipart parser refused the body (its reason is the message)."""
+
+
+async def open_form(request: Request, cap: int, max_fields: int) -> FormData:
+    """The request's multipart form, its body read through a cap of ``cap`` bytes plus the
+    form's overhead (close it when done).
+
+    Raises
+    ------
+    TooLarge
+        The declared or the received body is over the cap.
+    BadForm
+        The body is not a form the parser takes.
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap + FORM_OVERHEAD:
+        raise TooLarge
+    limited = Request(request.scope, capped(request.receive, cap + FORM_OVERHEAD))
+    try:
+        return await limited.form(max_files=1, max_fields=max_fields, max_part_size=64 * 1024)
+    except StarletteHTTPException as exc:  # the multipart parser's refusal
+        raise BadForm(str(exc.detail)) from None
+
+
+async def read_file(upload: UploadFile, cap: int) -> bytes:
+    """The uploaded file's bytes; :class:`TooLarge` when there are more than ``cap``."""
+    data = await upload.read(cap + 1)
+    if len(data) > cap:
+        raise TooLarge
+    return data
+
+
 async def read_upload(request: Request, course: Course, slug: str) -> Upload:
     """Read the upload form of ``slug`` (fields ``csrf`` and ``file``); :class:`Refused` if not."""
     settings = course.settings
@@ -152,24 +188,21 @@ async def read_upload(request: Request, course: Course, slug: str) -> Upload:
     refused = closed(course, slug)
     if refused is not None:
         raise refused
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > cap + FORM_OVERHEAD:
-        raise too_large
-    limited = Request(request.scope, capped(request.receive, cap + FORM_OVERHEAD))
     try:
-        form = await limited.form(max_files=1, max_fields=2, max_part_size=64 * 1024)
+        form = await open_form(request, cap, max_fields=2)
     except TooLarge:
         raise too_large from None
-    except StarletteHTTPException as exc:
-        raise Refused(422, f"the upload is not a valid form: {exc.detail}") from None
+    except BadForm as exc:
+        raise Refused(422, f"the upload is not a valid form: {exc}") from None
     try:
         csrf = form.get("csrf")
         upload = form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
             raise Refused(422, "choose a file (a .py module or an .ipynb notebook) to upload")
-        data = await upload.read(cap + 1)
-        if len(data) > cap:
-            raise too_large
+        try:
+            data = await read_file(upload, cap)
+        except TooLarge:
+            raise too_large from None
         name = display_name(upload.filename)
         problem = file_problem(name, data)
         if problem is not None:
