@@ -23,8 +23,12 @@ _MAX_TOKEN_CHARS = 256  # a longer header is not one of our tokens: not even has
 
 
 def new_token() -> str:
-    """A fresh random token (43 URL-safe characters, 256 bits)."""
-    return secrets.token_urlsafe(32)
+    """A fresh random token (43 URL-safe characters, 256 bits) that does not start with ``-``:
+    ``grader submit --token TOKEN`` would read such a token as an option and refuse it."""
+    while True:
+        token = secrets.token_urlsafe(32)
+        if not token.startswith("-"):
+            return token
 
 
 def hash_token(token: str) -> str:

@@ -85,3 +85,22 @@ def test_an_unknown_assignment_is_refused(tmp_path: Path) -> None:
     roster.write_text("student_id\nada\n", encoding="utf-8")
     with pytest.raises(CourseError, match="unknown assignment 'nope'"):
         init_course(tmp_path / "course", roster, ["nope"])
+
+
+def test_no_token_starts_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`grader submit --token TOKEN` would take a token starting with `-` for an option (seen
+    once in CI: about 1 token in 64 of `token_urlsafe`)."""
+    import secrets
+
+    from graders.cli import build_parser
+    from graders.service import auth
+
+    drawn = iter(["-looks-like-an-option", "_fine-token"])
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda nbytes: next(drawn))
+    assert auth.new_token() == "_fine-token"
+    monkeypatch.undo()
+    tokens = [auth.new_token() for _ in range(2000)]
+    assert not [t for t in tokens if t.startswith("-")]
+    assert len(set(tokens)) == 2000 and {len(t) for t in tokens} == {43}
+    args = ["submit", "hw.py", "--assignment", "mle", "--server", "http://x", "--token"]
+    assert build_parser().parse_args([*args, tokens[0]]).token == tokens[0]
