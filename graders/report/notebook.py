@@ -20,7 +20,7 @@ import json
 import re
 import threading
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -118,15 +118,96 @@ _NO_ALT = ' alt="No description has been provided for this image"'
 _RENDERING = threading.Lock()  # one exporter per process, and it is not thread-safe
 
 
+class _Memo:
+    """A bounded table of a pure function's results on strings, oldest entries dropped first.
+
+    A cohort's notebooks share most of their cells (the handout's Markdown, its given code), and
+    Markdown rendering, sanitising and highlighting were most of a feedback page's cost. The
+    table is bounded in characters, not entries: a student's HTML output may be megabytes, and
+    one that large is not kept at all.
+    """
+
+    def __init__(self, max_chars: int, max_entry_chars: int) -> None:
+        self._max_chars = max_chars
+        self._max_entry_chars = max_entry_chars
+        self._chars = 0
+        self._table: dict[tuple[str, ...], str] = {}
+
+    def get(self, key: tuple[str, ...], make: Callable[[], str]) -> str:
+        table = self._table
+        found = table.get(key)
+        if found is not None:
+            return found
+        made = make()
+        size = len(made) + sum(map(len, key))
+        if size <= self._max_entry_chars:
+            while table and self._chars + size > self._max_chars:
+                oldest = next(iter(table))
+                self._chars -= len(table.pop(oldest)) + sum(map(len, oldest))
+            table[key] = made
+            self._chars += size
+        return made
+
+
+def _memo() -> _Memo:
+    """A memo of one filter: a few handouts' cells (the page's own CSS is not a filter's)."""
+    return _Memo(max_chars=4_000_000, max_entry_chars=64_000)
+
+
+class _MemoHighlight:
+    """``highlight_code`` with its results remembered: the same source, language and magics
+    language give the same highlighted HTML (the formatter's options are the exporter's)."""
+
+    def __init__(self, highlight: Any, memo: _Memo) -> None:
+        self._highlight = highlight
+        self._memo = memo
+
+    def __call__(self, source: str, language: str | None = None, metadata: Any = None) -> str:
+        magics = metadata.get("magics_language") if metadata else None
+        resolved = language or self._highlight.pygments_lexer
+        if type(source) is not str or type(resolved) is not str:
+            return str(self._highlight(source, language, metadata))
+        key = (source, resolved, "" if magics is None else f"magics:{magics}")
+        return self._memo.get(key, lambda: str(self._highlight(source, language, metadata)))
+
+
 @functools.lru_cache(maxsize=1)
 def _exporter() -> Any:
     """One exporter per process: building it (templates, filters) costs more than a page."""
+    import jinja2
     from nbconvert import HTMLExporter  # heavy: imported only when a page is written
+    from nbconvert.filters import clean_html
+
+    highlights, markdowns, cleaned = _memo(), _memo(), _memo()
+
+    def memo_clean_html(element: Any) -> str:
+        if type(element) is not str:
+            return str(clean_html(element))
+        return cleaned.get((element,), lambda: str(clean_html(element)))
 
     class FeedbackExporter(HTMLExporter):
         """nbconvert's HTMLExporter whose accessibility pass (alt text, focusable cells) edits
         the rendered page instead of parsing and re-serialising it with BeautifulSoup: the
-        parse was half a page's cost (the page is ~300 kB, mostly highlighted code and CSS)."""
+        parse was half a page's cost (the page is ~300 kB, mostly highlighted code and CSS).
+        Its Markdown, sanitising and highlighting filters remember their results."""
+
+        def default_filters(self) -> Any:
+            yield from super().default_filters()
+            yield ("clean_html", memo_clean_html)
+
+        def register_filter(self, name: str, jinja_filter: Any) -> Any:
+            if name == "highlight_code":  # made per page, with the notebook's language
+                jinja_filter = _MemoHighlight(jinja_filter, highlights)
+            return super().register_filter(name, jinja_filter)
+
+        @jinja2.pass_context
+        def markdown2html(self, context: Any, source: str) -> str:
+            render = super().markdown2html
+            cell = context.get("cell", {})
+            path = context.get("resources", {}).get("metadata", {}).get("path", "")
+            if cell.get("attachments") or type(source) is not str or type(path) is not str:
+                return str(render(context, source))  # attachments are rare: no memo
+            return markdowns.get((source, path), lambda: str(render(context, source)))
 
         def from_notebook_node(self, nb: Any, resources: Any = None, **kw: Any) -> Any:
             with _soup_left_out():
@@ -136,6 +217,9 @@ def _exporter() -> Any:
 
     return FeedbackExporter(
         sanitize_html=True,
+        # Validated once after the preprocessors, not after each of them (a dozen schema
+        # walks of the whole notebook a page); validation changes nothing in the notebook.
+        optimistic_validation=True,
         template_name=_TEMPLATE,
         extra_template_basedirs=[str(Path(__file__).parent)],
     )
@@ -173,9 +257,9 @@ def _soup_left_out() -> Iterator[None]:
 def render_html(nb: nbformat.NotebookNode) -> str:
     """The notebook as one HTML page (nbconvert's HTML exporter, student HTML sanitised).
 
-    About 25 ms a page with the process's exporter (its first page costs ~0.6 s more), a
-    quarter of nbconvert's stock exporter (``benchmarks/feedback_notebook.py``): its templates,
-    syntax highlighting and the sanitising of Markdown and HTML.
+    About 10-15 ms a page with the process's exporter (its first page costs ~0.6 s more), a
+    tenth of nbconvert's stock exporter (``benchmarks/feedback_notebook.py``): its templates, and
+    the Markdown, sanitising and highlighting of the cells it has not met before.
     """
     exporter = _exporter()
     # "IPython3 lexer unavailable": Python's lexer is used, which is fine.

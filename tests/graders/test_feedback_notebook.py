@@ -329,3 +329,49 @@ def test_a_repeated_cell_id_is_made_unique_the_same_way_each_time(tmp_path: Path
     nbformat.validate(nb)
     assert [c["id"] for c in nb.cells if not _is_feedback(c)] == ["same", "cell-2"]
     assert feedback_files(path, result) == feedback_files(path, result)
+
+
+def test_remembered_cells_render_as_nbconvert_renders_them_in_each_notebook() -> None:
+    """The exporter remembers what its filters gave for a cell; a cell met again in another
+    notebook (other language, other attachment, other magics language) still renders as
+    nbconvert's stock exporter renders it there."""
+    import warnings
+
+    from nbconvert import HTMLExporter
+
+    from graders.report.notebook import render_html
+
+    source = "x = 1  # <b>not bold</b>\nprint(x)"
+    markdown = "# Same notes\n![plot](attachment:plot.png) and <i>text</i>"
+    pixel = (
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJ"
+        "RU5ErkJggg=="
+    )
+
+    def notebook(lexer: str, image: str, magics: str | None) -> nbformat.NotebookNode:
+        cell = nbformat.v4.new_markdown_cell(markdown)
+        cell["attachments"] = {"plot.png": {"image/png": pixel if image == "A" else image}}
+        code = new_code_cell(source)
+        if magics is not None:
+            code.metadata["magics_language"] = magics
+        nb = new_notebook(cells=[cell, code])
+        nb.metadata["language_info"] = {"name": "python", "pygments_lexer": lexer}
+        return nb
+
+    variants = [
+        notebook("ipython3", "A", None),
+        notebook("html", "A", None),  # the same code cell under another lexer
+        notebook("ipython3", "R0lGODlhAQABAAAAACw=", None),  # the same Markdown, another image
+        notebook("ipython3", "A", "html"),  # a cell highlighted in its magics language
+    ]
+    variants.append(copy.deepcopy(variants[0]))  # the first again: all of it from the memo
+    pages = [render_html(nb) for nb in variants]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        stock = [HTMLExporter(sanitize_html=True).from_notebook_node(nb)[0] for nb in variants]
+    for ours, theirs in zip(pages, stock, strict=True):
+        assert body(ours) == body(theirs)
+    assert body(pages[0]) != body(pages[1])  # the lexer shows: a memo keyed on source alone fails
+    assert body(pages[0]) != body(pages[2])  # each page embeds its own image
+    assert body(pages[0]) != body(pages[3])
+    assert body(pages[4]) == body(pages[0])
