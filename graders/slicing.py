@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import symtable
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -43,7 +44,7 @@ from dataclasses import dataclass
 __all__ = ["MAX_CELLS", "MAX_SOURCE_CHARS", "CellPlan", "SkippedCell", "plan_cells"]
 
 #: Larger notebooks are not analysed (every cell runs): course notebooks have tens of cells, and
-#: the analysis costs the grader up to about 0.5 ms a cell.
+#: the analysis costs the grader up to about 0.5 ms a cell it has not met before (see _Shape).
 MAX_CELLS = 1_000
 MAX_SOURCE_CHARS = 2_000_000
 
@@ -172,10 +173,11 @@ def plan_cells(cells: Sequence[tuple[int, str]], needed: Iterable[str]) -> CellP
 
 
 def _plan(cells: Sequence[tuple[int, str]], needed: list[str]) -> CellPlan:
-    trees = [_parse(source) for _, source in cells]
-    callables = _callables(trees)
+    shapes = [_shape(source) for _, source in cells]
+    callables = _callables(shapes)
     facts = [
-        _facts_of(source, tree, callables) for (_, source), tree in zip(cells, trees, strict=True)
+        _facts_of(source, shape, callables)
+        for (_, source), shape in zip(cells, shapes, strict=True)
     ]
     for (number, _), fact in zip(cells, facts, strict=True):
         if fact.opaque and not fact.star_import:
@@ -302,6 +304,68 @@ def _function_effects(
 # One cell
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What a cell's source alone says of its names, before the notebook's other cells count."""
+
+    failed: _Facts | None  # the facts of a cell that does not parse; None when it does
+    code: frozenset[str] = frozenset()  # bound by ``import``, ``def`` or ``class``
+    data: frozenset[str] = frozenset()  # bound or deleted otherwise, or declared global
+    star_import: bool = False
+    names: frozenset[str] = frozenset()  # every name the cell mentions
+
+
+# A cohort's notebooks share most cells (the handout's imports, data loading, given code): each
+# cell's shape and facts are worked out once per grader process. The facts of a cell depend on
+# the notebook only through which of the names it mentions are callables, so that is their key.
+# Cells longer than this are analysed each time (the memo keeps sources as its keys).
+_MEMO_CELLS = 4096
+_MEMO_MAX_CHARS = 20_000
+
+
+def _shape(source: str) -> _Shape:
+    if len(source) > _MEMO_MAX_CHARS:
+        return _shape_of(source)
+    return _memo_shape(source)
+
+
+def _shape_of(source: str) -> _Shape:
+    tree = _tree(source)
+    if not isinstance(tree, ast.Module):
+        return _Shape(failed=tree)
+    code: set[str] = set()
+    data: set[str] = set()
+    names: set[str] = set()
+    star_import = False
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            star_import |= any(alias.name == "*" for alias in node.names)
+            for alias in node.names:
+                if alias.asname:
+                    code.add(alias.asname)
+                elif isinstance(node, ast.ImportFrom):
+                    code.add(alias.name)
+                else:
+                    code.add(alias.name.split(".")[0])
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            code.add(node.name)
+        elif isinstance(node, ast.Name):
+            names.add(node.id)
+            if isinstance(node.ctx, (ast.Store, ast.Del)):
+                data.add(node.id)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            data.update(node.names)
+    return _Shape(None, frozenset(code), frozenset(data), star_import, frozenset(names))
+
+
+_memo_shape = functools.lru_cache(maxsize=_MEMO_CELLS)(_shape_of)
+
+
+def _tree(source: str) -> ast.Module | _Facts:
+    """The cell parsed, once for its shape and its facts (nothing here changes a tree)."""
+    return _parse(source) if len(source) > _MEMO_MAX_CHARS else _memo_parse(source)
+
+
 def _parse(source: str) -> ast.Module | _Facts:
     try:
         return ast.parse(source)
@@ -311,32 +375,18 @@ def _parse(source: str) -> ast.Module | _Facts:
         return _Facts(opaque=f"it could not be analysed ({type(exc).__name__})")
 
 
-def _callables(trees: Sequence[ast.Module | _Facts]) -> frozenset[str]:
+_memo_parse = functools.lru_cache(maxsize=256)(_parse)
+
+
+def _callables(shapes: Sequence[_Shape]) -> frozenset[str]:
     """Names only ever bound by ``import``, ``def`` or ``class``, and the builtins' functions and
     types the notebook never rebinds: modules and code, not data."""
     defined: set[str] = set()
     other: set[str] = set()
-    star_import = False
-    for tree in trees:
-        if not isinstance(tree, ast.Module):
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                star_import |= any(alias.name == "*" for alias in node.names)
-                for alias in node.names:
-                    if alias.asname:
-                        defined.add(alias.asname)
-                    elif isinstance(node, ast.ImportFrom):
-                        defined.add(alias.name)
-                    else:
-                        defined.add(alias.name.split(".")[0])
-            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                defined.add(node.name)
-            elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-                other.add(node.id)
-            elif isinstance(node, (ast.Global, ast.Nonlocal)):
-                other.update(node.names)
-    if not star_import:  # a star import may bind data under a builtin's name
+    for shape in shapes:
+        defined |= shape.code
+        other |= shape.data
+    if not any(shape.star_import for shape in shapes):  # it may bind data under a builtin's name
         defined |= _BUILTIN_CALLABLES
     return frozenset(defined - other)
 
@@ -347,13 +397,27 @@ _BUILTIN_CALLABLES = frozenset(
 )
 
 
-def _facts_of(source: str, tree: ast.Module | _Facts, callables: frozenset[str]) -> _Facts:
-    if isinstance(tree, _Facts):
+def _facts_of(source: str, shape: _Shape, callables: frozenset[str]) -> _Facts:
+    if shape.failed is not None:
+        return shape.failed
+    # The analysis asks only whether names of this cell are callables (``_Scope``).
+    relevant = callables & shape.names
+    if len(source) > _MEMO_MAX_CHARS:
+        return _analysed(source, relevant)
+    return _memo_analysed(source, relevant)
+
+
+def _analysed(source: str, callables: frozenset[str]) -> _Facts:
+    tree = _tree(source)
+    if not isinstance(tree, ast.Module):
         return tree
     try:
         return _analyse(source, tree, callables)
     except Exception as exc:  # symtable's own limits on hostile source: keep the cell
         return _Facts(opaque=f"it could not be analysed ({type(exc).__name__})")
+
+
+_memo_analysed = functools.lru_cache(maxsize=_MEMO_CELLS)(_analysed)
 
 
 def _analyse(source: str, tree: ast.Module, callables: frozenset[str]) -> _Facts:

@@ -231,10 +231,34 @@ def test_an_analysis_that_fails_keeps_every_cell_and_says_why(
     def broken(source: str) -> object:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(slicing, "_parse", broken)
+    monkeypatch.setattr(slicing, "_shape", broken)
     plan = _plan("x = 1", "def f():\n    return x", "print(2)", needed=["f"])
     assert plan.kept == (1, 2, 3)
     assert plan.note == "the cells could not be analysed (RuntimeError)"
+
+
+def _forgotten() -> None:
+    """Empty the process's memo of cells, as in a fresh grader process."""
+    for memo in (slicing._memo_shape, slicing._memo_analysed, slicing._memo_parse):
+        memo.cache_clear()
+
+
+def test_a_remembered_cell_is_planned_as_in_a_fresh_process_in_every_notebook() -> None:
+    """The same cell, met again in a notebook where its call is of data, not of a function,
+    may now change its argument: each notebook's plan is the one a fresh process makes."""
+    call = "helper(x)"
+    notebooks = [
+        ("def helper(v):\n    return v", "x = [1]", call, "def f():\n    return x"),
+        ("helper = make()", "x = [1]", call, "def f():\n    return x"),  # helper is data
+    ]
+    fresh = []
+    for cells in notebooks:
+        _forgotten()
+        fresh.append(_plan(*cells, needed=["f"]))
+    assert fresh[0].kept == (2, 4) and fresh[1].kept == (1, 2, 3, 4)  # the plans differ
+    _forgotten()
+    for cells in (*notebooks, *notebooks):  # each met once more, from the memo
+        assert _plan(*cells, needed=["f"]) == fresh[notebooks.index(cells)]
 
 
 # --------------------------------------------------------------------------------------------
