@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 import jinja2
 from fastapi import APIRouter, FastAPI, Request
@@ -28,23 +30,14 @@ from starlette.concurrency import run_in_threadpool
 
 from graders import summary as summaries
 from graders.gradebook import Gradebook
-from graders.report.causes import LIKELY, SAME
 from graders.report.html.page import CSS
+from graders.report.html.templating import new_environment
 from graders.service.auth import Authenticator, Identity
 from graders.service.course import Course
 from graders.service.exports import canvas_text, grades_text
 from graders.service.headers import SecurityHeaders
 from graders.service.intake import Refused, rate_limited, read_upload, store_upload
-from graders.service.page_data import (
-    SORTS,
-    counting_id,
-    feedback,
-    fmt,
-    gradebook_rows,
-    headline,
-    moment,
-)
-from graders.service.plots import page_plots
+from graders.service.page_data import SORTS, counting_id, feedback, gradebook_rows, moment
 from graders.service.queue import Workers, regrade_all
 from graders.service.session import COOKIE, Session, Sessions, same_token
 from graders.service.store import TERMINAL, Attempt
@@ -61,19 +54,15 @@ _RECENT = 50  # attempts listed on the class page, newest first
 
 
 def _templates() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(_HERE / "templates"),
-        autoescape=True,  # every template, whatever its name: student text is always escaped
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["fmt"] = fmt
+    """The pages' templates, and the reports' shared ones as ``report/NAME`` (one design)."""
+    env = new_environment(jinja2.FileSystemLoader(_HERE / "templates"))
     env.filters["moment"] = moment
-    env.filters["headline"] = headline
-    env.globals["same_words"] = SAME  # the reports' words for the checks a cause also fails
-    env.globals["likely_words"] = LIKELY
     return env
+
+
+def _student_href(slug: str) -> Callable[[str], str]:
+    """The class summary's links: a student's history of ``slug``."""
+    return lambda student: f"/class/{slug}/student?id={quote(student, safe='')}"
 
 
 def add_pages(app: FastAPI, course: Course, workers: Workers | None = None) -> None:
@@ -310,12 +299,11 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
             )
         spec = offered(attempt.assignment)
         shown = document(attempt, session.identity)
-        view = feedback(shown, spec) if shown is not None else None
         result = attempt.result()
-        plots = (
-            page_plots(result.plots, {q.id: all(c.shown for c in q.checks) for q in view.questions})
-            if view is not None and result is not None
-            else {}
+        view = (
+            feedback(shown, spec, result.plots if result is not None else ())
+            if shown is not None
+            else None
         )
         waiting = attempt.status not in TERMINAL or attempt.regrade != 0
         return render(
@@ -325,7 +313,6 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
             attempt=attempt,
             spec=spec,
             feedback=view,
-            plots=plots,
             waiting=waiting,
             refresh=_REFRESH_SECONDS,
             error=(attempt.error if session.identity.is_instructor else None),
@@ -367,7 +354,6 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
             cohort = summaries.summarise(
                 book.submission_rows(spec.slug), book.check_rows(spec.slug), spec, students=roster
             )
-        tallest = max((b.count for b in cohort.histogram), default=0)
         everything = store.attempts(assignment=spec.slug)
         errors = [a for a in everything if a.status == "error"]
         return render(
@@ -377,7 +363,7 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
             spec=spec,
             own=settings.assignments[spec.slug],
             cohort=cohort,
-            tallest=max(tallest, 1),
+            student_href=_student_href(spec.slug),
             errors=errors,
             recent=everything[:_RECENT],
             more=max(len(everything) - _RECENT, 0),

@@ -19,6 +19,7 @@ import datetime as dt
 import math
 from typing import Any
 
+from graders.report.html.views import HIDDEN_NOTE, full_document
 from graders.results import CheckResult, SubmissionResult
 from graders.service.settings import AssignmentSettings, utc
 from graders.service.store import Attempt
@@ -32,8 +33,6 @@ __all__ = [
     "student_document",
 ]
 
-#: What a student reads in place of a check that is not shown.
-HIDDEN_NOTE = "This check's feedback is hidden: only its points are shown."
 #: What a student reads when checks are left out of their document (``hidden_checks``).
 LEFT_OUT_NOTE = (
     "Some checks of this assignment are not shown yet: the score here counts only the checks "
@@ -103,10 +102,7 @@ def as_student_sees(attempt: Attempt, settings: AssignmentSettings, now: dt.date
 
 def instructor_document(result: SubmissionResult) -> dict[str, Any]:
     """The whole results.json document, every check shown (with its message)."""
-    document = result.to_gradescope()
-    for check, test in zip(result.checks, document["tests"], strict=True):
-        test["extra_data"]["message"] = check.message
-    return document
+    return full_document(result)
 
 
 def _points_only(check: CheckResult) -> dict[str, Any]:

@@ -20,12 +20,14 @@ from fastapi.testclient import TestClient
 
 from graders.batch import grade_task
 from graders.executors import InlineExecutor
+from graders.report.html import render_feedback
 from graders.service import open_course
 from graders.service.app import create_app
 from graders.service.course import Course
 from graders.service.headers import CSP
 from graders.service.queue import grade_pending
 from graders.service.session import COOKIE
+from graders.spec import load_assignment
 from tests.service.conftest import EXAMPLES, make_course, tokens_of
 
 BASE = "https://testserver"
@@ -283,6 +285,23 @@ def with_mle_settings(site: Site, tmp_path: Path, lines: str) -> Site:
         text.replace('[assignments."mle"]\n', '[assignments."mle"]\n' + lines), encoding="utf-8"
     )
     return Site(open_course(root), root, site.tokens, site.instructor)
+
+
+def test_the_attempt_page_and_feedback_html_are_one_design(
+    graded: tuple[Site, dict[str, int]],
+) -> None:
+    site, ids = graded
+    page = site.signed_in("instructor").get(f"/attempts/{ids['wrong']}").text
+    attempt = site.course.store.attempt(ids["wrong"])
+    assert attempt is not None and (result := attempt.result()) is not None
+    batch = render_feedback(result, load_assignment("mle"))
+    sections = re.compile(r'<p class="score">.*</section>', re.S)  # score to the last question
+    shown, written = sections.search(page), sections.search(batch)
+    assert shown and written and "Likely misconception" in shown.group(0)
+    assert shown.group(0) == written.group(0)
+    # The same stylesheet: the file inlines what the pages link.
+    css = site.signed_in("instructor").get("/style.css").text
+    assert batch[batch.index("<style>") + 7 : batch.index("</style>")] in css
 
 
 def test_a_hidden_check_shows_its_points_only_and_its_question_no_plot(
