@@ -41,7 +41,12 @@ from graders.service.page_data import SORTS, counting_id, feedback, gradebook_ro
 from graders.service.queue import Workers, regrade_all
 from graders.service.session import COOKIE, Session, Sessions, same_token
 from graders.service.store import TERMINAL, Attempt
-from graders.service.view import as_student_sees, instructor_document, student_document
+from graders.service.view import (
+    as_student_sees,
+    in_effect,
+    instructor_document,
+    student_document,
+)
 from graders.spec import Assignment, load_assignment
 
 __all__ = ["add_pages"]
@@ -140,9 +145,10 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
             return None
         if who.is_instructor:
             return instructor_document(result)
-        return student_document(
-            result, settings.assignments[attempt.assignment], dt.datetime.now(dt.timezone.utc)
-        )
+        own = in_effect(course, attempt.assignment)
+        if own is None:  # an assignment no longer offered: nothing of it is shown
+            return None
+        return student_document(result, own, dt.datetime.now(dt.timezone.utc))
 
     stylesheet = CSS + (_HERE / "static" / "pages.css").read_text(encoding="utf-8")
 
@@ -224,7 +230,8 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
         request: Request, session: Session, spec: Assignment, status: int = 200, message: str = ""
     ) -> HTMLResponse:
         student = session.identity.student
-        own = settings.assignments[spec.slug]
+        own = in_effect(course, spec.slug)
+        assert own is not None  # spec is offered
         attempts = store.attempts(student=student, assignment=spec.slug) if student else []
         counting = counting_id(attempts, own.policy)
         now = dt.datetime.now(dt.timezone.utc)
@@ -344,7 +351,9 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
         return session, spec
 
     @router.get("/class/{slug}")
-    def class_page(request: Request, slug: str, regrading: int | None = None) -> Response:
+    def class_page(
+        request: Request, slug: str, regrading: int | None = None, published: str | None = None
+    ) -> Response:
         found = instructor_spec(request, slug)
         if isinstance(found, Response):
             return found
@@ -368,6 +377,8 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
             recent=everything[:_RECENT],
             more=max(len(everything) - _RECENT, 0),
             regrading=regrading,
+            by_instructor=store.published(spec.slug),
+            publishing=published if published in ("yes", "no") else None,
         )
 
     @router.get("/class/{slug}/gradebook")
@@ -452,5 +463,21 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
             return problem(request, session, 403, "Form expired", "Reload the page and try again.")
         count = await run_in_threadpool(regrade_all, course, workers, spec.slug)
         return RedirectResponse(f"/class/{spec.slug}?regrading={count}", status_code=303)
+
+    @router.post("/class/{slug}/publish")
+    async def publish(request: Request, slug: str) -> Response:
+        """The class page's "Publish hidden results" / "Withdraw" button."""
+        found = instructor_spec(request, slug)
+        if isinstance(found, Response):
+            return found
+        session, spec = found
+        fields = await small_form(request)
+        if fields is None or not same_token(session.csrf, fields.get("csrf")):
+            return problem(request, session, 403, "Form expired", "Reload the page and try again.")
+        wanted = fields.get("published")
+        if wanted not in ("yes", "no"):
+            return problem(request, session, 422, "Unknown choice", "Publish, or withdraw.")
+        await run_in_threadpool(store.set_published, spec.slug, wanted == "yes")
+        return RedirectResponse(f"/class/{spec.slug}?published={wanted}", status_code=303)
 
     return router

@@ -3,7 +3,9 @@
 One reason to change: the visibility rules. A check's visibility (the result's, or the course's
 override in ``course.toml``) has Gradescope's meanings: ``visible``; ``hidden`` (never shown);
 ``after_due_date`` (shown once the assignment's due date has passed); ``after_published`` (shown
-once the instructor sets ``published = true``). A check not shown now keeps its name, points and
+once the instructor publishes them: ``published = true`` in ``course.toml``, or the class
+page's "Publish hidden results" button, :func:`in_effect`; withdrawing returns to
+``course.toml``'s value). A check not shown now keeps its name, points and
 pass/fail status; its messages, counterexample, diagnosis and behaviour are removed (or, with
 the assignment's ``hidden_checks = "nothing"``, the check is left out, totals included). The hidden
 search's inputs are in no document at all: the engine never puts them in a result.
@@ -19,8 +21,11 @@ import datetime as dt
 import math
 from typing import Any
 
+import msgspec
+
 from graders.report.html.views import HIDDEN_NOTE, full_document
 from graders.results import CheckResult, SubmissionResult
+from graders.service.course import Course
 from graders.service.settings import AssignmentSettings, utc
 from graders.service.store import Attempt
 
@@ -28,6 +33,7 @@ __all__ = [
     "HIDDEN_NOTE",
     "LEFT_OUT_NOTE",
     "as_student_sees",
+    "in_effect",
     "instructor_document",
     "shown_now",
     "student_document",
@@ -38,6 +44,18 @@ LEFT_OUT_NOTE = (
     "Some checks of this assignment are not shown yet: the score here counts only the checks "
     "shown, and your grade may differ."
 )
+
+
+def in_effect(course: Course, slug: str) -> AssignmentSettings | None:
+    """``slug``'s settings as the visibility rules apply them now (None if it is not offered).
+
+    ``course.toml`` is read once, at start-up; the instructor's publishing is read from the
+    course database on each call, so a click takes effect at the next request.
+    """
+    own = course.settings.assignments.get(slug)
+    if own is None or own.published or not course.store.published(slug):
+        return own
+    return msgspec.structs.replace(own, published=True)
 
 
 def shown_now(visibility: str, settings: AssignmentSettings, now: dt.datetime) -> bool:
