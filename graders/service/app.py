@@ -3,7 +3,8 @@
 One reason to change: the API's contract (routes, status codes, JSON shapes). Every error is JSON
 ``{"status": CODE, "message": "..."}``: 401 without a valid token, 403 for a student on an
 instructor's route, 404 for an attempt that is not the caller's (whether or not it exists), 413
-over the size cap, 422 for a bad assignment, file or body, 429 over the rate limit. The
+over the size cap, 422 for a bad assignment, file or body, 429 over the rate limit. (A URL
+outside ``/api/`` that matches no page gets the pages' HTML 404 instead.) The
 instructor's routes export (CSV, the summary), regrade, and publish an assignment's hidden
 results (``POST /api/assignments/{slug}/publish`` with ``{"published": true | false}``).
 
@@ -81,6 +82,11 @@ def _refusal(refused: Refused) -> HTTPException:
     )
 
 
+def _api(path: str) -> bool:
+    """Whether ``path`` is the API's (JSON errors) rather than the pages' (HTML)."""
+    return path == "/api" or path.startswith("/api/")
+
+
 def _iso(moment: float | None) -> str | None:
     if moment is None:
         return None
@@ -117,7 +123,9 @@ def create_app(course: Course, workers: Workers | None = None) -> FastAPI:
 
     # Starlette's class: also the router's own 404 and 405, and the form parser's refusals.
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and not _api(request.url.path):
+            return not_found(request)  # a page URL that matches nothing: an HTML page
         return JSONResponse(
             {"status": exc.status_code, "message": str(exc.detail)},
             status_code=exc.status_code,
@@ -125,7 +133,9 @@ def create_app(course: Course, workers: Workers | None = None) -> FastAPI:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        if not _api(request.url.path):  # /attempts/abc: no such page
+            return not_found(request)
         where = "; ".join(
             f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
             for e in exc.errors()
@@ -341,5 +351,5 @@ def create_app(course: Course, workers: Workers | None = None) -> FastAPI:
             "by_course_toml": settings.assignments[slug].published,
         }
 
-    add_pages(app, course, workers)
+    not_found = add_pages(app, course, workers)
     return app

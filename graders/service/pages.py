@@ -49,7 +49,7 @@ from graders.service.view import (
 )
 from graders.spec import Assignment, load_assignment
 
-__all__ = ["add_pages"]
+__all__ = ["NotFound", "add_pages"]
 
 _HERE = Path(__file__).parent
 _SIGNIN_COOKIE = "grader_signin"  # the sign-in form's double-submit CSRF value
@@ -70,15 +70,25 @@ def _student_href(slug: str) -> Callable[[str], str]:
     return lambda student: f"/class/{slug}/student?id={quote(student, safe='')}"
 
 
-def add_pages(app: FastAPI, course: Course, workers: Workers | None = None) -> None:
-    """Add the web pages, their static files and the security headers to ``app``."""
+#: What answers a URL outside ``/api/`` that no route matches: an HTML page.
+NotFound = Callable[[Request], Response]
+
+
+def add_pages(app: FastAPI, course: Course, workers: Workers | None = None) -> NotFound:
+    """Add the web pages, their static files and the security headers to ``app``.
+
+    Returns the pages' "not found" answer, for the app's handler of unmatched URLs (the API's
+    own stay JSON).
+    """
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
-    app.include_router(pages_router(course, workers))
+    router, not_found = pages_router(course, workers)
+    app.include_router(router)
+    return not_found
 
 
-def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
-    """The pages of ``course`` (see the module's docstring)."""
+def pages_router(course: Course, workers: Workers | None = None) -> tuple[APIRouter, NotFound]:
+    """The pages of ``course`` (see the module's docstring), and their "not found" page."""
     store = course.store
     settings = course.settings
     auth = Authenticator(store.identities())
@@ -105,6 +115,15 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
 
     def current(request: Request) -> Session | None:
         return sessions.get(request.cookies.get(COOKIE))
+
+    def not_found(request: Request) -> Response:
+        return problem(
+            request,
+            current(request),
+            404,
+            "Page not found",
+            f"There is no page at {request.url.path}: the link may be mistyped, or out of date.",
+        )
 
     def signed_in(session: Session) -> RedirectResponse:
         response = RedirectResponse("/", status_code=303)
@@ -480,4 +499,4 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
         await run_in_threadpool(store.set_published, spec.slug, wanted == "yes")
         return RedirectResponse(f"/class/{spec.slug}?published={wanted}", status_code=303)
 
-    return router
+    return router, not_found

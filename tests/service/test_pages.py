@@ -356,6 +356,27 @@ def test_another_students_attempt_is_404_and_so_is_one_that_does_not_exist(
     assert alan.get(f"/attempts/{ids['wrong']}/status").status_code == 404
 
 
+def test_an_unknown_page_is_an_html_404_and_an_unknown_api_route_stays_json(
+    site: Site,
+) -> None:
+    client = site.signed_in("ada")
+    for url in ("/nope", "/assignments/mle/nope", "/attempts/abc", "/<script>x"):
+        page = client.get(url)
+        assert page.status_code == 404, url
+        assert page.headers["content-type"].startswith("text/html"), url
+        assert page.headers["content-security-policy"] == CSP
+        assert "<h1>Page not found</h1>" in page.text and "Signed in as" in page.text
+        assert "<script>x" not in page.text  # the path is escaped
+    assert "Signed in as" not in site.client().get("/nope").text  # not signed in: still a page
+    for url in ("/api/nope", "/api", "/api/submissions/abc/feedback.ipynb/x"):
+        answer = client.get(url)
+        assert answer.status_code == 404, url
+        assert answer.json() == {"status": 404, "message": "Not Found"}, url
+    bearer = {"Authorization": f"Bearer {site.tokens['ada']}"}
+    invalid = client.get("/api/submissions/abc", headers=bearer)  # the API's own 422: JSON
+    assert invalid.status_code == 422 and set(invalid.json()) == {"status", "message"}
+
+
 def test_students_cannot_open_instructor_pages(graded: tuple[Site, dict[str, int]]) -> None:
     site, _ = graded
     alan = site.signed_in("alan")
