@@ -30,11 +30,10 @@ def report_loader() -> jinja2.BaseLoader:
     return jinja2.PrefixLoader({PREFIX: jinja2.PackageLoader("graders.report", "templates")})
 
 
+@functools.lru_cache(maxsize=64)  # a handful of statuses, a badge per check on every page
 def badge(status: str) -> Markup:
     """A check's outcome as a coloured label."""
-    return Markup('<span class="badge {0}">{1}</span>').format(
-        escape(status), escape(status_text(status))
-    )
+    return Markup(f'<span class="badge {escape(status)}">{escape(status_text(status))}</span>')
 
 
 def configure(env: jinja2.Environment) -> jinja2.Environment:
