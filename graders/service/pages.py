@@ -1,16 +1,21 @@
 """The web pages: students sign in, upload and read feedback; the instructor sees the class.
 
 One reason to change: the pages' routes and what each one does (what they show is
-:mod:`graders.service.page_data`, how they look is ``templates/``). Server-rendered (Jinja2,
-autoescape on), readable without JavaScript: a page waiting for a grade refreshes itself (a
-``<noscript>`` refresh, or ``static/attempt.js`` polling ``/attempts/ID/status``).
+:mod:`graders.service.page_data`, how they look is ``templates/``, which include the reports'
+shared partials ``report/_feedback.html`` and ``report/_summary.html``: the batch files' design).
+Server-rendered (Jinja2, autoescape on), readable without JavaScript: a page waiting for a grade
+refreshes itself (a ``<noscript>`` refresh, or ``static/attempt.js`` polling
+``/attempts/ID/status``).
 
 Signing in takes the course token once (a form, or a ``?token=`` link that redirects to strip it;
 followed from another site, the link asks first whom to sign in as) and sets a session cookie
 (``Secure``, ``HttpOnly``, ``SameSite=Strict``) holding a random session id, never the token.
 Every POST form carries the session's CSRF token (the sign-in form, made before there is a
 session, a double-submit cookie's), checked here. A student asking for an attempt that is not
-theirs gets 404, whether or not it exists; instructor pages refuse a student with 403.
+theirs gets 404, whether or not it exists; instructor pages refuse a student with 403; a URL
+that matches no page gets an HTML 404 (:func:`add_pages` returns it for the app's handler).
+The class page's "Publish hidden results" button releases the ``after_published`` checks at once
+(:func:`graders.service.view.in_effect`).
 """
 
 from __future__ import annotations
