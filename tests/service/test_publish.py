@@ -16,6 +16,8 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from graders.batch import GradeOutcome, GradeTask
 from graders.executors import InlineExecutor, TaskOutcome
@@ -129,6 +131,43 @@ def test_only_the_instructor_publishes_and_only_with_a_valid_body(
     too_big = _publish(served, "instructor", {"published": True, "pad": "x" * 2000})
     assert too_big.status_code == 413
     assert _outputs(served, attempt)["later"] == HIDDEN_NOTE  # nothing was published
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=9), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@pytest.fixture(scope="module")
+def course_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """One course for the property test (Hypothesis runs the test many times per fixture)."""
+    yield from serve(make_course(tmp_path_factory.mktemp("publish")))
+
+
+@settings(derandomize=True, database=None, deadline=None, max_examples=40)
+@given(
+    body=st.one_of(
+        _JSON,
+        # the right key, any value (0 and 1 compare equal to the booleans: still refused)
+        st.fixed_dictionaries({"published": st.sampled_from([0, 1, 1.0, "true", None]) | _JSON}),
+        st.fixed_dictionaries({"published": st.booleans(), "and": _JSON}),  # one key too many
+    )
+)
+def test_any_other_body_is_refused_and_publishes_nothing(course_served: Served, body: Any) -> None:
+    if type(body) is dict and set(body) == {"published"} and type(body["published"]) is bool:
+        return  # the one valid shape (tested above)
+    course_served.course.store.set_published("mle", False)  # each example from the same state
+    response = _publish(course_served, "instructor", body)
+    assert response.status_code == 422, body
+    assert course_served.course.store.published("mle") is False
 
 
 def test_course_toml_publishes_whatever_the_button_says(tmp_path: Path) -> None:
