@@ -3,7 +3,10 @@
 One reason to change: the API's contract (routes, status codes, JSON shapes). Every error is JSON
 ``{"status": CODE, "message": "..."}``: 401 without a valid token, 403 for a student on an
 instructor's route, 404 for an attempt that is not the caller's (whether or not it exists), 413
-over the size cap, 422 for a bad assignment or file, 429 over the rate limit.
+over the size cap, 422 for a bad assignment, file or body, 429 over the rate limit. (A URL
+outside ``/api/`` that matches no page gets the pages' HTML 404 instead.) The
+instructor's routes export (CSV, the summary), regrade, and publish an assignment's hidden
+results (``POST /api/assignments/{slug}/publish`` with ``{"published": true | false}``).
 
 An upload is read through a byte cap (a larger body is refused before it is all received),
 checked (a ``.py`` module in UTF-8, or an ``.ipynb`` that parses as a JSON object), written to
@@ -14,6 +17,7 @@ grading workers (:mod:`graders.service.queue`) grade it in the sandbox.
 # No `from __future__ import annotations`: FastAPI reads the routes' annotations at definition
 # time, and the dependencies they name (`caller`, `instructor`) are local to create_app.
 import datetime as dt
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -49,11 +53,17 @@ from graders.service.intake import (
 from graders.service.pages import add_pages
 from graders.service.queue import Workers, regrade_all
 from graders.service.store import Attempt
-from graders.service.view import as_student_sees, instructor_document, student_document
+from graders.service.view import (
+    as_student_sees,
+    in_effect,
+    instructor_document,
+    student_document,
+)
 from graders.spec import load_assignment
 
 __all__ = ["SUFFIXES", "create_app"]
 
+_MAX_JSON_BYTES = 1024  # a JSON body of the instructor's routes: {"published": true}
 _GRADER_FAILED = (
     "The grader itself failed on this submission (not your code). Your instructor can see the "
     "error and regrade it."
@@ -70,6 +80,11 @@ def _refusal(refused: Refused) -> HTTPException:
     return _error(
         refused.status, refused.message, None if wait is None else {"Retry-After": str(wait)}
     )
+
+
+def _api(path: str) -> bool:
+    """Whether ``path`` is the API's (JSON errors) rather than the pages' (HTML)."""
+    return path == "/api" or path.startswith("/api/")
 
 
 def _iso(moment: float | None) -> str | None:
@@ -108,7 +123,9 @@ def create_app(course: Course, workers: Workers | None = None) -> FastAPI:
 
     # Starlette's class: also the router's own 404 and 405, and the form parser's refusals.
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and not _api(request.url.path):
+            return not_found(request)  # a page URL that matches nothing: an HTML page
         return JSONResponse(
             {"status": exc.status_code, "message": str(exc.detail)},
             status_code=exc.status_code,
@@ -116,7 +133,9 @@ def create_app(course: Course, workers: Workers | None = None) -> FastAPI:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        if not _api(request.url.path):  # /attempts/abc: no such page
+            return not_found(request)
         where = "; ".join(
             f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}"
             for e in exc.errors()
@@ -146,7 +165,7 @@ def create_app(course: Course, workers: Workers | None = None) -> FastAPI:
         return slug
 
     def describe(attempt: Attempt, who: Identity, *, results: bool) -> dict[str, Any]:
-        own = settings.assignments.get(attempt.assignment)
+        own = in_effect(course, attempt.assignment)
         now = dt.datetime.now(dt.timezone.utc)
         if not who.is_instructor and own is not None:
             attempt = as_student_sees(attempt, own, now)  # no total gives a left-out check away
@@ -299,5 +318,38 @@ def create_app(course: Course, workers: Workers | None = None) -> FastAPI:
         slug = offered(assignment)
         return {"assignment": slug, "regrading": regrade_all(course, workers, slug)}
 
-    add_pages(app, course, workers)
+    async def json_body(request: Request) -> object:
+        """The request's JSON body, read through a small cap (413 above it, 422 if not JSON)."""
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > _MAX_JSON_BYTES:
+                raise _error(413, f"the body is larger than {_MAX_JSON_BYTES} bytes")
+        try:
+            return json.loads(body)
+        except ValueError:  # also a body that is not UTF-8
+            raise _error(422, 'the body must be JSON, e.g. {"published": true}') from None
+
+    @app.post("/api/assignments/{slug}/publish")
+    async def publish(
+        slug: str, request: Request, who: Annotated[Identity, Depends(instructor)]
+    ) -> Any:
+        """Publish (``{"published": true}``) or withdraw an assignment's hidden results."""
+        offered(slug)
+        body = await json_body(request)
+        if (
+            type(body) is not dict
+            or set(body) != {"published"}
+            or type(body["published"]) is not bool
+        ):
+            raise _error(422, 'the body must be {"published": true} or {"published": false}')
+        await run_in_threadpool(store.set_published, slug, body["published"])
+        return {
+            "assignment": slug,
+            "published": body["published"] or settings.assignments[slug].published,
+            "by_instructor": body["published"],
+            "by_course_toml": settings.assignments[slug].published,
+        }
+
+    not_found = add_pages(app, course, workers)
     return app

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -201,7 +202,8 @@ def open_course(root: Path) -> Course:
             load_assignment(slug)
         with Gradebook(database_path(root)) as book:
             secret = book.course_secret()
-    except (ValueError, GradebookError) as exc:  # SpecError is a ValueError
+        Store(database_path(root)).migrate()  # a course made by an older version gains tables
+    except (ValueError, GradebookError, sqlite3.Error) as exc:  # SpecError is a ValueError
         raise CourseError(str(exc)) from exc
     (root / "uploads").mkdir(mode=0o700, exist_ok=True)
     return Course(root=root, settings=settings, secret=secret)

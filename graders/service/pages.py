@@ -1,24 +1,31 @@
 """The web pages: students sign in, upload and read feedback; the instructor sees the class.
 
 One reason to change: the pages' routes and what each one does (what they show is
-:mod:`graders.service.page_data`, how they look is ``templates/``). Server-rendered (Jinja2,
-autoescape on), readable without JavaScript: a page waiting for a grade refreshes itself (a
-``<noscript>`` refresh, or ``static/attempt.js`` polling ``/attempts/ID/status``).
+:mod:`graders.service.page_data`, how they look is ``templates/``, which include the reports'
+shared partials ``report/_feedback.html`` and ``report/_summary.html``: the batch files' design).
+Server-rendered (Jinja2, autoescape on), readable without JavaScript: a page waiting for a grade
+refreshes itself (a ``<noscript>`` refresh, or ``static/attempt.js`` polling
+``/attempts/ID/status``).
 
 Signing in takes the course token once (a form, or a ``?token=`` link that redirects to strip it;
 followed from another site, the link asks first whom to sign in as) and sets a session cookie
 (``Secure``, ``HttpOnly``, ``SameSite=Strict``) holding a random session id, never the token.
 Every POST form carries the session's CSRF token (the sign-in form, made before there is a
 session, a double-submit cookie's), checked here. A student asking for an attempt that is not
-theirs gets 404, whether or not it exists; instructor pages refuse a student with 403.
+theirs gets 404, whether or not it exists; instructor pages refuse a student with 403; a URL
+that matches no page gets an HTML 404 (:func:`add_pages` returns it for the app's handler).
+The class page's "Publish hidden results" button releases the ``after_published`` checks at once
+(:func:`graders.service.view.in_effect`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 import jinja2
 from fastapi import APIRouter, FastAPI, Request
@@ -28,30 +35,26 @@ from starlette.concurrency import run_in_threadpool
 
 from graders import summary as summaries
 from graders.gradebook import Gradebook
-from graders.report.causes import LIKELY, SAME
 from graders.report.html.page import CSS
+from graders.report.html.templating import new_environment
 from graders.service.auth import Authenticator, Identity
 from graders.service.course import Course
 from graders.service.exports import canvas_text, grades_text
 from graders.service.headers import SecurityHeaders
 from graders.service.intake import Refused, rate_limited, read_upload, store_upload
-from graders.service.page_data import (
-    SORTS,
-    counting_id,
-    feedback,
-    fmt,
-    gradebook_rows,
-    headline,
-    moment,
-)
-from graders.service.plots import page_plots
+from graders.service.page_data import SORTS, counting_id, feedback, gradebook_rows, moment
 from graders.service.queue import Workers, regrade_all
 from graders.service.session import COOKIE, Session, Sessions, same_token
 from graders.service.store import TERMINAL, Attempt
-from graders.service.view import as_student_sees, instructor_document, student_document
+from graders.service.view import (
+    as_student_sees,
+    in_effect,
+    instructor_document,
+    student_document,
+)
 from graders.spec import Assignment, load_assignment
 
-__all__ = ["add_pages"]
+__all__ = ["NotFound", "add_pages"]
 
 _HERE = Path(__file__).parent
 _SIGNIN_COOKIE = "grader_signin"  # the sign-in form's double-submit CSRF value
@@ -61,30 +64,36 @@ _RECENT = 50  # attempts listed on the class page, newest first
 
 
 def _templates() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(_HERE / "templates"),
-        autoescape=True,  # every template, whatever its name: student text is always escaped
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["fmt"] = fmt
+    """The pages' templates, and the reports' shared ones as ``report/NAME`` (one design)."""
+    env = new_environment(jinja2.FileSystemLoader(_HERE / "templates"))
     env.filters["moment"] = moment
-    env.filters["headline"] = headline
-    env.globals["same_words"] = SAME  # the reports' words for the checks a cause also fails
-    env.globals["likely_words"] = LIKELY
     return env
 
 
-def add_pages(app: FastAPI, course: Course, workers: Workers | None = None) -> None:
-    """Add the web pages, their static files and the security headers to ``app``."""
+def _student_href(slug: str) -> Callable[[str], str]:
+    """The class summary's links: a student's history of ``slug``."""
+    return lambda student: f"/class/{slug}/student?id={quote(student, safe='')}"
+
+
+#: What answers a URL outside ``/api/`` that no route matches: an HTML page.
+NotFound = Callable[[Request], Response]
+
+
+def add_pages(app: FastAPI, course: Course, workers: Workers | None = None) -> NotFound:
+    """Add the web pages, their static files and the security headers to ``app``.
+
+    Returns the pages' "not found" answer, for the app's handler of unmatched URLs (the API's
+    own stay JSON).
+    """
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
-    app.include_router(pages_router(course, workers))
+    router, not_found = pages_router(course, workers)
+    app.include_router(router)
+    return not_found
 
 
-def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
-    """The pages of ``course`` (see the module's docstring)."""
+def pages_router(course: Course, workers: Workers | None = None) -> tuple[APIRouter, NotFound]:
+    """The pages of ``course`` (see the module's docstring), and their "not found" page."""
     store = course.store
     settings = course.settings
     auth = Authenticator(store.identities())
@@ -111,6 +120,15 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
 
     def current(request: Request) -> Session | None:
         return sessions.get(request.cookies.get(COOKIE))
+
+    def not_found(request: Request) -> Response:
+        return problem(
+            request,
+            current(request),
+            404,
+            "Page not found",
+            f"There is no page at {request.url.path}: the link may be mistyped, or out of date.",
+        )
 
     def signed_in(session: Session) -> RedirectResponse:
         response = RedirectResponse("/", status_code=303)
@@ -151,9 +169,10 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
             return None
         if who.is_instructor:
             return instructor_document(result)
-        return student_document(
-            result, settings.assignments[attempt.assignment], dt.datetime.now(dt.timezone.utc)
-        )
+        own = in_effect(course, attempt.assignment)
+        if own is None:  # an assignment no longer offered: nothing of it is shown
+            return None
+        return student_document(result, own, dt.datetime.now(dt.timezone.utc))
 
     stylesheet = CSS + (_HERE / "static" / "pages.css").read_text(encoding="utf-8")
 
@@ -235,7 +254,8 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
         request: Request, session: Session, spec: Assignment, status: int = 200, message: str = ""
     ) -> HTMLResponse:
         student = session.identity.student
-        own = settings.assignments[spec.slug]
+        own = in_effect(course, spec.slug)
+        assert own is not None  # spec is offered
         attempts = store.attempts(student=student, assignment=spec.slug) if student else []
         counting = counting_id(attempts, own.policy)
         now = dt.datetime.now(dt.timezone.utc)
@@ -310,12 +330,11 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
             )
         spec = offered(attempt.assignment)
         shown = document(attempt, session.identity)
-        view = feedback(shown, spec) if shown is not None else None
         result = attempt.result()
-        plots = (
-            page_plots(result.plots, {q.id: all(c.shown for c in q.checks) for q in view.questions})
-            if view is not None and result is not None
-            else {}
+        view = (
+            feedback(shown, spec, result.plots if result is not None else ())
+            if shown is not None
+            else None
         )
         waiting = attempt.status not in TERMINAL or attempt.regrade != 0
         return render(
@@ -325,7 +344,6 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
             attempt=attempt,
             spec=spec,
             feedback=view,
-            plots=plots,
             waiting=waiting,
             refresh=_REFRESH_SECONDS,
             error=(attempt.error if session.identity.is_instructor else None),
@@ -357,7 +375,9 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
         return session, spec
 
     @router.get("/class/{slug}")
-    def class_page(request: Request, slug: str, regrading: int | None = None) -> Response:
+    def class_page(
+        request: Request, slug: str, regrading: int | None = None, published: str | None = None
+    ) -> Response:
         found = instructor_spec(request, slug)
         if isinstance(found, Response):
             return found
@@ -367,7 +387,6 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
             cohort = summaries.summarise(
                 book.submission_rows(spec.slug), book.check_rows(spec.slug), spec, students=roster
             )
-        tallest = max((b.count for b in cohort.histogram), default=0)
         everything = store.attempts(assignment=spec.slug)
         errors = [a for a in everything if a.status == "error"]
         return render(
@@ -377,11 +396,13 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
             spec=spec,
             own=settings.assignments[spec.slug],
             cohort=cohort,
-            tallest=max(tallest, 1),
+            student_href=_student_href(spec.slug),
             errors=errors,
             recent=everything[:_RECENT],
             more=max(len(everything) - _RECENT, 0),
             regrading=regrading,
+            by_instructor=store.published(spec.slug),
+            publishing=published if published in ("yes", "no") else None,
         )
 
     @router.get("/class/{slug}/gradebook")
@@ -467,4 +488,20 @@ def pages_router(course: Course, workers: Workers | None = None) -> APIRouter:
         count = await run_in_threadpool(regrade_all, course, workers, spec.slug)
         return RedirectResponse(f"/class/{spec.slug}?regrading={count}", status_code=303)
 
-    return router
+    @router.post("/class/{slug}/publish")
+    async def publish(request: Request, slug: str) -> Response:
+        """The class page's "Publish hidden results" / "Withdraw" button."""
+        found = instructor_spec(request, slug)
+        if isinstance(found, Response):
+            return found
+        session, spec = found
+        fields = await small_form(request)
+        if fields is None or not same_token(session.csrf, fields.get("csrf")):
+            return problem(request, session, 403, "Form expired", "Reload the page and try again.")
+        wanted = fields.get("published")
+        if wanted not in ("yes", "no"):
+            return problem(request, session, 422, "Unknown choice", "Publish, or withdraw.")
+        await run_in_threadpool(store.set_published, spec.slug, wanted == "yes")
+        return RedirectResponse(f"/class/{spec.slug}?published={wanted}", status_code=303)
+
+    return router, not_found

@@ -125,7 +125,8 @@ def settings_text(assignments: Mapping[str, AssignmentSettings] | list[str]) -> 
             f'[assignments."{slug}"]',
             'policy = "last"  # or "best": which attempt the gradebook holds',
             "# due = 2026-12-18T23:59:00Z  # after_due_date checks are shown from then on",
-            "# published = false  # after_published checks are shown once true",
+            "# published = false  # after_published checks are shown once true (or published on"
+            " the class page)",
             '# visibility = { some_check_id = "hidden" }  # over the spec\'s own visibility',
             '# hidden_checks = "points"  # or "nothing": a check not shown is left out',
             "# late_penalty_per_day = 0.1  # share of the points lost per day after `due`",

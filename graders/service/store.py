@@ -33,6 +33,18 @@ __all__ = ["Attempt", "Claim", "Store", "TERMINAL"]
 #: The statuses of an attempt that grading has finished with.
 TERMINAL = ("graded", "ungradable", "error")
 
+#: Tables added after the first courses were made: each statement is idempotent, and
+#: :meth:`Store.migrate` (run whenever a course is opened) adds what an older database lacks.
+_MIGRATIONS = (
+    """
+CREATE TABLE IF NOT EXISTS service_published (
+    assignment TEXT PRIMARY KEY,
+    published  INTEGER NOT NULL CHECK (published IN (0, 1)),  -- by the instructor's button
+    changed    REAL NOT NULL                                  -- UNIX time of the last change
+);
+""",
+)
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS service_students (
     student_id TEXT PRIMARY KEY,
@@ -67,7 +79,7 @@ CREATE TABLE IF NOT EXISTS service_attempts (
 CREATE INDEX IF NOT EXISTS service_attempts_by_student
     ON service_attempts (student, submitted);
 CREATE INDEX IF NOT EXISTS service_attempts_by_status ON service_attempts (status, id);
-"""
+""" + "".join(_MIGRATIONS)
 
 _COLUMNS = (
     "id, assignment, student, filename, upload, sha256, size, submitted, status, regrade, "
@@ -152,6 +164,12 @@ class Store:
                 [(digest, who.role, who.student) for digest, who in token_hashes],
             )
 
+    def migrate(self) -> None:
+        """Add the tables a database made by an older version lacks (idempotent)."""
+        with self._db() as db:
+            for statement in _MIGRATIONS:
+                db.execute(statement)
+
     def identities(self) -> list[tuple[str, Identity]]:
         """``(token hash, identity)`` of every token."""
         with self._db() as db:
@@ -218,6 +236,26 @@ class Store:
                 (student, since),
             ).fetchone()
             return int(count), oldest
+
+    # ------------------------------------------------------------------ releasing feedback
+
+    def published(self, assignment: str) -> bool:
+        """Whether the instructor published ``assignment``'s hidden results (the button)."""
+        with self._db() as db:
+            row = db.execute(
+                "SELECT published FROM service_published WHERE assignment = ?", (assignment,)
+            ).fetchone()
+            return row is not None and bool(row[0])
+
+    def set_published(self, assignment: str, published: bool) -> None:
+        """Publish (or withdraw) ``assignment``'s ``after_published`` results."""
+        with self._db() as db:
+            db.execute(
+                "INSERT INTO service_published (assignment, published, changed) VALUES (?, ?, ?) "
+                "ON CONFLICT (assignment) DO UPDATE SET published = excluded.published, "
+                "changed = excluded.changed",
+                (assignment, int(published), time.time()),
+            )
 
     # ------------------------------------------------------------------ grading
 

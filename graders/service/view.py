@@ -3,7 +3,9 @@
 One reason to change: the visibility rules. A check's visibility (the result's, or the course's
 override in ``course.toml``) has Gradescope's meanings: ``visible``; ``hidden`` (never shown);
 ``after_due_date`` (shown once the assignment's due date has passed); ``after_published`` (shown
-once the instructor sets ``published = true``). A check not shown now keeps its name, points and
+once the instructor publishes them: ``published = true`` in ``course.toml``, or the class
+page's "Publish hidden results" button, :func:`in_effect`; withdrawing returns to
+``course.toml``'s value). A check not shown now keeps its name, points and
 pass/fail status; its messages, counterexample, diagnosis and behaviour are removed (or, with
 the assignment's ``hidden_checks = "nothing"``, the check is left out, totals included). The hidden
 search's inputs are in no document at all: the engine never puts them in a result.
@@ -19,7 +21,11 @@ import datetime as dt
 import math
 from typing import Any
 
+import msgspec
+
+from graders.report.html.views import HIDDEN_NOTE, full_document
 from graders.results import CheckResult, SubmissionResult
+from graders.service.course import Course
 from graders.service.settings import AssignmentSettings, utc
 from graders.service.store import Attempt
 
@@ -27,18 +33,29 @@ __all__ = [
     "HIDDEN_NOTE",
     "LEFT_OUT_NOTE",
     "as_student_sees",
+    "in_effect",
     "instructor_document",
     "shown_now",
     "student_document",
 ]
 
-#: What a student reads in place of a check that is not shown.
-HIDDEN_NOTE = "This check's feedback is hidden: only its points are shown."
 #: What a student reads when checks are left out of their document (``hidden_checks``).
 LEFT_OUT_NOTE = (
     "Some checks of this assignment are not shown yet: the score here counts only the checks "
     "shown, and your grade may differ."
 )
+
+
+def in_effect(course: Course, slug: str) -> AssignmentSettings | None:
+    """``slug``'s settings as the visibility rules apply them now (None if it is not offered).
+
+    ``course.toml`` is read once, at start-up; the instructor's publishing is read from the
+    course database on each call, so a click takes effect at the next request.
+    """
+    own = course.settings.assignments.get(slug)
+    if own is None or own.published or not course.store.published(slug):
+        return own
+    return msgspec.structs.replace(own, published=True)
 
 
 def shown_now(visibility: str, settings: AssignmentSettings, now: dt.datetime) -> bool:
@@ -103,10 +120,7 @@ def as_student_sees(attempt: Attempt, settings: AssignmentSettings, now: dt.date
 
 def instructor_document(result: SubmissionResult) -> dict[str, Any]:
     """The whole results.json document, every check shown (with its message)."""
-    document = result.to_gradescope()
-    for check, test in zip(result.checks, document["tests"], strict=True):
-        test["extra_data"]["message"] = check.message
-    return document
+    return full_document(result)
 
 
 def _points_only(check: CheckResult) -> dict[str, Any]:

@@ -60,10 +60,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """``grader serve`` on a fresh course of two students: its URL and the tokens."""
-    folder = tmp_path_factory.mktemp("browser")
+def _serve(folder: Path, settings: str = "") -> Iterator[dict[str, str]]:
+    """``grader serve`` on a fresh course of two students (``settings``: lines added to its
+    assignment's table in course.toml): its URL and the tokens."""
     roster = folder / "roster.csv"
     roster.write_text("student_id,name\nada,Ada Lovelace\nalan,Alan Turing\n", encoding="utf-8")
     root = folder / "course"
@@ -72,6 +71,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
         check=True,
         capture_output=True,
     )
+    if settings:
+        toml = root / "course.toml"
+        table = f'[assignments."{SLUG}"]\n'
+        toml.write_text(
+            toml.read_text(encoding="utf-8").replace(table, table + settings), encoding="utf-8"
+        )
     tokens = dict(
         line.split(",", 1)
         for line in (root / "tokens.csv").read_text(encoding="utf-8").splitlines()[1:]
@@ -100,6 +105,23 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
         if process.poll() is None:
             os.kill(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """``grader serve`` on a fresh course of two students: its URL and the tokens."""
+    yield from _serve(tmp_path_factory.mktemp("browser"))
+
+
+#: The check whose explanation waits for the instructor's "Publish hidden results".
+LATER = "gradient_step_matches_reference"
+
+
+@pytest.fixture
+def publishing_server(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The same, with :data:`LATER` shown only once published."""
+    (tmp_path / "serving").mkdir()
+    yield from _serve(tmp_path / "serving", f'visibility = {{ {LATER} = "after_published" }}\n')
 
 
 def _chromium(downloads: Path, *, javascript: bool = True) -> WebDriver:
@@ -318,3 +340,29 @@ def test_without_javascript_the_page_refreshes_itself_and_shows_the_feedback(
     assert browser.current_url == f"{url}/attempts/{attempt}"
     check = browser.find_element(By.ID, "c-gradient_step_matches_reference")
     assert "Likely misconception:" in check.text
+
+
+def test_the_instructor_publishes_and_the_student_then_reads_the_hidden_explanation(
+    publishing_server: dict[str, str], browser: WebDriver, tmp_path: Path
+) -> None:
+    server, url = publishing_server, publishing_server["url"]
+    _sign_in(browser, url, server["ada"])
+    attempt = _upload_and_wait(browser, url, EXAMPLES / "descent_sign.py")
+    check = browser.find_element(By.ID, f"c-{LATER}")
+    assert "feedback is hidden" in check.text and "Likely misconception" not in check.text
+    _sign_out(browser)
+
+    _sign_in(browser, url, server["instructor"])
+    browser.get(f"{url}/class/{SLUG}")
+    assert browser.find_element(By.ID, "published").text.startswith("no")
+    browser.find_element(By.XPATH, "//button[text()='Publish hidden results']").click()
+    _wait(browser, 10, lambda d: "Published: students now see" in d.page_source)
+    assert browser.find_element(By.ID, "published").text.startswith("yes")
+    assert browser.find_element(By.XPATH, "//button[text()='Withdraw']")
+    _screenshot(browser, tmp_path / "class-published.png")
+    _sign_out(browser)
+
+    _sign_in(browser, url, server["ada"])
+    browser.get(f"{url}/attempts/{attempt}")
+    check = browser.find_element(By.ID, f"c-{LATER}")
+    assert "Likely misconception:" in check.text and "feedback is hidden" not in check.text

@@ -9,6 +9,7 @@ equal ``grader check --format json``'s with the same course secret.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -149,6 +150,14 @@ def test_the_zip_has_gradescopes_layout_and_no_sample_solutions(built: Path) -> 
     assert modes["secret.txt"] == 0o600
     assert manifest["assignment"] == SLUG
     assert manifest["secret_fingerprint"] == SECRET.fingerprint
+    with (
+        zipfile.ZipFile(built) as zipped,
+        zipfile.ZipFile(io.BytesIO(zipped.read(f"grader/{manifest['wheel']}"))) as wheel,
+    ):
+        shipped = set(wheel.namelist())
+    # The reports' shared templates and stylesheet travel in the wheel (package data).
+    for name in ("_feedback.html", "_summary.html", "feedback.html", "summary.html", "report.css"):
+        assert f"graders/report/templates/{name}" in shipped, name
 
 
 def test_setup_keeps_the_grader_apart_from_the_students_interpreter(root: Path) -> None:

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from graders.gradebook import Gradebook
 from graders.report.html import nice_ticks, render_feedback, render_plot, render_summary
+from graders.report.html.views import HIDDEN_NOTE, feedback, full_document, result_feedback
 from graders.results import CheckResult, Plot, PlotSeries, SubmissionResult
 from graders.spec import load_assignment
 from graders.summary import summarise
@@ -241,3 +242,30 @@ def test_text_from_a_submission_adds_no_markup_to_either_page(text: str) -> None
 
     for render in (feedback, summary):
         assert _markup_counts(render(text)) == _markup_counts(render(_defanged(text)))
+
+
+def test_the_batch_feedback_is_the_documents_feedback_every_check_shown() -> None:
+    # grader grade builds the feedback from the result itself (faster); the service from the
+    # results document. Both must tell the same: one design, one content.
+    for result in (failing_result(), failing_result(HOSTILE)):
+        direct = result_feedback(result, ASSIGNMENT)
+        assert direct == feedback(full_document(result), ASSIGNMENT, result.plots)
+        assert direct.questions[0].plots  # the plot is in its question
+    ungradable = SubmissionResult.ungradable("bo", ASSIGNMENT.slug, "empty", "", max_score=22.0)
+    assert result_feedback(ungradable, ASSIGNMENT) == feedback(
+        full_document(ungradable), ASSIGNMENT
+    )
+    # Negative control: a document whose check is hidden does not give the same feedback.
+    document = full_document(failing_result())
+    document["tests"][0]["extra_data"]["message"] = HIDDEN_NOTE
+    hidden = feedback(document, ASSIGNMENT, failing_result().plots)
+    assert hidden != result_feedback(failing_result(), ASSIGNMENT)
+    assert not hidden.questions[0].plots and not hidden.questions[0].checks[0].shown
+
+
+def test_the_files_use_no_inline_style_so_the_pages_can_share_them() -> None:
+    # The service's Content-Security-Policy refuses style attributes; the shared templates and
+    # the SVG have none, so the batch file and the page are the same markup.
+    text = render_feedback(failing_result(), ASSIGNMENT)
+    assert " style=" not in text and 'class="plot"' in text
+    assert '<meter class="score"' in text

@@ -162,3 +162,7 @@ def test_unfinished_work_is_one_line_and_a_real_misconception_leads(tmp_path: Pa
     assert "grad_desc_accepts_pandas" in fit.checks
     page = render_summary(summary)
     assert "Not attempted yet" in page and "<code>grad_desc</code>" in page
+    # Each cause once per function, with the checks it fails: one card per shared group.
+    assert page.count('<div class="group">') == sum(g.size > 1 for g in summary.groups) == 2
+    fails = "Fails gradient_step_matches_reference, gradient_step_increases_log_likelihood"
+    assert page.count(fails) == 1

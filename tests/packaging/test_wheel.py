@@ -95,4 +95,7 @@ def test_the_wheel_runs_the_main_job_from_the_root_folder(installed: Path, tmp_p
     done = _run([str(installed), "samples", "--assignment", "mle", "--out", str(out)], "/")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert (out / "mle" / "grades.csv").is_file()
-    assert (out / "mle" / "summary.html").is_file()
+    summary = (out / "mle" / "summary.html").read_text(encoding="utf-8")
+    assert "<style>" in summary and "Shared mistakes" in summary  # the shipped templates
+    feedback = (out / "mle" / "solution" / "feedback.html").read_text(encoding="utf-8")
+    assert "<h2>Overview</h2>" in feedback

@@ -20,12 +20,14 @@ from fastapi.testclient import TestClient
 
 from graders.batch import grade_task
 from graders.executors import InlineExecutor
+from graders.report.html import render_feedback
 from graders.service import open_course
 from graders.service.app import create_app
 from graders.service.course import Course
 from graders.service.headers import CSP
 from graders.service.queue import grade_pending
 from graders.service.session import COOKIE
+from graders.spec import load_assignment
 from tests.service.conftest import EXAMPLES, make_course, tokens_of
 
 BASE = "https://testserver"
@@ -285,6 +287,23 @@ def with_mle_settings(site: Site, tmp_path: Path, lines: str) -> Site:
     return Site(open_course(root), root, site.tokens, site.instructor)
 
 
+def test_the_attempt_page_and_feedback_html_are_one_design(
+    graded: tuple[Site, dict[str, int]],
+) -> None:
+    site, ids = graded
+    page = site.signed_in("instructor").get(f"/attempts/{ids['wrong']}").text
+    attempt = site.course.store.attempt(ids["wrong"])
+    assert attempt is not None and (result := attempt.result()) is not None
+    batch = render_feedback(result, load_assignment("mle"))
+    sections = re.compile(r'<p class="score">.*</section>', re.S)  # score to the last question
+    shown, written = sections.search(page), sections.search(batch)
+    assert shown and written and "Likely misconception" in shown.group(0)
+    assert shown.group(0) == written.group(0)
+    # The same stylesheet: the file inlines what the pages link.
+    css = site.signed_in("instructor").get("/style.css").text
+    assert batch[batch.index("<style>") + 7 : batch.index("</style>")] in css
+
+
 def test_a_hidden_check_shows_its_points_only_and_its_question_no_plot(
     graded: tuple[Site, dict[str, int]], tmp_path: Path
 ) -> None:
@@ -335,6 +354,27 @@ def test_another_students_attempt_is_404_and_so_is_one_that_does_not_exist(
     assert mine.status_code == missing.status_code == 404
     assert "ddof" not in mine.text
     assert alan.get(f"/attempts/{ids['wrong']}/status").status_code == 404
+
+
+def test_an_unknown_page_is_an_html_404_and_an_unknown_api_route_stays_json(
+    site: Site,
+) -> None:
+    client = site.signed_in("ada")
+    for url in ("/nope", "/assignments/mle/nope", "/attempts/abc", "/<script>x"):
+        page = client.get(url)
+        assert page.status_code == 404, url
+        assert page.headers["content-type"].startswith("text/html"), url
+        assert page.headers["content-security-policy"] == CSP
+        assert "<h1>Page not found</h1>" in page.text and "Signed in as" in page.text
+        assert "<script>x" not in page.text  # the path is escaped
+    assert "Signed in as" not in site.client().get("/nope").text  # not signed in: still a page
+    for url in ("/api/nope", "/api", "/api/submissions/abc/feedback.ipynb/x"):
+        answer = client.get(url)
+        assert answer.status_code == 404, url
+        assert answer.json() == {"status": 404, "message": "Not Found"}, url
+    bearer = {"Authorization": f"Bearer {site.tokens['ada']}"}
+    invalid = client.get("/api/submissions/abc", headers=bearer)  # the API's own 422: JSON
+    assert invalid.status_code == 422 and set(invalid.json()) == {"status", "message"}
 
 
 def test_students_cannot_open_instructor_pages(graded: tuple[Site, dict[str, int]]) -> None:

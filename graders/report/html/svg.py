@@ -100,7 +100,7 @@ def render_plot(plot: Plot) -> str:
     ident = "plot-" + "".join(ch if ch.isalnum() else "-" for ch in plot.id)
     out = [
         f'<figure><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_W} {_H}" '
-        f'width="100%" style="max-width:{_W}px" role="img" aria-labelledby="{ident}-t">',
+        f'width="100%" class="plot" role="img" aria-labelledby="{ident}-t">',
         f'<title id="{ident}-t">{escape(plot.title)}</title>',
         f'<rect x="{_LEFT}" y="{_TOP}" width="{area_w}" height="{area_h}" fill="#fff" '
         'stroke="#d0d7de"/>',
@@ -124,7 +124,7 @@ def render_plot(plot: Plot) -> str:
         f"{escape(plot.x_label)}</text>"
         f'<text transform="translate(16 {_TOP + area_h / 2:.1f}) rotate(-90)" '
         f'text-anchor="middle">{escape(plot.y_label)}</text>'
-        f'<text x="{_LEFT}" y="22" style="font-weight:600">{escape(plot.title)}</text>'
+        f'<text x="{_LEFT}" y="22" class="plot-title">{escape(plot.title)}</text>'
     )
     for series in plot.series:
         out += _polylines(series, px, py, (x_low, x_high))
@@ -192,7 +192,7 @@ def histogram_svg(bins: Sequence[Bin], max_score: float) -> str:
     width = area_w / len(bins)
     out = [
         f'<figure><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_W} {_H}" '
-        f'width="100%" style="max-width:{_W}px" role="img" aria-labelledby="hist-t">',
+        f'width="100%" class="plot" role="img" aria-labelledby="hist-t">',
         '<title id="hist-t">Distribution of total scores</title>',
     ]
     for tick in nice_ticks(0, top, min(top, 5)):
@@ -208,9 +208,9 @@ def histogram_svg(bins: Sequence[Bin], max_score: float) -> str:
         height = b.count / top * area_h
         x = _LEFT + i * width
         out.append(
-            f'<rect x="{x + 1:.1f}" y="{_TOP + area_h - height:.1f}" '
+            f'<rect class="hbar" x="{x + 1:.1f}" y="{_TOP + area_h - height:.1f}" '
             f'width="{max(width - 2, 1):.1f}" '
-            f'height="{height:.1f}" fill="#0969da"><title>{escape(b.label)} points: {b.count} '
+            f'height="{height:.1f}"><title>{escape(b.label)} points: {b.count} '
             f"submission{'s' if b.count != 1 else ''}</title></rect>"
         )
         if b.count:
@@ -225,12 +225,12 @@ def histogram_svg(bins: Sequence[Bin], max_score: float) -> str:
             )
     out.append(
         f'<line x1="{_LEFT}" y1="{_TOP + area_h}" x2="{_LEFT + area_w}" y2="{_TOP + area_h}" '
-        'stroke="#57606a"/>'
+        'class="axis"/>'
         f'<text x="{_LEFT + area_w / 2:.1f}" y="{_TOP + area_h + 36}" text-anchor="middle">'
         "total score "
         f"(out of {fmt(max_score)})</text>"
         f'<text transform="translate(16 {_TOP + area_h / 2:.1f}) rotate(-90)" '
         'text-anchor="middle">submissions</text>'
-        '<text x="64" y="22" style="font-weight:600">Score distribution</text></svg></figure>'
+        '<text x="64" y="22" class="plot-title">Score distribution</text></svg></figure>'
     )
     return "".join(out)
