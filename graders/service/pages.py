@@ -476,8 +476,11 @@ def pages_router(course: Course, workers: Workers | None = None) -> tuple[APIRou
         _, spec = found
         return csv_download(canvas_text(course, spec), f"{spec.slug}-canvas.csv")
 
-    @router.post("/class/{slug}/regrade")
-    async def regrade(request: Request, slug: str) -> Response:
+    async def instructor_form(
+        request: Request, slug: str
+    ) -> tuple[Session, Assignment, dict[str, str]] | Response:
+        """The instructor's session, the assignment and a class-page button's form, checked
+        (its CSRF token included); else the page that says why not."""
         found = instructor_spec(request, slug)
         if isinstance(found, Response):
             return found
@@ -485,19 +488,24 @@ def pages_router(course: Course, workers: Workers | None = None) -> tuple[APIRou
         fields = await small_form(request)
         if fields is None or not same_token(session.csrf, fields.get("csrf")):
             return problem(request, session, 403, "Form expired", "Reload the page and try again.")
+        return session, spec, fields
+
+    @router.post("/class/{slug}/regrade")
+    async def regrade(request: Request, slug: str) -> Response:
+        posted = await instructor_form(request, slug)
+        if isinstance(posted, Response):
+            return posted
+        _, spec, _ = posted
         count = await run_in_threadpool(regrade_all, course, workers, spec.slug)
         return RedirectResponse(f"/class/{spec.slug}?regrading={count}", status_code=303)
 
     @router.post("/class/{slug}/publish")
     async def publish(request: Request, slug: str) -> Response:
         """The class page's "Publish hidden results" / "Withdraw" button."""
-        found = instructor_spec(request, slug)
-        if isinstance(found, Response):
-            return found
-        session, spec = found
-        fields = await small_form(request)
-        if fields is None or not same_token(session.csrf, fields.get("csrf")):
-            return problem(request, session, 403, "Form expired", "Reload the page and try again.")
+        posted = await instructor_form(request, slug)
+        if isinstance(posted, Response):
+            return posted
+        session, spec, fields = posted
         wanted = fields.get("published")
         if wanted not in ("yes", "no"):
             return problem(request, session, 422, "Unknown choice", "Publish, or withdraw.")

@@ -86,12 +86,16 @@ def served(tmp_path: Path) -> Iterator[Served]:
 
 def full_marks(task: GradeTask) -> GradeOutcome:
     """A stand-in for grade_task: every submission gets 1 / 1 (nothing runs)."""
-    check = CheckResult("c", "q", "the check", "passed", 1.0, 1.0, "")
+    return graded_with(task, (CheckResult("c", "q", "the check", "passed", 1.0, 1.0, ""),))
+
+
+def graded_with(task: GradeTask, checks: tuple[CheckResult, ...]) -> GradeOutcome:
+    """The outcome of grading ``task`` with these check results (nothing runs)."""
     result = SubmissionResult(
         student=task.student,
         assignment="mle",
         status="graded",
-        checks=(check,),
+        checks=checks,
         isolation="none",
         notes=(),
         cell_reports=(),

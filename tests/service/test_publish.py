@@ -20,14 +20,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graders.batch import GradeOutcome, GradeTask
-from graders.executors import InlineExecutor, TaskOutcome
-from graders.results import CheckResult, SubmissionResult
+from graders.executors import InlineExecutor
+from graders.results import CheckResult
 from graders.service import open_course
 from graders.service.app import create_app
 from graders.service.course import database_path
 from graders.service.queue import grade_pending
 from graders.service.view import HIDDEN_NOTE
-from tests.service.conftest import EXAMPLES, Served, make_course, serve
+from tests.service.conftest import EXAMPLES, Served, graded_with, make_course, serve
 
 RELEASED = "`f` returned 2.0; expected 1.0 (the explanation released on publishing)."
 NEVER = "`g` is wrong (never shown to students)."
@@ -39,18 +39,7 @@ def _graded(task: GradeTask) -> GradeOutcome:
                     visibility="after_published"),
         CheckResult("never", "q", "never check", "failed", 0.0, 1.0, NEVER, visibility="hidden"),
     )  # fmt: skip
-    result = SubmissionResult(
-        student=task.student,
-        assignment="mle",
-        status="graded",
-        checks=checks,
-        isolation="none",
-        notes=(),
-        cell_reports=(),
-        timings={},
-        sha256="",
-    )
-    return TaskOutcome(task, result=result)
+    return graded_with(task, checks)
 
 
 @pytest.fixture
