@@ -20,6 +20,10 @@ reports: wall time; submissions per second; the median per-submission grader ove
 minus the time inside the student's own cells and functions, from the timings in the
 gradebook); and the peak resident memory of the grader's processes (the main process and its
 grader pool, summed, sampled from /proc; the sandboxed student processes are reported apart).
+It also reports the machine's busy CPU time during the run (``/proc/stat``; on an otherwise idle
+machine, the grader's and every process it started) and the CPU time the hypervisor stole: on a
+shared virtual machine the wall time of the same code drifts by ±15% from run to run, and a run
+that met much steal is suspect.
 
 With ``--baseline REF`` the same cohort is also graded by the grader as it was at git revision
 REF (checked out in a temporary worktree, run with this interpreter and its installed
@@ -289,6 +293,8 @@ class Run:
     sliced: int = 0  # submissions with at least one cell left out
     student_seconds: float = 0.0  # in the students' cells and functions, over the cohort
     grades: tuple[tuple[str, float], ...] = ()  # (student, score), to compare two runs
+    cpu_seconds: float | None = None  # the machine's busy CPU time during the run (Linux)
+    steal_seconds: float | None = None  # time the hypervisor gave away, machine-wide (Linux)
 
 
 def _grader_command() -> list[str]:
@@ -328,6 +334,7 @@ def grade_once(
         *extra,
     ]
     log = out.with_suffix(".log")
+    before = _machine_cpu()
     started = time.perf_counter()
     with log.open("w") as handle:
         process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, env=env)
@@ -335,6 +342,15 @@ def grade_once(
         code = process.wait()
         sampler.stop()
     wall = time.perf_counter() - started
+    after = _machine_cpu()
+    cpu, steal = (
+        (None, None)
+        if before is None or after is None
+        else (
+            after[0] - before[0],
+            after[1] - before[1],
+        )
+    )
     if code not in (0, 3):
         raise SystemExit(f"grader grade exited {code}; see {log}")
     db = sqlite3.connect(out / "gradebook.sqlite")
@@ -379,18 +395,41 @@ def grade_once(
         sliced=sum(1 for n in skipped if n),
         student_seconds=student,
         grades=tuple((r[7], r[8]) for r in rows),
+        cpu_seconds=cpu,
+        steal_seconds=steal,
     )
+
+
+def _machine_cpu() -> tuple[float, float] | None:
+    """The machine's busy and stolen CPU seconds since boot, all CPUs (``/proc/stat``).
+
+    Busy is user, nice, system, irq and softirq time: on an otherwise idle machine, the grader
+    and every process it started (its pool, zygotes and sandboxes, which ``getrusage`` does not
+    see: nobody waits for them on the way up). Stolen is what the hypervisor gave to other
+    guests, which makes wall times drift. None where the file is missing.
+    """
+    try:
+        fields = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    if len(fields) < 8:
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    user, nice, system, _, _, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq) / tick, steal / tick
 
 
 def _report(runs: list[Run], jobs: int) -> None:
     print(
         f"\n{'run':>4} {'wall s':>8} {'subm/s':>7} {'overhead ms':>12} {'grader MB':>10} "
-        f"{'sandbox MB':>11}"
+        f"{'sandbox MB':>11} {'CPU s':>7} {'steal s':>8}"
     )
     for i, r in enumerate(runs, 1):
+        cpu = "n/a" if r.cpu_seconds is None else f"{r.cpu_seconds:.1f}"
+        steal = "n/a" if r.steal_seconds is None else f"{r.steal_seconds:.1f}"
         print(
             f"{i:>4} {r.wall:8.1f} {r.per_second:7.2f} {r.median_overhead * 1000:12.0f} "
-            f"{r.grader_peak_mb:10.0f} {r.sandbox_peak_mb:11.0f}"
+            f"{r.grader_peak_mb:10.0f} {r.sandbox_peak_mb:11.0f} {cpu:>7} {steal:>8}"
         )
     mid = sorted(runs, key=lambda r: r.wall)[len(runs) // 2]
     print(
@@ -403,6 +442,11 @@ def _report(runs: list[Run], jobs: int) -> None:
     )
     overhead = statistics.median(r.median_overhead for r in runs) * 1000
     print(f"  median grader overhead/submission  {overhead:8.0f} ms")
+    cpus = [r.cpu_seconds for r in runs if r.cpu_seconds is not None]
+    if cpus:
+        busy = statistics.median(cpus)
+        per = busy / mid.n * 1000
+        print(f"  machine CPU busy during the run    {busy:8.1f} s ({per:.0f} ms/subm)")
     print(f"  median wall time/submission        {mid.median_total * 1000:8.0f} ms")
     print(f"  share of time in student code      {mid.student_share:8.0%}")
     grader_mb = statistics.median(r.grader_peak_mb for r in runs)
@@ -471,6 +515,7 @@ def _report_ratios(baseline: list[Run], current: list[Run], revision: str) -> No
 
     print(f"\ncurrent / baseline ({revision}), median of {len(current)} paired ratios:")
     print(f"  total wall time                    {ratio(lambda r: r.wall):>8}")
+    print(f"  machine CPU busy during the run    {ratio(lambda r: r.cpu_seconds or 0.0):>8}")
     print(f"  median grader overhead/submission  {ratio(lambda r: r.median_overhead):>8}")
     print(f"  median checks phase                {ratio(lambda r: r.breakdown['checks']):>8}")
     print(f"  median worker start                {ratio(lambda r: r.breakdown['worker start']):>8}")
