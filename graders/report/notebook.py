@@ -272,7 +272,7 @@ def render_html(nb: nbformat.NotebookNode) -> str:
 def feedback_files(submission: Path, result: SubmissionResult) -> tuple[tuple[str, str], ...]:
     """``((NOTEBOOK, its JSON), (PAGE, its HTML))``: the feedback notebook of ``submission``.
 
-    What a grader process makes for ``grader grade`` (about 0.1 s a submission, mostly the HTML)
+    What a grader process makes for ``grader grade`` (about 10 ms a submission, mostly the HTML)
     and hands back with the result, for the batch's one writer to write.
     """
     nb = feedback_notebook(submission, result)
