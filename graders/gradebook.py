@@ -34,7 +34,7 @@ from typing import Any
 
 from graders.errors import GradebookError
 from graders.hidden import CourseSecret
-from graders.results import SubmissionResult
+from graders.results import SubmissionResult, round_points
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -512,4 +512,4 @@ def _number(value: float) -> str:
     """Points as a spreadsheet reads them: ``2``, ``1.5``, ``0.3333`` (4 decimals at most)."""
     if not math.isfinite(value):
         return ""
-    return f"{round(value, 4) + 0.0:g}"
+    return f"{round_points(value):g}"

@@ -23,6 +23,7 @@ from graders.results.bounds import (
     MAX_TEXT_CHARS,
     SCORE_DECIMALS,
     clip_text,
+    round_points,
 )
 from graders.results.plots import MAX_PLOT_POINTS, Plot, PlotSeries, SeriesRole
 from graders.results.records import (
@@ -50,5 +51,6 @@ __all__ = [
     "SubmissionStatus",
     "clip_text",
     "cell_name",
+    "round_points",
     "skipped_cells_line",
 ]

@@ -77,7 +77,8 @@ def _clipped_cell(cell: Mapping[str, Any], limit: int) -> dict[str, Any]:
     return copy
 
 
-def _round(value: float) -> float:
+def round_points(value: float) -> float:
+    """A score or point value as results.json writes it (``SCORE_DECIMALS`` decimals, no -0)."""
     # + 0.0 turns -0.0 into 0.0, which would otherwise print as "-0.0".
     return round(value, SCORE_DECIMALS) + 0.0
 
@@ -89,7 +90,7 @@ def _plain(value: object, where: str) -> Any:
     if isinstance(value, float):
         if not math.isfinite(value):
             return None  # NaN and inf are not JSON; Gradescope rejects them
-        return _round(value)
+        return round_points(value)
     if isinstance(value, Mapping):
         out = {}
         for key, item in value.items():

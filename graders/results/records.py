@@ -30,10 +30,10 @@ from graders.results.bounds import (
     _fewer_cells,
     _plain,
     _points,
-    _round,
     _text,
     _tuple,
     clip_text,
+    round_points,
 )
 from graders.results.plots import Plot
 
@@ -111,7 +111,7 @@ class CheckResult:
     @property
     def full_marks(self) -> bool:
         """True when the check passed with every point (as Gradescope shows "passed")."""
-        return self.status == "passed" and _round(self.score) == _round(self.max_score)
+        return self.status == "passed" and round_points(self.score) == round_points(self.max_score)
 
     def output(self) -> str:
         """The text a student reads for this check: message, counterexample and diagnosis."""
@@ -128,8 +128,8 @@ class CheckResult:
         """This check as one entry of Gradescope's ``tests`` list."""
         return {
             "name": self.name,
-            "score": _round(self.score),
-            "max_score": _round(self.max_score),
+            "score": round_points(self.score),
+            "max_score": round_points(self.max_score),
             "status": "passed" if self.full_marks else "failed",
             "output": self.output(),
             "visibility": self.visibility,
@@ -348,7 +348,7 @@ class SubmissionResult:
         if self.status == "graded":
             passed = sum(c.full_marks for c in self.checks)
             parts.append(
-                f"Score: {_round(self.score):g} / {_round(self.max_score):g} "
+                f"Score: {round_points(self.score):g} / {round_points(self.max_score):g} "
                 f"({passed} of {len(self.checks)} checks passed)."
             )
         problems = [c for c in self.cell_reports if c.get("status", "ok") != "ok"]
@@ -376,8 +376,8 @@ class SubmissionResult:
             ``skipped_cells``, ``timings``, ``sha256``). Floats are rounded to 4 decimals.
         """
         result = {
-            "score": _round(self.score),
-            "max_score": _round(self.max_score),
+            "score": round_points(self.score),
+            "max_score": round_points(self.max_score),
             "output": self.output(),
             # "text" keeps the aligned tables of the messages; Gradescope's default reflows them.
             "output_format": "text",

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from importlib import resources
 
+from graders.results import round_points
+
 __all__ = ["CSS", "STATUS_TEXT", "fmt"]
 
 #: The one stylesheet of the batch files and the service's pages.
@@ -33,4 +35,4 @@ def fmt(value: float | None) -> str:
     """
     if value is None or not math.isfinite(value):
         return "–"
-    return f"{round(value, 4) + 0.0:g}"
+    return f"{round_points(value):g}"

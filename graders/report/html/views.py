@@ -23,7 +23,7 @@ from markupsafe import Markup
 from graders.report.causes import telling
 from graders.report.html.page import STATUS_TEXT
 from graders.report.html.svg import histogram_svg, render_plot
-from graders.results import CheckResult, Plot, SubmissionResult, cell_name
+from graders.results import CheckResult, Plot, SubmissionResult, cell_name, round_points
 from graders.spec import Assignment
 from graders.summary import CohortSummary
 
@@ -269,8 +269,8 @@ def result_feedback(result: SubmissionResult, assignment: Assignment | None) -> 
             question=c.question,
             name=c.name,
             status=c.status,
-            score=_round(c.score),
-            max_score=_round(c.max_score),
+            score=round_points(c.score),
+            max_score=round_points(c.max_score),
             shown=True,
             message=c.message,
             counterexample=c.counterexample,
@@ -285,8 +285,8 @@ def result_feedback(result: SubmissionResult, assignment: Assignment | None) -> 
         result.plots,
         Feedback(
             status=result.status,
-            score=_round(result.score),
-            max_score=_round(result.max_score),
+            score=round_points(result.score),
+            max_score=round_points(result.max_score),
             message=result.message,
             questions=(),
             failed_cells=tuple(
@@ -299,10 +299,6 @@ def result_feedback(result: SubmissionResult, assignment: Assignment | None) -> 
             isolation=result.isolation,
         ),
     )
-
-
-def _round(value: float) -> float:
-    return round(value, 4) + 0.0  # as results.json rounds them
 
 
 def _feedback(
