@@ -47,6 +47,7 @@ from graders.service.intake import (
     file_problem,
     open_form,
     rate_limited,
+    read_body,
     read_file,
     store_upload,
 )
@@ -320,11 +321,10 @@ def create_app(course: Course, workers: Workers | None = None) -> FastAPI:
 
     async def json_body(request: Request) -> object:
         """The request's JSON body, read through a small cap (413 above it, 422 if not JSON)."""
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > _MAX_JSON_BYTES:
-                raise _error(413, f"the body is larger than {_MAX_JSON_BYTES} bytes")
+        try:
+            body = await read_body(request, _MAX_JSON_BYTES)
+        except TooLarge:
+            raise _error(413, f"the body is larger than {_MAX_JSON_BYTES} bytes") from None
         try:
             return json.loads(body)
         except ValueError:  # also a body that is not UTF-8
@@ -344,9 +344,10 @@ def create_app(course: Course, workers: Workers | None = None) -> FastAPI:
         ):
             raise _error(422, 'the body must be {"published": true} or {"published": false}')
         await run_in_threadpool(store.set_published, slug, body["published"])
+        now = in_effect(course, slug)
         return {
             "assignment": slug,
-            "published": body["published"] or settings.assignments[slug].published,
+            "published": now is not None and now.published,
             "by_instructor": body["published"],
             "by_course_toml": settings.assignments[slug].published,
         }

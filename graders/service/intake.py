@@ -42,6 +42,7 @@ __all__ = [
     "file_problem",
     "open_form",
     "rate_limited",
+    "read_body",
     "read_file",
     "read_upload",
     "store_upload",
@@ -170,6 +171,20 @@ async def open_form(request: Request, cap: int, max_fields: int) -> FormData:
         return await limited.form(max_files=1, max_fields=max_fields, max_part_size=64 * 1024)
     except StarletteHTTPException as exc:  # the multipart parser's refusal
         raise BadForm(str(exc.detail)) from None
+
+
+async def read_body(request: Request, cap: int) -> bytes:
+    """The request's whole body, read through a cap of ``cap`` bytes.
+
+    Raises
+    ------
+    TooLarge
+        The declared or the received body is over the cap.
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise TooLarge
+    return await Request(request.scope, capped(request.receive, cap)).body()
 
 
 async def read_file(upload: UploadFile, cap: int) -> bytes:
