@@ -38,8 +38,9 @@ import ast
 import builtins
 import functools
 import symtable
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 __all__ = ["MAX_CELLS", "MAX_SOURCE_CHARS", "CellPlan", "SkippedCell", "plan_cells"]
 
@@ -316,17 +317,29 @@ class _Shape:
 
 
 # A cohort's notebooks share most cells (the handout's imports, data loading, given code): each
-# cell's shape and facts are worked out once per grader process. The facts of a cell depend on
-# the notebook only through which of the names it mentions are callables, so that is their key.
-# Cells longer than this are analysed each time (the memo keeps sources as its keys).
+# cell's tree, shape and facts are worked out once per grader process. The facts of a cell
+# depend on the notebook only through which of the names it mentions are callables, so that is
+# their key. Cells longer than this are analysed each time (the memo keeps sources as its keys).
 _MEMO_CELLS = 4096
 _MEMO_MAX_CHARS = 20_000
+_T = TypeVar("_T")
 
 
-def _shape(source: str) -> _Shape:
-    if len(source) > _MEMO_MAX_CHARS:
-        return _shape_of(source)
-    return _memo_shape(source)
+class _Remembered(Generic[_T]):
+    """``function`` of a cell's source (and hashable extras), remembered per process."""
+
+    def __init__(self, function: Callable[..., _T], size: int) -> None:
+        self._function = function
+        self._cached = functools.lru_cache(maxsize=size)(function)
+
+    def __call__(self, source: str, *extras: Hashable) -> _T:
+        if len(source) > _MEMO_MAX_CHARS:
+            return self._function(source, *extras)
+        return self._cached(source, *extras)
+
+    def forget(self) -> None:
+        """Empty the memo, as in a fresh process."""
+        self._cached.cache_clear()
 
 
 def _shape_of(source: str) -> _Shape:
@@ -358,12 +371,7 @@ def _shape_of(source: str) -> _Shape:
     return _Shape(None, frozenset(code), frozenset(data), star_import, frozenset(names))
 
 
-_memo_shape = functools.lru_cache(maxsize=_MEMO_CELLS)(_shape_of)
-
-
-def _tree(source: str) -> ast.Module | _Facts:
-    """The cell parsed, once for its shape and its facts (nothing here changes a tree)."""
-    return _parse(source) if len(source) > _MEMO_MAX_CHARS else _memo_parse(source)
+_shape = _Remembered(_shape_of, _MEMO_CELLS)
 
 
 def _parse(source: str) -> ast.Module | _Facts:
@@ -375,7 +383,8 @@ def _parse(source: str) -> ast.Module | _Facts:
         return _Facts(opaque=f"it could not be analysed ({type(exc).__name__})")
 
 
-_memo_parse = functools.lru_cache(maxsize=256)(_parse)
+#: The cell parsed, once for its shape and its facts (nothing here changes a tree).
+_tree = _Remembered(_parse, 256)
 
 
 def _callables(shapes: Sequence[_Shape]) -> frozenset[str]:
@@ -401,13 +410,10 @@ def _facts_of(source: str, shape: _Shape, callables: frozenset[str]) -> _Facts:
     if shape.failed is not None:
         return shape.failed
     # The analysis asks only whether names of this cell are callables (``_Scope``).
-    relevant = callables & shape.names
-    if len(source) > _MEMO_MAX_CHARS:
-        return _analysed(source, relevant)
-    return _memo_analysed(source, relevant)
+    return _analysed(source, callables & shape.names)
 
 
-def _analysed(source: str, callables: frozenset[str]) -> _Facts:
+def _analysis(source: str, callables: frozenset[str]) -> _Facts:
     tree = _tree(source)
     if not isinstance(tree, ast.Module):
         return tree
@@ -417,7 +423,7 @@ def _analysed(source: str, callables: frozenset[str]) -> _Facts:
         return _Facts(opaque=f"it could not be analysed ({type(exc).__name__})")
 
 
-_memo_analysed = functools.lru_cache(maxsize=_MEMO_CELLS)(_analysed)
+_analysed = _Remembered(_analysis, _MEMO_CELLS)
 
 
 def _analyse(source: str, tree: ast.Module, callables: frozenset[str]) -> _Facts:

@@ -239,8 +239,8 @@ def test_an_analysis_that_fails_keeps_every_cell_and_says_why(
 
 def _forgotten() -> None:
     """Empty the process's memo of cells, as in a fresh grader process."""
-    for memo in (slicing._memo_shape, slicing._memo_analysed, slicing._memo_parse):
-        memo.cache_clear()
+    for memo in (slicing._shape, slicing._analysed, slicing._tree):
+        memo.forget()
 
 
 def test_a_remembered_cell_is_planned_as_in_a_fresh_process_in_every_notebook() -> None:
