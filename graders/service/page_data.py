@@ -1,9 +1,9 @@
 """What the web pages show, as plain data for the templates: attempts, the gradebook.
 
 One reason to change: what a page shows of the stored state (not how it looks: the templates).
-The feedback and the class summary are the reports' own (:mod:`graders.report.html.views`,
-re-exported here): the feedback is built from the results document the JSON API serves
-(:mod:`graders.service.view`), so a page never shows a student more than the API would.
+The feedback and the class summary are the reports' own (:mod:`graders.report.html.views`): the
+feedback is built from the results document the JSON API serves (:mod:`graders.service.view`),
+so a page never shows a student more than the API would.
 """
 
 from __future__ import annotations
@@ -13,28 +13,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from graders.report.html.page import fmt
-from graders.report.html.views import (
-    CheckView,
-    Feedback,
-    QuestionView,
-    feedback,
-    headline,
-)
 from graders.service.settings import Policy
 from graders.service.store import Attempt
 
 __all__ = [
     "SORTS",
-    "CheckView",
-    "Feedback",
-    "QuestionView",
     "Row",
     "counting_id",
-    "feedback",
-    "fmt",
     "gradebook_rows",
-    "headline",
     "moment",
 ]
 

@@ -37,12 +37,13 @@ from graders import summary as summaries
 from graders.gradebook import Gradebook
 from graders.report.html.page import CSS
 from graders.report.html.templating import new_environment
+from graders.report.html.views import feedback
 from graders.service.auth import Authenticator, Identity
 from graders.service.course import Course
 from graders.service.exports import canvas_text, grades_text
 from graders.service.headers import SecurityHeaders
 from graders.service.intake import Refused, rate_limited, read_upload, store_upload
-from graders.service.page_data import SORTS, counting_id, feedback, gradebook_rows, moment
+from graders.service.page_data import SORTS, counting_id, gradebook_rows, moment
 from graders.service.queue import Workers, regrade_all
 from graders.service.session import COOKIE, Session, Sessions, same_token
 from graders.service.store import TERMINAL, Attempt

@@ -7,8 +7,9 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from graders.report.html.views import feedback
 from graders.results import CheckResult, SubmissionResult
-from graders.service.page_data import SORTS, feedback, gradebook_rows
+from graders.service.page_data import SORTS, gradebook_rows
 from graders.service.settings import AssignmentSettings
 from graders.service.store import Attempt
 from graders.service.view import student_document
