@@ -22,7 +22,8 @@ from graders.sandbox import CallOutcome, PlannedCall, protocol
 #
 # A function that changes its arguments in place must not escape by behaving on the one call a
 # mutation check makes (recognised by its input, its place in the order, or how it travels).
-# Every call asks for the arguments back and is compared with what was sent; the first call of
+# Every call asks for the arguments back and is compared with what was sent (the worker compares
+# first, and reports an argument left exactly as sent ``Unchanged``); the first call of
 # each function that changed one is remembered for the session, and the mutation check fails on
 # it as on its own call. Only the mutation check's own call must come back with its arguments:
 # when that report is missing the check fails (closed), never passes.
@@ -60,7 +61,7 @@ def _changed(before: Sequence[Any], after: Sequence[Any]) -> int | None:
     """The first position whose argument came back different; a value too large for its share
     of a batch's reply (``Unsupported``) is no evidence either way."""
     for position, (sent, back) in enumerate(zip(before, after, strict=False)):
-        if _over_budget(back):
+        if back is sent or _over_budget(back):  # the worker found it unchanged (``Unchanged``)
             continue
         if not _identical(sent, back):
             return position

@@ -37,11 +37,14 @@ if TYPE_CHECKING or __package__:  # the grader's copy, graders.sandbox.* (and th
         valid_text,
     )
     from graders.sandbox.wire_tree import _Encoder, _from_tree
+    from graders.sandbox.wire_tree import _snapshot as snapshot
     from graders.sandbox.wire_values import (
         DEFAULT_MAX_BYTES,
         MAX_ARRAYS,
+        UNCHANGED,
         Budgeted,
         FunctionSpec,
+        Unchanged,
         Unencodable,
         Unsupported,
         WireError,
@@ -51,11 +54,14 @@ else:  # the worker's: sibling modules in its private code directory
     from wire_npy import _NPY_HEADER_ROOM, _npy, _read_npy
     from wire_text import _SURROGATE_ESCAPE, _clipped_error, _valid_strings, clip, valid_text
     from wire_tree import _Encoder, _from_tree
+    from wire_tree import _snapshot as snapshot
     from wire_values import (
         DEFAULT_MAX_BYTES,
         MAX_ARRAYS,
+        UNCHANGED,
         Budgeted,
         FunctionSpec,
+        Unchanged,
         Unencodable,
         Unsupported,
         WireError,
@@ -66,8 +72,10 @@ __all__ = [
     "BATCH_ENDS",
     "DEFAULT_MAX_BYTES",
     "FRAME_HEADER",
+    "UNCHANGED",
     "Budgeted",
     "FunctionSpec",
+    "Unchanged",
     "Unencodable",
     "Unsupported",
     "WireError",
@@ -75,6 +83,7 @@ __all__ = [
     "decode",
     "encode",
     "read_message",
+    "snapshot",
     "type_name",
     "valid_text",
 ]
@@ -101,7 +110,7 @@ def encode(value: object, *, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     value
         Plain data: None, bool, int, float, complex, str, list, tuple, dict, numeric or bool
         ndarray (exact type), numpy scalar, pandas DataFrame/Series with numeric columns,
-        FunctionSpec or Unsupported.
+        FunctionSpec, Unsupported or Unchanged.
     max_bytes
         Refuse values whose encoding would exceed roughly this many bytes.
 

@@ -113,7 +113,8 @@ class CallOutcome:
     message
         Student-facing explanation when not ok, with their own traceback lines.
     args_after
-        The positional arguments as they were after the call (for mutation checks).
+        The positional arguments as they were after the call (for mutation checks). An
+        argument the worker found exactly as sent is the very object the grader sent.
     seconds
         Time spent inside the student's function.
     """

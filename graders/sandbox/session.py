@@ -277,7 +277,7 @@ class WorkerSession:
         """
         planned = PlannedCall(name, tuple(args), dict(kwargs), bool(return_args), timeout)
         request, budget = self._call_request(planned)
-        return self._ask(request, budget, f"calling `{name}`")
+        return self._ask(request, budget, f"calling `{name}`", sent=planned.args)
 
     def call_many(self, calls: Sequence[PlannedCall]) -> list[CallOutcome]:
         """Make several calls in one round trip, in order; their outcomes, for a prefix.
@@ -322,7 +322,7 @@ class WorkerSession:
                 received = worker.receive(deadline, more=more)
                 mark = self._charge(mark)
                 reply = _checked_reply(received, self._next_id)
-                outcomes.append(self._outcome(reply, budget, what))
+                outcomes.append(self._outcome(reply, budget, what, sent=call.args))
                 if reply["status"] in protocol.BATCH_ENDS:
                     break
             worker.expect_nothing_more()
@@ -573,8 +573,16 @@ class WorkerSession:
             message = f"{name}: {message}"
         return CellReport(number, "error", message)
 
-    def _ask(self, request: dict[str, Any], budget: float, what: str) -> CallOutcome:
-        """Run one call/value/defined request and turn every ending into a CallOutcome."""
+    def _ask(
+        self,
+        request: dict[str, Any],
+        budget: float,
+        what: str,
+        *,
+        sent: tuple[object, ...] = (),
+    ) -> CallOutcome:
+        """Run one call/value/defined request and turn every ending into a CallOutcome
+        (``sent``: a call's positional arguments, as ``_outcome`` takes them)."""
         try:
             self._ensure_worker()
             reply = self._exchange(request, budget)
@@ -582,7 +590,7 @@ class WorkerSession:
             return CallOutcome("crashed", None, f"{what} was not attempted: {exc}", None, 0.0)
         except (_Deadline, _Died, protocol.WireError) as exc:
             return self._broken(exc, budget, what)
-        return self._outcome(reply, budget, what)
+        return self._outcome(reply, budget, what, sent=sent)
 
     def _broken(self, exc: Exception, budget: float, what: str) -> CallOutcome:
         """The outcome of a request the worker did not answer properly."""
@@ -612,11 +620,19 @@ class WorkerSession:
             0.0,
         )
 
-    def _outcome(self, reply: dict[str, Any], budget: float, what: str) -> CallOutcome:
-        """The outcome of a request the worker answered."""
+    def _outcome(
+        self,
+        reply: dict[str, Any],
+        budget: float,
+        what: str,
+        *,
+        sent: tuple[object, ...] = (),
+    ) -> CallOutcome:
+        """The outcome of a request the worker answered; ``sent`` are the positional arguments
+        of a call, which its reply's ``Unchanged`` stand for."""
         status = reply["status"]
         after = reply["args_after"]
-        args_after = tuple(map(_array_safe, after)) if after is not None else None
+        args_after = _arguments_after(after, sent) if after is not None else None
         seconds = reply["seconds"]
         if status == "ok":
             return CallOutcome("ok", _array_safe(reply["value"]), "", args_after, seconds)
@@ -641,3 +657,21 @@ class WorkerSession:
                 seconds,
             )
         return CallOutcome("error", None, reply["message"], args_after, seconds)
+
+
+def _arguments_after(after: list[Any], sent: tuple[object, ...]) -> tuple[object, ...]:
+    """A reply's ``args_after`` as the checks read it: each ``Unchanged`` replaced by the very
+    argument sent in its place (the worker found it unchanged), every other item re-checked.
+
+    An ``Unchanged`` with no argument in its place (a forged reply) stays no evidence either
+    way: it becomes an ``Unsupported``, as a value too large to send back does.
+    """
+    return tuple(
+        (sent[i] if i < len(sent) else _NO_ARGUMENT)
+        if type(item) is protocol.Unchanged
+        else _array_safe(item)
+        for i, item in enumerate(after)
+    )
+
+
+_NO_ARGUMENT = protocol.Unsupported("value", "reported unchanged, but no argument was sent there")

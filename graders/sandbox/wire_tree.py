@@ -12,8 +12,9 @@ numpy only (pandas lazily, when a pandas object is actually met), Python >= 3.9.
 
 from __future__ import annotations
 
+import struct
 import sys
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,8 +26,10 @@ if TYPE_CHECKING or __package__:  # the grader's copy, graders.sandbox.* (and th
         MAX_DEPTH,
         MAX_INT_BITS,
         MAX_NDIM,
+        UNCHANGED,
         Budgeted,
         FunctionSpec,
+        Unchanged,
         Unencodable,
         Unsupported,
         WireError,
@@ -40,8 +43,10 @@ else:  # the worker's: a sibling module in its private code directory
         MAX_DEPTH,
         MAX_INT_BITS,
         MAX_NDIM,
+        UNCHANGED,
         Budgeted,
         FunctionSpec,
+        Unchanged,
         Unencodable,
         Unsupported,
         WireError,
@@ -49,7 +54,7 @@ else:  # the worker's: a sibling module in its private code directory
         type_name,
     )
 
-__all__: list[str] = []  # package-private: used by ``protocol`` only
+__all__: list[str] = []  # package-private: used by ``protocol`` (and ``snapshot`` by the worker)
 
 
 class _Encoder:
@@ -145,6 +150,8 @@ class _Encoder:
                 "family": self.tree(value.family),
                 "params": self.tree(value.params, depth + 1),
             }
+        if kind is Unchanged:
+            return {"t": "same"}
         if kind is Unsupported:
             return {
                 "t": "unsupported",
@@ -250,6 +257,44 @@ class _Encoder:
         return label
 
 
+_DOUBLE = struct.Struct("<d")
+_EXACT_LEAVES = (type(None), bool, int, str)
+
+
+def _snapshot(value: object, depth: int = 0) -> Hashable | None:
+    """What ``value`` would send, exactly (kinds, dtypes, shapes, bytes, -0.0 and NaN payloads),
+    as a hashable built from builtins only; None when it holds a kind this does not cover.
+
+    The worker takes one of each argument before a call and one after: equal, the call left
+    the argument as it was sent (``Unchanged``). Every item is compared by value, never by
+    identity, since a list's item may be replaced by another object. None (pandas objects,
+    anything else) sends the argument back in full, for the grader to compare.
+    """
+    kind = type(value)
+    if kind is np.ndarray:
+        array: np.ndarray = value  # type: ignore[assignment]
+        return ("nd", array.dtype.str, array.shape, array.tobytes())
+    if kind is float:
+        return ("f", _DOUBLE.pack(value))
+    if kind in _EXACT_LEAVES:
+        return (kind.__name__, value)
+    if kind in _SCALAR_TYPES:  # numpy scalars are immutable, their bytes say it all
+        return ("s", kind.__name__, value.tobytes())  # type: ignore[attr-defined]
+    if kind is complex:
+        return ("c", _DOUBLE.pack(value.real), _DOUBLE.pack(value.imag))  # type: ignore[attr-defined]
+    if depth >= MAX_DEPTH or kind not in (list, tuple, dict):
+        return None  # a list may now hold itself: past the depth the wire allows, send it
+    items: list[Hashable | None]
+    if kind is dict:
+        pairs: dict[Any, Any] = value  # type: ignore[assignment]
+        items = [_snapshot(part, depth + 1) for pair in pairs.items() for part in pair]
+    else:
+        items = [_snapshot(item, depth + 1) for item in value]  # type: ignore[attr-defined]
+    if None in items:
+        return None
+    return (kind.__name__, tuple(items))
+
+
 def _str_charge(text: str) -> int:
     return (2 if text.isascii() and text.isprintable() else 6) * len(text) + 3
 
@@ -330,6 +375,9 @@ def _from_tree(node: Any, arrays: list[np.ndarray], depth: int) -> object:
         if type(tree["family"]) is not str or type(params) is not dict:
             raise WireError("bad FunctionSpec")
         return FunctionSpec(tree["family"], params)
+    if tag == "same":
+        _fields(tree)
+        return UNCHANGED
     if tag == "unsupported":
         _fields(tree, "type", "summary")
         if type(tree["type"]) is not str or type(tree["summary"]) is not str:

@@ -23,6 +23,8 @@ __all__ = [
     "MAX_NDIM",
     "Budgeted",
     "FunctionSpec",
+    "UNCHANGED",
+    "Unchanged",
     "Unencodable",
     "Unsupported",
     "WireError",
@@ -74,6 +76,20 @@ class Unsupported:
 
     type_name: str
     summary: str
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """Stands in, in a reply's ``args_after``, for an argument the call left exactly as sent.
+
+    The worker compares each argument with a snapshot taken before the call
+    (``protocol.snapshot``); only an argument that changed, or that it cannot snapshot, travels
+    back in full. The grader puts back what it sent in its place.
+    """
+
+
+#: The one ``Unchanged`` the worker sends (any instance decodes to it).
+UNCHANGED = Unchanged()
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,14 @@ shape: ``{"id", "status", "value", "message", "args_after", "seconds"}`` with st
 ``ok``, ``error``, ``timeout``, ``missing`` or ``internal``.
 
 Operations: ``run_cell`` (compile as ``<cell N>`` so tracebacks name the cell, exec in the
-namespace), ``defined``, ``call`` (FunctionSpec arguments become trusted callables; the positional
-arguments are always sent back afterwards, for mutation checks: a request's ``return_args`` is
-ignored, so no call can tell a mutation check from any other call), ``call_many`` (several
-calls in one round trip: one reply each, in order, all with the request's id, ending early after
-the first whose status is ``timeout`` or ``internal``) and ``value``. Each runs under a time budget
-enforced here with ``setitimer``; the grader's wall clock is the backstop.
+namespace), ``defined``, ``call`` (FunctionSpec arguments become trusted callables; the
+positional arguments are always reported afterwards, for mutation checks: a request's
+``return_args`` is ignored, so no call can tell a mutation check from any other call; an
+argument whose snapshot before the call still holds is reported ``Unchanged``, any other is
+sent back), ``call_many`` (several calls in one round trip: one reply each, in order, all
+with the request's id, ending early after the first whose status is ``timeout`` or
+``internal``) and ``value``. Each runs under a time budget enforced here with ``setitimer``;
+the grader's wall clock is the backstop.
 
 Over 500 lines on purpose: everything that runs between the student's code and the pipes (the
 alarm, the namespace, the replies) is in this one file, whose frames the time budget never
@@ -35,7 +37,7 @@ import time
 import traceback
 import types
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy
@@ -398,6 +400,7 @@ class _Runner:
             real_kwargs = {key: _materialised(arg) for key, arg in kwargs.items()}
         except ValueError as exc:
             return _reply("internal", message=f"bad FunctionSpec: {exc}")
+        before = [protocol.snapshot(arg) for arg in args]  # as decoded: what the grader sent
         status, value, message, seconds = self._guarded(
             lambda: function(*real_args, **real_kwargs), timeout
         )
@@ -405,10 +408,11 @@ class _Runner:
         half = (self.max_bytes if max_bytes is None else max_bytes) // 2
         per_arg = half // max(len(args), 1)
         # Always, whatever the request says: a report sent only when asked for would tell the
-        # student's code which call checks for mutation.
-        args_after: list[object] = [
-            sent if type(sent) is protocol.FunctionSpec else protocol.Budgeted(real, per_arg)
-            for sent, real in _pairs(args, real_args)
+        # student's code which call checks for mutation. An argument the call left exactly as
+        # it came is reported ``Unchanged`` (the grader holds what it sent); any other travels
+        # back for the grader to compare.
+        args_after = [
+            _reported(args[i], real_args[i], before[i], per_arg) for i in range(len(args))
         ]
         if status == "ok":  # encoded with the reply: too large or not data, it is Unsupported
             value = protocol.Budgeted(value, half)
@@ -428,8 +432,14 @@ def _materialised(arg: object) -> object:
     return arg
 
 
-def _pairs(first: tuple[object, ...], second: list[object]) -> list[tuple[object, object]]:
-    return [(first[i], second[i]) for i in range(len(first))]
+def _reported(sent: object, real: object, before: Hashable | None, max_bytes: int) -> object:
+    """What a reply's ``args_after`` says of one argument after the call: the ``FunctionSpec``
+    as sent, ``Unchanged`` if its snapshot (``before``) still holds, else the argument itself."""
+    if type(sent) is protocol.FunctionSpec:
+        return sent
+    if before is not None and protocol.snapshot(real) == before:
+        return protocol.UNCHANGED
+    return protocol.Budgeted(real, max_bytes)
 
 
 class _Channel:

@@ -93,7 +93,31 @@ def predict_y(X, w):
     out = X @ w
     frame = _worker_call()
     if frame is not None:
-        frame.f_globals["_pairs"] = lambda first, second: []
+        module = frame.f_globals
+        if "_original_reply" not in module:
+            module["_original_reply"] = module["_reply"]
+            def _reply(status, value=None, message="", args_after=None, seconds=0.0):
+                shorter = None if args_after is None else args_after[:-1]
+                return module["_original_reply"](status, value, message, shorter, seconds)
+            module["_reply"] = _reply
+    w[...] = 0.0
+    return out
+""",
+    # Sends more reports than arguments: an extra ``Unchanged`` stands for nothing sent.
+    "pads_the_report": _FRAMES
+    + """
+def predict_y(X, w):
+    out = X @ w
+    frame = _worker_call()
+    if frame is not None:
+        module = frame.f_globals
+        if "_original_reply" not in module:
+            module["_original_reply"] = module["_reply"]
+            same = module["protocol"].UNCHANGED
+            def _reply(status, value=None, message="", args_after=None, seconds=0.0):
+                padded = None if args_after is None else [same, same, same]
+                return module["_original_reply"](status, value, message, padded, seconds)
+            module["_reply"] = _reply
     w[...] = 0.0
     return out
 """,

@@ -23,6 +23,7 @@ from numpy.testing import assert_array_equal
 from graders.sandbox.protocol import (
     DEFAULT_MAX_BYTES,
     FRAME_HEADER,
+    UNCHANGED,
     Budgeted,
     FunctionSpec,
     Unencodable,
@@ -31,6 +32,7 @@ from graders.sandbox.protocol import (
     decode,
     encode,
     read_message,
+    snapshot,
 )
 
 SETTINGS = settings(derandomize=True, database=None, deadline=None, max_examples=60)
@@ -163,6 +165,57 @@ nested = st.recursive(
 @given(nested)
 def test_nested_structures_round_trip_with_their_types(value: object) -> None:
     assert same(value, decode(encode(value)))
+
+
+@SETTINGS
+@given(nested, nested)
+def test_equal_snapshots_mean_equal_messages(first: object, second: object) -> None:
+    # The worker reports an argument ``Unchanged`` when its snapshots before and after the call
+    # are equal: that must never hide a difference the wire would show.
+    assert snapshot(first) is not None
+    assert snapshot(first) == snapshot(decode(encode(first))) or _holds_nan(first)
+    if snapshot(first) == snapshot(second):
+        assert encode(first) == encode(second)
+
+
+def _holds_nan(value: object) -> bool:
+    """True if a float NaN is in ``value``: JSON carries no payload, a snapshot keeps it."""
+    if isinstance(value, (list, tuple)):
+        return any(map(_holds_nan, value))
+    if isinstance(value, dict):
+        return any(map(_holds_nan, value.values()))
+    return isinstance(value, (float, complex)) and value != value
+
+
+_NAN = np.array([np.nan])
+_OTHER_NAN = (_NAN.view(np.uint64) ^ 1).view(np.float64)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (0.0, -0.0),
+        (1, True),
+        (1, 1.0),
+        ([1.0], (1.0,)),
+        ({"a": 1, "b": 2}, {"b": 2, "a": 1}),
+        ({0.0: 1}, {-0.0: 1}),
+        (_NAN, _OTHER_NAN),
+        (np.float64(1.0), 1.0),
+        (np.array([1.0]), np.array([1.0], dtype=np.float32)),
+        (np.zeros((2, 1)), np.zeros((1, 2))),
+        (pd.Series([1.0]), pd.Series([1.0])),
+    ],
+    ids=repr,
+)
+def test_values_that_look_equal_have_different_snapshots(first: object, second: object) -> None:
+    # Either one is not what was sent: a worker comparing these must send the argument back.
+    # Pandas objects are not snapshot at all (None): they always travel back in full.
+    assert snapshot(first) != snapshot(second) or snapshot(first) is None
+
+
+def test_unchanged_crosses_as_itself() -> None:
+    assert decode(encode([UNCHANGED, 1.0])) == [UNCHANGED, 1.0]
 
 
 @pytest.mark.parametrize(

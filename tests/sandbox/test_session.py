@@ -133,6 +133,16 @@ STUDENT = notebook(
             worker.join()
             return seen
 
+        def reads(a, xs, table):
+            return float(np.sum(a)) + len(xs) + len(table)
+
+        def flips_signs(xs, table):
+            xs[0] = -xs[0]  # 0.0 becomes -0.0: equal, yet not what was sent
+            table[0.0] = -table[0.0]
+
+        def nudges_nan(a):
+            a.view(np.uint64)[0] ^= 1  # another NaN: equal to no NaN, yet not what was sent
+
         def environment():
             return sorted(os.environ)
 
@@ -240,6 +250,29 @@ def test_positional_arguments_come_back_after_the_call(session: WorkerSession) -
     assert outcome.status == "ok" and outcome.value is None
     assert outcome.args_after is not None
     np.testing.assert_array_equal(outcome.args_after[0], [2.0, 4.0])
+
+
+def test_arguments_left_as_sent_come_back_as_the_objects_sent(session: WorkerSession) -> None:
+    # The worker reports them ``Unchanged``: what travels back is the grader's own argument.
+    sent = (np.array([1.0, np.nan]), [0.0, "x"], {0.0: (1, 2.5)})
+    outcome = session.call("reads", *sent)
+    assert outcome.status == "ok"
+    assert outcome.args_after is not None
+    assert all(back is arg for back, arg in zip(outcome.args_after, sent, strict=True))
+
+
+def test_an_item_changed_to_an_equal_value_still_comes_back(session: WorkerSession) -> None:
+    # Compared by bits, not by ``==``: a zero's sign and a NaN's payload count as changes.
+    outcome = session.call("flips_signs", [0.0, 1.0], {0.0: 0.0})
+    assert outcome.status == "ok" and outcome.args_after is not None
+    xs, table = outcome.args_after
+    assert xs == [0.0, 1.0] and np.signbit(xs[0])
+    assert np.signbit(table[0.0])
+    nan = np.array([np.nan, 1.0])
+    outcome = session.call("nudges_nan", nan)
+    assert outcome.args_after is not None
+    back = outcome.args_after[0]
+    assert back is not nan and back.tobytes() != nan.tobytes()
 
 
 @pytest.mark.parametrize(("name", "type_name"), [("lying", "LyingArray"), ("thing", "Thing")])
