@@ -7,7 +7,7 @@ confines itself (bwrap: its own pid, mount, network and IPC namespaces, private 
 no capabilities; both layers: rlimits and seccomp) before any student code runs. The worker
 speaks the same protocol as a cold-started one.
 
-A job is stopped by closing its *kill* pipe: the job's monitor (in the zygote's namespace) then
+A job is stopped by closing its *kill* pipe: the job's watcher (in the zygote's namespace) then
 SIGKILLs the worker, which takes its whole pid namespace with it, and reports the exit code on
 the *status* pipe. Because the grader holds the kill pipe, a grader that dies stops its jobs too,
 whichever thread started them.
@@ -103,7 +103,8 @@ class ZygoteJob:
     status_fd
         Read end of the status pipe, on which the monitor writes the exit code.
     monitor_pid
-        The monitor's pid in the zygote's pid namespace (for diagnostics).
+        The pid, in the zygote's pid namespace, of the job's top process: the worker itself
+        when the zygote watches it, else the job's monitor (for diagnostics).
     zygote
         The zygote that forked it.
     """
@@ -117,7 +118,8 @@ class ZygoteJob:
         self._lock = threading.Lock()
 
     def kill(self) -> None:
-        """Ask the monitor to SIGKILL the worker and everything in its namespace; idempotent."""
+        """Ask the watcher (the zygote or the job's monitor) to SIGKILL the worker and everything
+        in its namespace; idempotent."""
         with self._lock:
             if self._kill_fd >= 0:
                 # A byte, not only EOF: a process forked from the grader may hold a copy.
@@ -160,8 +162,14 @@ class ZygoteJob:
 
     @property
     def pid(self) -> int | None:
-        """Host pid of the job's monitor (the worker is its only child), if it can be found."""
+        """Host pid of the job's top process, if it can be found: the worker when the zygote
+        watches it (``monitored`` False), else the monitor, whose only child is the worker."""
         return self._zygote.host_pid(self._monitor_pid)
+
+    @property
+    def monitored(self) -> bool:
+        """Whether a monitor process watches the worker (the process layer), not the zygote."""
+        return not self._zygote.watches
 
 
 class Zygote:
@@ -193,6 +201,7 @@ class Zygote:
         self.kind = plan.kind
         self.preloaded: tuple[str, ...] = ()
         self.dumpable = True  # until the zygote reports PR_GET_DUMPABLE
+        self.watches = False  # until the zygote says it watches its workers itself (no monitors)
         self._lock = threading.Lock()
         self._alive = False
         self._log = bytearray()
@@ -226,6 +235,7 @@ class Zygote:
             preloaded = hello.get("preloaded")
             self.preloaded = tuple(map(str, preloaded)) if type(preloaded) is list else ()
             self.dumpable = hello.get("dumpable") != 0
+            self.watches = hello.get("watches") is True
             self._alive = True
             # Everything is imported: the files can go now, so that a grader that is killed
             # (or leaves through os._exit, as multiprocessing children do) leaves nothing.
@@ -417,8 +427,8 @@ class Zygote:
                 with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as status:
                     for line in status:
                         if line.startswith("NSpid:"):
-                            pids = line.split()[1:]
-                            if len(pids) == 2 and int(pids[1]) == namespace_pid:
+                            pids = line.split()[1:]  # host, the zygote's, then nested ones
+                            if len(pids) >= 2 and int(pids[1]) == namespace_pid:
                                 return pid
                             break
             except (OSError, ValueError):

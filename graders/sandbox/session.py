@@ -198,8 +198,9 @@ class WorkerSession:
     def worker_pid(self) -> int | None:
         """Host pid of the current worker's top process; for diagnostics.
 
-        bwrap or python for a cold worker; for one forked by the zygote, its monitor (whose
-        only child is the worker). None when there is no worker or it cannot be found.
+        bwrap or python for a cold worker; for one forked by the zygote, the worker itself
+        under bwrap (the zygote watches it) or its monitor on the process layer (whose only
+        child is the worker). None when there is no worker or it cannot be found.
         """
         worker = self._resources.worker
         return None if worker is None else worker.handle.pid
