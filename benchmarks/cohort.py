@@ -5,6 +5,7 @@
     python benchmarks/cohort.py --sizes 50,100,200  # is the grader's memory flat in the size?
     python benchmarks/cohort.py --profile           # cProfile of grading one submission
     python benchmarks/cohort.py --baseline df0e9bd  # interleaved with a git revision: ratios
+    python benchmarks/cohort.py --baseline df0e9bd --side-by-side  # ... run at the same time
     python benchmarks/cohort.py --max-examples 10   # every search capped: what it would save
     python benchmarks/cohort.py --all-cells         # interleaved with --run-all-cells: slicing
     python benchmarks/cohort.py --executor dask --workers 1,2   # LocalPool against Dask
@@ -29,7 +30,9 @@ With ``--baseline REF`` the same cohort is also graded by the grader as it was a
 REF (checked out in a temporary worktree, run with this interpreter and its installed
 dependencies), alternating baseline and current run by run (ABBA), and the medians of the
 paired ratios current / baseline are printed: on a shared or virtual machine whose speed drifts
-from minute to minute, only runs made side by side compare.
+from minute to minute, only runs made side by side compare. With ``--side-by-side`` each pair
+runs at the same time, each with half the jobs: on a machine whose speed changes within a run,
+the only pairing that is sure to meet one speed.
 
 With ``--max-examples N`` the cohort is graded against a temporary copy of the assignment whose
 every check declares ``max_examples = N`` (or less): the speed that weaker Hypothesis searches
@@ -71,6 +74,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -507,6 +511,42 @@ def compare_with_baseline(
     return baseline, current
 
 
+def compare_side_by_side(
+    cohort: Path, work: Path, jobs: int, runs: int, revision: str, assignment: str = SLUG
+) -> tuple[list[Run], list[Run]]:
+    """Grade ``cohort`` ``runs`` times with the baseline and with this tree at the same time,
+    each with half the jobs (at least one): both meet the same machine speed.
+
+    On a virtual machine whose speed changes by half within minutes, two runs made one after
+    the other can each meet another speed; two made at once cannot. The two compete for the
+    CPUs alike, and the one that finishes last has them alone for its tail, which brings the
+    ratio towards 1: a difference seen here is, if anything, larger. The machine's CPU time
+    is shared by the two and is not reported.
+    """
+    checkout = _baseline_checkout(revision, work)
+    half = max(jobs // 2, 1)
+    baseline: list[Run] = []
+    current: list[Run] = []
+    try:
+        for i in range(runs):
+            sides = [("baseline", checkout), ("current", None)]
+            with ThreadPoolExecutor(2) as pool:  # the order of starting alternates, ABBA
+                started = {
+                    label: pool.submit(
+                        grade_once, cohort, work / f"out-{label}-{i}", half, source, assignment
+                    )
+                    for label, source in (sides if i % 2 == 0 else sides[::-1])
+                }
+                done = {label: future.result() for label, future in started.items()}
+            for label, runs_of in (("baseline", baseline), ("current", current)):
+                run = dataclasses.replace(done[label], cpu_seconds=None, steal_seconds=None)
+                runs_of.append(run)
+                print(f"  run {i + 1} {label:>8}: {run.wall:.1f} s (side by side)", flush=True)
+    finally:
+        _drop_checkout(checkout)
+    return baseline, current
+
+
 def _report_ratios(baseline: list[Run], current: list[Run], revision: str) -> None:
     def ratio(measure: Callable[[Run], float]) -> str:
         paired = zip(baseline, current, strict=True)
@@ -716,6 +756,11 @@ def main(argv: list[str] | None = None) -> int:
         "--baseline", default=None, help="git revision to run interleaved with this tree"
     )
     parser.add_argument(
+        "--side-by-side",
+        action="store_true",
+        help="with --baseline: run the two at the same time, each with half the jobs",
+    )
+    parser.add_argument(
         "--all-cells",
         action="store_true",
         help="pair every run with one of --run-all-cells: what cell slicing saves",
@@ -750,7 +795,8 @@ def main(argv: list[str] | None = None) -> int:
             counts = build_cohort(n, cohort, args.seed)
             print(f"cohort of {n} in {cohort}: {counts}", flush=True)
             if args.baseline:
-                baseline, current = compare_with_baseline(
+                compare = compare_side_by_side if args.side_by_side else compare_with_baseline
+                baseline, current = compare(
                     cohort, work, args.jobs, args.runs, args.baseline, assignment
                 )
                 print(f"\n--- baseline {args.baseline}")
