@@ -33,6 +33,32 @@ def _worker_call():
     return None
 """
 
+
+def _rewrites_the_report(report: str) -> str:
+    """A submission that zeroes ``w`` and replaces the worker's reply builder, which then sends
+    ``report`` as the arguments after the call: an expression of ``args_after`` and ``same``
+    (the worker's ``Unchanged``)."""
+    return (
+        _FRAMES
+        + f"""
+def predict_y(X, w):
+    out = X @ w
+    frame = _worker_call()
+    if frame is not None:
+        module = frame.f_globals
+        if "_original_reply" not in module:
+            module["_original_reply"] = module["_reply"]
+            same = module["protocol"].UNCHANGED
+            def _reply(status, value=None, message="", args_after=None, seconds=0.0):
+                report = None if args_after is None else {report}
+                return module["_original_reply"](status, value, message, report, seconds)
+            module["_reply"] = _reply
+    w[...] = 0.0
+    return out
+"""
+    )
+
+
 SUBMISSIONS = {
     # Behaves on a call made alone (the mutation check's), mutates in batches.
     "spots_the_single_call": _FRAMES
@@ -71,56 +97,11 @@ def predict_y(X, w):
     return out
 """,
     # Replaces the worker's reply builder: no arguments ever come back.
-    "drops_the_report": _FRAMES
-    + """
-def predict_y(X, w):
-    out = X @ w
-    frame = _worker_call()
-    if frame is not None:
-        module = frame.f_globals
-        if "_original_reply" not in module:
-            module["_original_reply"] = module["_reply"]
-            def _reply(status, value=None, message="", args_after=None, seconds=0.0):
-                return module["_original_reply"](status, value, message, None, seconds)
-            module["_reply"] = _reply
-    w[...] = 0.0
-    return out
-""",
+    "drops_the_report": _rewrites_the_report("None"),
     # Sends back fewer arguments than it was given.
-    "shortens_the_report": _FRAMES
-    + """
-def predict_y(X, w):
-    out = X @ w
-    frame = _worker_call()
-    if frame is not None:
-        module = frame.f_globals
-        if "_original_reply" not in module:
-            module["_original_reply"] = module["_reply"]
-            def _reply(status, value=None, message="", args_after=None, seconds=0.0):
-                shorter = None if args_after is None else args_after[:-1]
-                return module["_original_reply"](status, value, message, shorter, seconds)
-            module["_reply"] = _reply
-    w[...] = 0.0
-    return out
-""",
+    "shortens_the_report": _rewrites_the_report("args_after[:-1]"),
     # Sends more reports than arguments: an extra ``Unchanged`` stands for nothing sent.
-    "pads_the_report": _FRAMES
-    + """
-def predict_y(X, w):
-    out = X @ w
-    frame = _worker_call()
-    if frame is not None:
-        module = frame.f_globals
-        if "_original_reply" not in module:
-            module["_original_reply"] = module["_reply"]
-            same = module["protocol"].UNCHANGED
-            def _reply(status, value=None, message="", args_after=None, seconds=0.0):
-                padded = None if args_after is None else [same, same, same]
-                return module["_original_reply"](status, value, message, padded, seconds)
-            module["_reply"] = _reply
-    w[...] = 0.0
-    return out
-""",
+    "pads_the_report": _rewrites_the_report("[same, same, same]"),
 }
 
 
