@@ -282,16 +282,28 @@ class _Watched:
 
     @classmethod
     def start(cls) -> _Watched | None:
-        """Watching, if this kernel and Python have pidfds; else None (jobs get monitors)."""
+        """Watching, if this kernel and Python have pidfds and this zygote may start pid
+        namespaces again and again; else None (each job gets a monitor, as before)."""
         if not hasattr(os, "pidfd_open") or not hasattr(signal, "pidfd_send_signal"):
             return None
         try:
-            probe = os.pidfd_open(os.getpid())
+            os.close(os.pidfd_open(os.getpid()))
+            namespace = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
         except OSError:
             return None
-        os.close(probe)
+        # What every spawn does, tried once: back into our own pid namespace, a fresh one for
+        # the next child, and back again (so that a monitor, should it come to that, is not
+        # forked into a namespace of its own).
+        able = (
+            _libc.setns(namespace, _CLONE_NEWPID) == 0
+            and _libc.unshare(_CLONE_NEWPID) == 0
+            and _libc.setns(namespace, _CLONE_NEWPID) == 0
+        )
+        if not able:
+            os.close(namespace)
+            return None
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # workers stay to be reaped here
-        return cls(os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC))
+        return cls(namespace)
 
     def spawn(self, request: Any, fds: list[int], job: _Job, poller: select.poll) -> int:
         """Fork the job's worker in a fresh pid namespace; return its pid (in ours)."""

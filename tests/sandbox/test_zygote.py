@@ -256,9 +256,20 @@ def test_closing_kills_the_worker_and_its_watcher(warm: WorkerSession) -> None:
     assert session.warm and top is not None
     pids = [top, *_descendants(top)]
     # Under bwrap the zygote watches the worker itself; on the process layer a monitor does.
-    assert len(pids) == (1 if session.isolation == "bwrap" else 2)
+    handle = session._resources.worker.handle  # type: ignore[union-attr]
+    assert len(pids) == (2 if handle.job.monitored else 1)
+    if session.isolation == "bwrap" and _has_pidfds():
+        assert not handle.job.monitored  # the one-fork start is the one in use
     session.close()
     assert wait_for(lambda: gone(pids), 2.0)
+
+
+def _has_pidfds() -> bool:
+    try:
+        os.close(os.pidfd_open(os.getpid()))
+    except (AttributeError, OSError):
+        return False
+    return True
 
 
 def test_a_session_outlives_the_thread_that_started_it() -> None:
