@@ -173,6 +173,7 @@ def main(argv: Sequence[str]) -> int:
         ctypes.CDLL("libseccomp.so.2")  # loaded once here, not once per worker
     except OSError:
         pass
+    worker.rehearse()  # workers inherit the codec's bytecode specialised
     # The preloaded objects move to a generation the collector never scans: a forked worker's
     # collections then do not touch (and so copy) every page of the inherited heap.
     gc.collect()
