@@ -11,6 +11,8 @@ say hello) interleaved with the zygote runs so that machine load hits both alike
   worker has applied its rlimits and seccomp filter and is ready for the first cell);
 - ``session``: a whole session of a one-cell submission, from ``WorkerSession(...)`` to
   ``close()`` returning (the worker and its processes are gone);
+- ``session CPU``: the machine's busy CPU time during that session (``/proc/stat``, so the
+  zygote's fork and the worker count too; 10 ms ticks, hence the medians of several runs);
 - ``sklearn cell``: start plus running a cell that imports what the assignments' solutions import
   (``sklearn.linear_model``, ``sklearn.metrics``, ``scipy.special``): what preloading them saves.
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import statistics
 import sys
 import time
@@ -40,21 +43,39 @@ def submission(source: str) -> Submission:
     return Submission(path=Path("bench.py"), kind="py", sha256="0" * 64, cells=(Cell(1, source),))
 
 
+def machine_cpu() -> float:
+    """The machine's busy CPU seconds since boot, all CPUs (user, nice, system, irq, softirq).
+
+    On an otherwise idle machine, a session's difference is the CPU of every process it made
+    work: the grader, the zygote, the monitor if any, the worker, and the kernel for them
+    (forks and exits of a big process are mostly page tables). 0.0 where /proc is missing.
+    """
+    try:
+        fields = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
+    except (OSError, ValueError):
+        return 0.0
+    user, nice, system, _, _, irq, softirq = fields
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(config: SandboxConfig) -> dict[str, float]:
-    """One run: start, whole session, and a session whose cell imports scikit-learn."""
+    """One run: start, whole session (its wall time and the machine's CPU), and a session whose
+    cell imports scikit-learn."""
+    cpu = machine_cpu()
     started = time.perf_counter()
     session = WorkerSession(submission(TRIVIAL), config)
     start = session.startup_seconds
     warm = session.warm
     session.close()
     whole = time.perf_counter() - started
+    cpu = machine_cpu() - cpu
     started = time.perf_counter()
     with WorkerSession(submission(SKLEARN), config) as heavy:
         assert [r.status for r in heavy.cell_reports] == ["ok"], heavy.cell_reports
         sklearn = time.perf_counter() - started
     if warm != config.zygote:
         raise SystemExit(f"expected zygote={config.zygote}, got warm={warm}: {pool.failures()}")
-    return {"start": start, "session": whole, "sklearn cell": sklearn}
+    return {"start": start, "session": whole, "session CPU": cpu, "sklearn cell": sklearn}
 
 
 def medians(runs: list[dict[str, float]]) -> dict[str, float]:
@@ -96,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{label} (preload: {', '.join(preload)}), started once in {zygote_start[label]:.2f} s"
         )
         print(f"  {'median seconds':<16}{'cold':>10}{label:>22}{'cold / warm':>14}")
-        for key in ("start", "session", "sklearn cell"):
+        for key in ("start", "session", "session CPU", "sklearn cell"):
             cold, warm = table["cold"][key], table[label][key]
             print(f"  {key:<16}{cold:>10.4f}{warm:>22.4f}{cold / warm:>13.1f}x")
         print()
