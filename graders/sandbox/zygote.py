@@ -272,9 +272,9 @@ class _Watched:
     second ``unshare``), so killing it kills everything it started. The zygote's loop polls
     each worker's pidfd and kill pipe: on the kill pipe's byte or EOF it SIGKILLs the worker
     through the pidfd; once the worker has exited it reaps it and writes its exit code on the
-    status pipe, as a monitor did. A fork of the zygote costs as much CPU as a worker's whole
-    start (its page tables: ~15 ms for numpy, pandas, scipy and scikit-learn), so the monitor's
-    fork was a tenth of a typical submission's CPU.
+    status pipe, as a monitor did. A fork of the zygote is most of a worker's start (its page
+    tables: 10-15 ms of CPU with numpy, pandas, scipy, scikit-learn and pyplot loaded), so the
+    monitor's fork was close to a tenth of a typical submission's CPU.
     """
 
     def __init__(self, own_pid_namespace: int) -> None:
