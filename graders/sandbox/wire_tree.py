@@ -12,7 +12,6 @@ numpy only (pandas lazily, when a pandas object is actually met), Python >= 3.9.
 
 from __future__ import annotations
 
-import struct
 import sys
 from collections.abc import Hashable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -257,42 +256,57 @@ class _Encoder:
         return label
 
 
-_DOUBLE = struct.Struct("<d")
-_EXACT_LEAVES = (type(None), bool, int, str)
+class _Inexact(Exception):
+    """A value ``_exact`` has no key for: a pandas object, anything but plain data, or a
+    container nested deeper than the wire allows (a list may hold itself)."""
 
 
-def _snapshot(value: object, depth: int = 0) -> Hashable | None:
-    """What ``value`` would send, exactly (kinds, dtypes, shapes, bytes, -0.0 and NaN payloads),
-    as a hashable built from builtins only; None when it holds a kind this does not cover.
+def _exact(value: object, depth: int = 0) -> Hashable:
+    """``value``'s identity as the wire carries it, as a hashable of builtins: kinds, dtypes,
+    shapes and bytes, a zero's sign, NaN payloads where the wire keeps them (arrays, numpy
+    scalars; a JSON float's NaN is just NaN). Equal keys, equal messages.
 
-    The worker takes one of each argument before a call and one after: equal, the call left
-    the argument as it was sent (``Unchanged``). Every item is compared by value, never by
-    identity, since a list's item may be replaced by another object. None (pandas objects,
-    anything else) sends the argument back in full, for the grader to compare.
+    The grader's keys of calls and the worker's snapshots of arguments are these. Every item is
+    keyed by value, never by identity: a list's item may be replaced by another object. Raises
+    ``_Inexact`` for what it does not cover. The common kinds come first: this runs for every
+    argument of every call, on both sides.
     """
     kind = type(value)
     if kind is np.ndarray:
         array: np.ndarray = value  # type: ignore[assignment]
         return ("nd", array.dtype.str, array.shape, array.tobytes())
     if kind is float:
-        return ("f", _DOUBLE.pack(value))
-    if kind in _EXACT_LEAVES:
+        return ("f", value.hex())  # type: ignore[attr-defined]
+    if kind is tuple or kind is list:
+        if depth >= MAX_DEPTH:
+            raise _Inexact
+        inner = depth + 1
+        return (kind.__name__, tuple([_exact(item, inner) for item in value]))  # type: ignore[attr-defined]
+    if value is None or kind is bool or kind is int or kind is str:
         return (kind.__name__, value)
+    if kind is dict:
+        if depth >= MAX_DEPTH:
+            raise _Inexact
+        inner = depth + 1
+        pairs: dict[Any, Any] = value  # type: ignore[assignment]
+        return ("d", tuple([(_exact(k, inner), _exact(v, inner)) for k, v in pairs.items()]))
     if kind in _SCALAR_TYPES:  # numpy scalars are immutable, their bytes say it all
         return ("s", kind.__name__, value.tobytes())  # type: ignore[attr-defined]
     if kind is complex:
-        return ("c", _DOUBLE.pack(value.real), _DOUBLE.pack(value.imag))  # type: ignore[attr-defined]
-    if depth >= MAX_DEPTH or kind not in (list, tuple, dict):
-        return None  # a list may now hold itself: past the depth the wire allows, send it
-    items: list[Hashable | None]
-    if kind is dict:
-        pairs: dict[Any, Any] = value  # type: ignore[assignment]
-        items = [_snapshot(part, depth + 1) for pair in pairs.items() for part in pair]
-    else:
-        items = [_snapshot(item, depth + 1) for item in value]  # type: ignore[attr-defined]
-    if None in items:
+        return ("c", value.real.hex(), value.imag.hex())  # type: ignore[attr-defined]
+    raise _Inexact
+
+
+def _snapshot(value: object) -> Hashable | None:
+    """``_exact(value)``, or None where it has no key (the argument is then sent back whole).
+
+    The worker takes one of each argument before a call and one after: equal, the call left
+    the argument as it was sent (``Unchanged``).
+    """
+    try:
+        return _exact(value)
+    except _Inexact:
         return None
-    return (kind.__name__, tuple(items))
 
 
 def _str_charge(text: str) -> int:
