@@ -55,7 +55,7 @@ import stat
 import struct
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -243,25 +243,42 @@ class _Job:
         self.confinement = confinement
         self.environ = environ
 
+    def enter_environment(self) -> None:
+        """The environment the zygote started with, for a child that runs the job."""
+        os.environ.clear()
+        os.environ.update(self.environ)
 
-def _spawn(request: Any, fds: list[int], job: _Job, control_fd: int) -> int:
-    """Fork the job's monitor; return its pid (in the zygote's pid namespace)."""
-    _check_spawn(request, fds)
+
+def _fork(output_fd: int, body: Callable[[], int]) -> int:
+    """Fork a child that runs ``body`` and exits with its code; return the child's pid.
+
+    Should ``body`` raise, the child writes the traceback on the job's output pipe
+    (``output_fd``) and exits with ``SETUP_FAILED``: student code never runs half-confined.
+    """
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
     if pid == 0:
         code = SETUP_FAILED
         try:
-            os.close(control_fd)
-            os.environ.clear()
-            os.environ.update(job.environ)
-            code = _monitor(request, fds, job)
+            code = body()
         except BaseException:
-            _report(fds[2], traceback.format_exc())
+            _report(output_fd, traceback.format_exc())
         finally:
-            os._exit(code)
+            worker.exit_now(code)
     return pid
+
+
+def _spawn(request: Any, fds: list[int], job: _Job, control_fd: int) -> int:
+    """Fork the job's monitor; return its pid (in the zygote's pid namespace)."""
+    _check_spawn(request, fds)
+
+    def monitor() -> int:
+        os.close(control_fd)
+        job.enter_environment()
+        return _monitor(request, fds, job)
+
+    return _fork(fds[2], monitor)
 
 
 class _Watched:
@@ -311,20 +328,13 @@ class _Watched:
         _check_spawn(request, fds)
         _check(_libc.setns(self._namespace, _CLONE_NEWPID), "setns")
         _check(_libc.unshare(_CLONE_NEWPID), "unshare")
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:
-            code = SETUP_FAILED
-            try:  # every descriptor but the job's is closed by _worker, before student code
-                os.environ.clear()
-                os.environ.update(job.environ)
-                _check(_libc.unshare(_CLONE_NEWNS | _CLONE_NEWNET | _CLONE_NEWIPC), "unshare")
-                code = _worker(request, fds, job)
-            except BaseException:
-                _report(fds[2], traceback.format_exc())
-            finally:
-                worker.exit_now(code)
+
+        def start() -> int:  # every other descriptor is closed by _worker, before student code
+            job.enter_environment()
+            _check(_libc.unshare(_CLONE_NEWNS | _CLONE_NEWNET | _CLONE_NEWIPC), "unshare")
+            return _worker(request, fds, job)
+
+        pid = _fork(fds[2], start)
         live = _Live(pid, os.pidfd_open(pid), os.dup(fds[3]), os.dup(fds[4]))
         for fd in (live.pidfd, live.kill_fd):
             self._jobs[fd] = live
@@ -339,8 +349,7 @@ class _Watched:
                 continue
             if fd == live.kill_fd:
                 live.kill()
-                self._forget(fd, poller)
-                os.close(fd)
+                self._drop(fd, poller)
                 live.kill_fd = -1
                 continue
             _, status = os.waitpid(live.pid, 0)
@@ -348,21 +357,21 @@ class _Watched:
                 os.write(live.status_fd, STATUS.pack(os.waitstatus_to_exitcode(status)))
             except OSError:  # the grader is gone
                 pass
+            os.close(live.status_fd)
             for own in (live.pidfd, live.kill_fd):
                 if own >= 0:
-                    self._forget(own, poller)
-            for own in (live.pidfd, live.kill_fd, live.status_fd):
-                if own >= 0:
-                    os.close(own)
+                    self._drop(own, poller)
 
     def kill_all(self) -> None:
         """SIGKILL every worker still running (the grader is gone)."""
         for live in set(self._jobs.values()):
             live.kill()
 
-    def _forget(self, fd: int, poller: select.poll) -> None:
+    def _drop(self, fd: int, poller: select.poll) -> None:
+        """Stop watching ``fd`` and close it."""
         poller.unregister(fd)
         del self._jobs[fd]
+        os.close(fd)
 
 
 class _Live:
@@ -411,17 +420,13 @@ def _monitor(request: dict[str, Any], fds: list[int], job: _Job) -> int:
         _check(_libc.unshare(flags), "unshare")
     else:  # no pid namespace: orphans of the worker are re-parented here, to be killed
         _prctl(_PR_SET_CHILD_SUBREAPER, 1, "PR_SET_CHILD_SUBREAPER")
-    pid = os.fork()
-    if pid == 0:
-        code = SETUP_FAILED
-        try:
-            os.close(kill_fd)
-            os.close(status_fd)
-            code = _worker(request, fds, job)
-        except BaseException:
-            _report(fds[2], traceback.format_exc())
-        finally:
-            worker.exit_now(code)
+
+    def start() -> int:
+        os.close(kill_fd)
+        os.close(status_fd)
+        return _worker(request, fds, job)
+
+    pid = _fork(fds[2], start)
     for fd in fds[:3] + fds[JOB_FDS:]:
         os.close(fd)
     code = _wait_or_kill(pid, kill_fd, mode)
