@@ -79,6 +79,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from machine import machine_cpu  # a sibling: these scripts run from benchmarks/
+
 if TYPE_CHECKING:
     from graders.results import SubmissionResult
     from graders.spec import Assignment
@@ -338,7 +340,7 @@ def grade_once(
         *extra,
     ]
     log = out.with_suffix(".log")
-    before = _machine_cpu()
+    before = machine_cpu()
     started = time.perf_counter()
     with log.open("w") as handle:
         process = subprocess.Popen(command, stdout=handle, stderr=subprocess.STDOUT, env=env)
@@ -346,7 +348,7 @@ def grade_once(
         code = process.wait()
         sampler.stop()
     wall = time.perf_counter() - started
-    after = _machine_cpu()
+    after = machine_cpu()
     cpu, steal = (
         (None, None)
         if before is None or after is None
@@ -402,25 +404,6 @@ def grade_once(
         cpu_seconds=cpu,
         steal_seconds=steal,
     )
-
-
-def _machine_cpu() -> tuple[float, float] | None:
-    """The machine's busy and stolen CPU seconds since boot, all CPUs (``/proc/stat``).
-
-    Busy is user, nice, system, irq and softirq time: on an otherwise idle machine, the grader
-    and every process it started (its pool, zygotes and sandboxes, which ``getrusage`` does not
-    see: nobody waits for them on the way up). Stolen is what the hypervisor gave to other
-    guests, which makes wall times drift. None where the file is missing.
-    """
-    try:
-        fields = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    except (OSError, ValueError):
-        return None
-    if len(fields) < 8:
-        return None
-    tick = os.sysconf("SC_CLK_TCK")
-    user, nice, system, _, _, irq, softirq, steal = fields
-    return (user + nice + system + irq + softirq) / tick, steal / tick
 
 
 def _report(runs: list[Run], jobs: int) -> None:

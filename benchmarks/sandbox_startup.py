@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import statistics
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from machine import machine_cpu  # a sibling: these scripts run from benchmarks/
 
 from graders.load import Cell, Submission
 from graders.sandbox import SandboxConfig, WorkerSession, isolation, pool
@@ -43,32 +44,23 @@ def submission(source: str) -> Submission:
     return Submission(path=Path("bench.py"), kind="py", sha256="0" * 64, cells=(Cell(1, source),))
 
 
-def machine_cpu() -> float:
-    """The machine's busy CPU seconds since boot, all CPUs (user, nice, system, irq, softirq).
-
-    On an otherwise idle machine, a session's difference is the CPU of every process it made
-    work: the grader, the zygote, the monitor if any, the worker, and the kernel for them
-    (forks and exits of a big process are mostly page tables). 0.0 where /proc is missing.
-    """
-    try:
-        fields = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
-    except (OSError, ValueError):
-        return 0.0
-    user, nice, system, _, _, irq, softirq = fields
-    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+def busy() -> float:
+    """The machine's busy CPU seconds so far (0.0 where ``/proc/stat`` is missing)."""
+    counters = machine_cpu()
+    return 0.0 if counters is None else counters[0]
 
 
 def measure(config: SandboxConfig) -> dict[str, float]:
     """One run: start, whole session (its wall time and the machine's CPU), and a session whose
     cell imports scikit-learn."""
-    cpu = machine_cpu()
+    cpu = busy()
     started = time.perf_counter()
     session = WorkerSession(submission(TRIVIAL), config)
     start = session.startup_seconds
     warm = session.warm
     session.close()
     whole = time.perf_counter() - started
-    cpu = machine_cpu() - cpu
+    cpu = busy() - cpu
     started = time.perf_counter()
     with WorkerSession(submission(SKLEARN), config) as heavy:
         assert [r.status for r in heavy.cell_reports] == ["ok"], heavy.cell_reports
