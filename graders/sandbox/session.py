@@ -49,6 +49,7 @@ from graders.sandbox.scratch import (
     _private_copy,
     _remove_private,
 )
+from graders.sandbox.sent_calls import sent_calls
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -310,8 +311,10 @@ class WorkerSession:
         requests = tuple({**r, "timeout": float(min(r["timeout"], left))} for r in requests)
         last = self._reply_deadline(left)
         self._next_id += 1
-        request = {"op": "call_many", "id": self._next_id, "calls": list(requests)}
-        data = self._encoded(request)
+        # The calls travel as a message of their own after the header: a correct submission
+        # sends the same lists as the last one, whose bytes are remembered (``sent_calls``).
+        data = self._encoded({"op": "call_many", "id": self._next_id})
+        data += sent_calls(self._config.max_message_bytes).encoded(requests, self._encoded)
         outcomes: list[CallOutcome] = []
         mark = time.monotonic()
         try:
@@ -493,7 +496,7 @@ class WorkerSession:
         interrupts the student's code at the budget, the grace period covers the rest."""
         return time.monotonic() + budget + 1.0 + 0.1 * budget
 
-    def _encoded(self, request: dict[str, Any]) -> bytes:
+    def _encoded(self, request: object) -> bytes:
         try:
             return protocol.encode(request, max_bytes=self._config.max_message_bytes)
         except protocol.Unencodable as exc:

@@ -16,8 +16,9 @@ namespace), ``defined``, ``call`` (FunctionSpec arguments become trusted callabl
 positional arguments are always reported afterwards, for mutation checks: a request's
 ``return_args`` is ignored, so no call can tell a mutation check from any other call; an
 argument whose snapshot before the call still holds is reported ``Unchanged``, any other is
-sent back), ``call_many`` (several calls in one round trip: one reply each, in order, all
-with the request's id, ending early after the first whose status is ``timeout`` or
+sent back), ``call_many`` (several calls in one round trip: a header message, then the list
+of calls as a message of its own, which the grader may send again byte for byte; one reply each,
+in order, all with the header's id, ending early after the first whose status is ``timeout`` or
 ``internal``) and ``value``. Each runs under a time budget enforced here with ``setitimer``;
 the grader's wall clock is the backstop.
 
@@ -498,6 +499,8 @@ def _serve(channel: _Channel) -> int:
     while True:
         try:
             request = channel.receive()
+            if type(request) is dict and request.get("op") == "call_many":
+                request = {**request, "calls": channel.receive()}  # a message of their own
         except EOFError:
             return 0
         request_id = request.get("id") if type(request) is dict else None
@@ -550,7 +553,7 @@ def rehearse(rounds: int = 16) -> None:
     """
     array = numpy.arange(6.0).reshape(3, 2)
     call = {"op": "call", "name": "f", "args": (array, 0.5, [1, 2.0]), "kwargs": {}}
-    request = {"op": "call_many", "id": 1, "calls": [{**call, "timeout": 1.0}] * 4}
+    header, calls = {"op": "call_many", "id": 1}, [{**call, "timeout": 1.0}] * 4
     reply = {
         **_reply("ok", protocol.Budgeted((array[0], 2.5), 1 << 16), "", [], 0.001),
         "args_after": [
@@ -560,7 +563,8 @@ def rehearse(rounds: int = 16) -> None:
         "id": 1,
     }
     for _ in range(rounds):
-        protocol.decode(protocol.encode(request))
+        protocol.decode(protocol.encode(header))
+        protocol.decode(protocol.encode(calls))
         protocol.decode(protocol.encode(reply))
 
 
