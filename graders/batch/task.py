@@ -8,6 +8,7 @@ cluster) ships :class:`GradeTask` values and calls :func:`grade_task` on them.
 from __future__ import annotations
 
 import functools
+import gc
 import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -118,10 +119,31 @@ def grade_task(task: GradeTask) -> GradeOutcome:
             result = replace(result, notes=(*result.notes, task.note))
     except Exception:  # the grader's own failure: reported, never recorded as a grade
         return TaskOutcome(task, error=traceback.format_exc())
+    _settle_heap()
     if not task.notebooks:
         return TaskOutcome(task, result=result)
     files, result = notebook_files(Path(task.path), result)
     return TaskOutcome(task, result=result, files=files)
+
+
+_settled = False
+
+
+def _settle_heap() -> None:
+    """After this process's first grading, move every object alive out of the collector's
+    reach (``gc.freeze``), once.
+
+    The first grading built what the process keeps for every later one: the imports, the
+    searches' drawn inputs, the references' expected values, the encoded call lists. The
+    collector's full passes would otherwise walk all of it again and again (2.5 ms of CPU per
+    submission, measured). A frozen object is still freed when its last reference goes; only a
+    cycle among frozen objects would stay.
+    """
+    global _settled
+    if not _settled:
+        _settled = True
+        gc.collect()
+        gc.freeze()
 
 
 def notebook_files(
