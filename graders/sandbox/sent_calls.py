@@ -4,10 +4,10 @@ A search replays the same inputs for every submission (``graders.checks.replay``
 correct submission sends the same calls, in the same batches: encoding them again is a tenth of
 the grader's CPU per submission. A ``call_many`` request is therefore two messages, a header
 (``op`` and ``id``) and the list of calls, and the list's bytes are kept here, keyed by what
-decides them exactly: each call's name, ``return_args``, timeout (by its bits) and the wire's
-snapshot of its arguments (``protocol.snapshot``: dtype, shape and bytes of arrays, a zero's
-sign, kinds). Equal keys, equal bytes; a call whose arguments have no snapshot (pandas objects,
-``FunctionSpec``) makes its list be encoded afresh and not kept.
+decides them exactly: each call's fields, its timeout by its bits and its arguments by the
+wire's snapshot (``protocol.snapshot``: kinds, dtypes, shapes and bytes of arrays, a zero's
+sign). Equal keys, equal bytes; a list holding what the snapshot does not cover (pandas
+objects, ``FunctionSpec``) is encoded afresh and not kept.
 
 One reason to change: which encoded call lists are kept and for how long (least recently used
 first out, within a byte budget). Only the grader's own requests are kept, never anything the
@@ -27,16 +27,28 @@ __all__ = ["MAX_BYTES", "SentCalls", "call_key", "sent_calls"]
 
 #: Bytes of encoded call lists a process keeps: a correct notebook's calls are ~0.4 MB.
 MAX_BYTES = 16 * 2**20
+#: A call request's fields, in the order ``WorkerSession`` builds them.
+_CALL_FIELDS = ("op", "name", "args", "kwargs", "timeout", "return_args")
 
 
 def call_key(call: dict[str, Any]) -> Hashable | None:
-    """What decides a call request's encoding, exactly; None when its arguments have no key."""
-    args = protocol.snapshot(call["args"])
-    kwargs = protocol.snapshot(call["kwargs"])
+    """What decides a call request's encoding, exactly; None where that is not known.
+
+    Its fields by kind and value, the timeout by its bits and the arguments by the wire's
+    snapshot. A call with other fields than these, or of other kinds, has no key: a field added
+    to call requests later can never be left out of the key.
+    """
+    if tuple(call) != _CALL_FIELDS:
+        return None
+    op, name, timeout, return_args = (call[k] for k in ("op", "name", "timeout", "return_args"))
+    if type(op) is not str or type(name) is not str or type(return_args) is not bool:
+        return None
+    if type(timeout) is not float:
+        return None
+    args, kwargs = protocol.snapshot(call["args"]), protocol.snapshot(call["kwargs"])
     if args is None or kwargs is None:
         return None
-    timeout: float = call["timeout"]
-    return (call["name"], bool(call["return_args"]), timeout.hex(), args, kwargs)
+    return (op, name, timeout.hex(), return_args, args, kwargs)
 
 
 class SentCalls:
@@ -64,10 +76,10 @@ class SentCalls:
         for (``sent_calls`` keeps one memo per cap). Its errors (``Unencodable``) propagate and
         nothing is kept.
         """
-        keys = [call_key(call) for call in calls]
-        if any(key is None for key in keys):
+        keys = tuple(call_key(call) for call in calls)
+        if None in keys:
             return encode(list(calls))
-        key = tuple(keys)
+        key = keys
         with self._lock:
             data = self._kept.get(key)
             if data is not None:

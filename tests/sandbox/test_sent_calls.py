@@ -98,6 +98,14 @@ def test_a_timeout_is_keyed_by_its_bits() -> None:
     assert call_key(a_call((1.0,), timeout=0.0)) != call_key(a_call((1.0,), timeout=-0.0))
 
 
+def test_a_call_with_a_field_the_key_does_not_know_has_no_key() -> None:
+    call = a_call((1.0,))
+    assert call_key(call) is not None
+    assert call_key({**call, "retries": 2}) is None
+    assert call_key({**call, "return_args": 1}) is None  # an int for a bool: not the same bytes
+    assert call_key({**call, "timeout": 1}) is None
+
+
 def test_the_same_calls_again_are_answered_from_the_memo() -> None:
     memo = SentCalls()
     first = memo.encoded([a_call((np.arange(4.0), 2))], protocol.encode)
