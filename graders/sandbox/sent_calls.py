@@ -36,7 +36,8 @@ def call_key(call: dict[str, Any]) -> Hashable | None:
 
     Its fields by kind and value, the timeout by its bits and the arguments by the wire's
     snapshot. A call with other fields than these, or of other kinds, has no key: a field added
-    to call requests later can never be left out of the key.
+    to call requests later can never be left out of the key. (The snapshot of all six values
+    would say the same, but costs 2.4 ms per submission against 1.6 ms: it tags every string.)
     """
     if tuple(call) != _CALL_FIELDS:
         return None
@@ -76,10 +77,9 @@ class SentCalls:
         for (``sent_calls`` keeps one memo per cap). Its errors (``Unencodable``) propagate and
         nothing is kept.
         """
-        keys = tuple(call_key(call) for call in calls)
-        if None in keys:
+        key = tuple(call_key(call) for call in calls)
+        if None in key:
             return encode(list(calls))
-        key = keys
         with self._lock:
             data = self._kept.get(key)
             if data is not None:
